@@ -1,0 +1,162 @@
+//! Documents -> labelled sentences, streamed: bounded memory, parallel, output in input order.
+//!
+//! Documents are taken from the input in chunks (a few thousand documents or a few megabytes,
+//! whichever comes first). Each chunk is segmented, featurised, predicted and rendered in
+//! parallel with rayon, one reusable [`Analyzer`](crate::features::Analyzer) per worker, and
+//! written in input order. While a chunk is being processed, the previous chunk's output is
+//! written and the next chunk is read, so I/O overlaps with computation. Memory is bounded by
+//! three chunks whatever the size of the input, and the output does not depend on the number
+//! of threads.
+
+use std::io::Write;
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::input::Document;
+use crate::model::StanceModel;
+use crate::report::{Renderer, SentenceResult};
+use crate::segment;
+
+/// Options of `stance classify`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ClassifyOptions {
+    /// Attach the top N contributing features to each sentence.
+    pub explain: Option<usize>,
+    /// Show `uncertain` instead of a label whose probability is under this.
+    pub min_confidence: Option<f32>,
+}
+
+/// Counts of what a run processed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    pub documents: usize,
+    pub sentences: usize,
+}
+
+/// Most documents in one chunk.
+const CHUNK_DOCS: usize = 4096;
+/// Most text bytes in one chunk.
+const CHUNK_BYTES: usize = 4 << 20;
+
+/// Classifies every sentence of one document.
+pub fn classify_document<'d>(
+    model: &StanceModel,
+    analyzer: &mut crate::features::Analyzer<'_>,
+    features: &mut crate::features::SparseVec,
+    doc: &'d Document,
+    options: ClassifyOptions,
+) -> Vec<SentenceResult<'d>> {
+    segment::split(&doc.text)
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| {
+            analyzer.transform(s.text, features);
+            let prediction = model.predict_features(features);
+            let uncertain = options
+                .min_confidence
+                .is_some_and(|p| prediction.confidence() < p);
+            let explanation = options
+                .explain
+                .map(|top| model.explain(features, prediction.label, top));
+            SentenceResult {
+                index: i + 1,
+                start: s.start,
+                end: s.end,
+                text: s.text,
+                prediction,
+                uncertain,
+                explanation,
+            }
+        })
+        .collect()
+}
+
+/// Classifies a stream of documents and writes the rendered output to `out`.
+///
+/// `progress` is called after each chunk is written, with the running totals.
+///
+/// Returns an error if reading a document or writing the output fails; what was written
+/// before stays written.
+pub fn run<W: Write + Send>(
+    model: &StanceModel,
+    documents: impl Iterator<Item = Result<Document>> + Send,
+    renderer: &Renderer,
+    options: ClassifyOptions,
+    out: &mut W,
+    mut progress: impl FnMut(Totals) + Send,
+) -> Result<Totals> {
+    let mut documents = documents;
+    let mut header = Vec::new();
+    renderer.header(&mut header);
+    write_out(out, &header)?;
+    let mut totals = Totals::default();
+    let mut chunk = read_chunk(&mut documents)?;
+    let mut pending: Vec<u8> = Vec::new();
+    while !chunk.is_empty() {
+        let process = || render_chunk(model, renderer, options, &chunk);
+        let io = || -> Result<Vec<Document>> {
+            write_out(out, &pending)?;
+            read_chunk(&mut documents)
+        };
+        let ((rendered, sentences), next) = rayon::join(process, io);
+        let next = next?;
+        totals.documents += chunk.len();
+        totals.sentences += sentences;
+        progress(totals);
+        pending = rendered;
+        chunk = next;
+    }
+    write_out(out, &pending)?;
+    out.flush().map_err(|e| Error::io("<output>", e))?;
+    Ok(totals)
+}
+
+/// Segments, predicts and renders a chunk in parallel; returns its output and sentence count.
+fn render_chunk(
+    model: &StanceModel,
+    renderer: &Renderer,
+    options: ClassifyOptions,
+    chunk: &[Document],
+) -> (Vec<u8>, usize) {
+    let parts: Vec<(Vec<u8>, usize)> = chunk
+        .par_iter()
+        .map_init(
+            || (model.featurizer().analyzer(), Vec::new()),
+            |(analyzer, features), doc| {
+                let results = classify_document(model, analyzer, features, doc, options);
+                let mut bytes = Vec::with_capacity(doc.text.len() * 2 + 64);
+                renderer.document(doc, &results, &mut bytes);
+                (bytes, results.len())
+            },
+        )
+        .collect();
+    let size = parts.iter().map(|(b, _)| b.len()).sum();
+    let mut output = Vec::with_capacity(size);
+    let mut sentences = 0;
+    for (bytes, n) in parts {
+        output.extend_from_slice(&bytes);
+        sentences += n;
+    }
+    (output, sentences)
+}
+
+fn read_chunk(documents: &mut impl Iterator<Item = Result<Document>>) -> Result<Vec<Document>> {
+    let mut chunk = Vec::new();
+    let mut bytes = 0;
+    while chunk.len() < CHUNK_DOCS && bytes < CHUNK_BYTES {
+        match documents.next() {
+            Some(doc) => {
+                let doc = doc?;
+                bytes += doc.text.len();
+                chunk.push(doc);
+            }
+            None => break,
+        }
+    }
+    Ok(chunk)
+}
+
+fn write_out<W: Write>(out: &mut W, bytes: &[u8]) -> Result<()> {
+    out.write_all(bytes).map_err(|e| Error::io("<output>", e))
+}

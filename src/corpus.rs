@@ -1,0 +1,319 @@
+//! Labelled sentences: the `Stance` labels and the reader for labelled CSV files.
+//!
+//! A labelled CSV is UTF-8 with a header row naming at least a `text` and a `label` column
+//! (any order, further columns ignored). The reader is strict on purpose: a typo in a label
+//! or an empty sentence is reported with its file and line instead of being skipped, because a
+//! silently dropped row changes a model without anyone noticing. A byte-order mark, CRLF line
+//! ends and quoted fields with commas, doubled quotes or line breaks are all valid input.
+
+use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The stance a sentence takes between the parties it talks about.
+///
+/// The order (alphabetical) is the column order of every probability output, and the order
+/// linfa sorts classes in. `Default` is only needed by linfa's `predict` signature.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Stance {
+    /// Moves a party against another: accuses, warns, threatens, sanctions, rejects.
+    Adversarial,
+    /// Neither: background, explanation, figures, schedules, procedure.
+    #[default]
+    Analytical,
+    /// Moves the parties toward each other: agreements, dialogue, aid, praise, de-escalation.
+    Conciliatory,
+}
+
+impl Stance {
+    /// All labels, in output column order.
+    pub const ALL: [Stance; 3] = [
+        Stance::Adversarial,
+        Stance::Analytical,
+        Stance::Conciliatory,
+    ];
+
+    /// The label as written in CSV files and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stance::Adversarial => "adversarial",
+            Stance::Analytical => "analytical",
+            Stance::Conciliatory => "conciliatory",
+        }
+    }
+
+    /// Position of the label in [`Stance::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Stance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Stance {
+    type Err = String;
+
+    /// Parses a label, ignoring surrounding spaces and letter case.
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let wanted = s.trim();
+        Stance::ALL
+            .into_iter()
+            .find(|label| label.as_str().eq_ignore_ascii_case(wanted))
+            .ok_or_else(|| {
+                format!(
+                    "unknown label {s:?}; expected one of: adversarial, analytical, conciliatory"
+                )
+            })
+    }
+}
+
+/// One row of a labelled CSV.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabeledSentence {
+    pub text: String,
+    pub label: Stance,
+    /// 1-based line of the row in its file, for error messages and reports.
+    pub line: u64,
+}
+
+/// Reads a labelled CSV file.
+///
+/// Returns an error if:
+/// - the file cannot be read, or is a directory;
+/// - it has no header, or the header lacks a `text` or `label` column;
+/// - a row is short, not UTF-8, has an empty text or an unknown label (the error names the line);
+/// - it has a header but no rows.
+pub fn read_labelled(path: &Path) -> Result<Vec<LabeledSentence>> {
+    let name = path.display().to_string();
+    if path.is_dir() {
+        return Err(Error::Corpus {
+            path: name,
+            message: "is a directory, expected a CSV file".into(),
+        });
+    }
+    let mut bytes = Vec::new();
+    File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(|e| Error::io(&name, e))?;
+    read_labelled_from(&bytes, &name)
+}
+
+/// Reads a labelled CSV held in memory; `name` is used in error messages.
+///
+/// The whole file is held so that line numbers can be counted from byte offsets: the csv
+/// crate's own line counter is one short on CRLF files.
+pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence>> {
+    let mut lines = LineCounter::new(data);
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(data);
+    let headers = csv.byte_headers().map_err(|e| csv_error(name, e))?.clone();
+    if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
+        return Err(Error::Corpus {
+            path: name.into(),
+            message: "file is empty, expected a header row with `text` and `label` columns".into(),
+        });
+    }
+    let text_col = find_column(&headers, "text").ok_or_else(|| missing_column(name, "text"))?;
+    let label_col = find_column(&headers, "label").ok_or_else(|| missing_column(name, "label"))?;
+    let needed = text_col.max(label_col) + 1;
+
+    let mut rows = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let more = csv
+            .read_byte_record(&mut record)
+            .map_err(|e| csv_error(name, e))?;
+        if !more {
+            break;
+        }
+        let line = lines.line_at(record.position().map_or(0, |p| p.byte()));
+        let data_error = |message: String| Error::Data {
+            path: name.into(),
+            line,
+            message,
+        };
+        if record.len() < needed {
+            return Err(data_error(format!(
+                "row has {} field(s), expected at least {needed} (text in column {}, label in column {})",
+                record.len(),
+                text_col + 1,
+                label_col + 1
+            )));
+        }
+        let text = std::str::from_utf8(&record[text_col])
+            .map_err(|e| data_error(format!("text is not valid UTF-8 ({e})")))?;
+        let label = std::str::from_utf8(&record[label_col])
+            .map_err(|e| data_error(format!("label is not valid UTF-8 ({e})")))?;
+        if text.trim().is_empty() {
+            return Err(data_error("empty text".into()));
+        }
+        let label = label.parse::<Stance>().map_err(data_error)?;
+        rows.push(LabeledSentence {
+            text: text.to_string(),
+            label,
+            line,
+        });
+    }
+    if rows.is_empty() {
+        return Err(Error::Corpus {
+            path: name.into(),
+            message: "has a header but no rows".into(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Maps increasing byte offsets to 1-based line numbers in one linear pass.
+pub(crate) struct LineCounter<'a> {
+    data: &'a [u8],
+    byte: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
+        LineCounter {
+            data,
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    /// Line of the record starting at `byte`; offsets must not decrease between calls.
+    ///
+    /// The csv crate reports a CRLF-terminated record as starting on the `\n` of the
+    /// previous line end, so line ends at the offset are skipped first.
+    pub(crate) fn line_at(&mut self, byte: u64) -> u64 {
+        let mut byte = (byte as usize).min(self.data.len()).max(self.byte);
+        while byte < self.data.len() && matches!(self.data[byte], b'\r' | b'\n') {
+            byte += 1;
+        }
+        self.line += self.data[self.byte..byte]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64;
+        self.byte = byte;
+        self.line
+    }
+}
+
+/// Counts sentences per label, in [`Stance::ALL`] order.
+pub fn label_counts(rows: &[LabeledSentence]) -> [usize; 3] {
+    let mut counts = [0; 3];
+    for row in rows {
+        counts[row.label.index()] += 1;
+    }
+    counts
+}
+
+/// Finds a header column by name, ignoring case, spaces and a UTF-8 byte-order mark.
+pub(crate) fn find_column(headers: &csv::ByteRecord, wanted: &str) -> Option<usize> {
+    headers.iter().position(|h| {
+        let h = h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h);
+        std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
+    })
+}
+
+fn missing_column(name: &str, column: &str) -> Error {
+    Error::Data {
+        path: name.into(),
+        line: 1,
+        message: format!(
+            "header has no `{column}` column (a labelled CSV needs `text` and `label`)"
+        ),
+    }
+}
+
+/// Turns a csv crate error into ours, keeping the line it reports.
+pub(crate) fn csv_error(name: &str, e: csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(name, io),
+        kind => Error::Data {
+            path: name.into(),
+            line,
+            message: format!("{kind:?}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(s: &[u8]) -> Result<Vec<LabeledSentence>> {
+        read_labelled_from(s, "t.csv")
+    }
+
+    #[test]
+    fn parses_labels_case_insensitively() {
+        assert_eq!(" Adversarial ".parse(), Ok(Stance::Adversarial));
+        assert_eq!("analytical".parse(), Ok(Stance::Analytical));
+        let err = "friendly".parse::<Stance>().unwrap_err();
+        assert!(
+            err.contains("friendly") && err.contains("conciliatory"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn accepts_bom_crlf_quotes_and_extra_columns() {
+        let data = "\u{FEFF}id,label,text\r\n1,conciliatory,\"Both sides, at last, \"\"agreed\"\".\"\r\n2,adversarial,\"A line\nbreak.\"\r\n";
+        let rows = read(data.as_bytes()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].text, "Both sides, at last, \"agreed\".");
+        assert_eq!(rows[0].label, Stance::Conciliatory);
+        assert_eq!(rows[1].text, "A line\nbreak.");
+        assert_eq!((rows[0].line, rows[1].line), (2, 3));
+    }
+
+    #[test]
+    fn table_of_bad_inputs() {
+        // (input, fragment the message must contain)
+        let cases: &[(&[u8], &str)] = &[
+            (b"", "empty"),
+            (b"text,label\n", "no rows"),
+            (b"sentence,label\nA.,analytical\n", "no `text` column"),
+            (b"text,stance\nA.,analytical\n", "no `label` column"),
+            (
+                b"text,label\nA.,friendly\n",
+                "line 2: unknown label \"friendly\"",
+            ),
+            (b"text,label\n  ,analytical\n", "line 2: empty text"),
+            (
+                b"text,label\nA.,analytical\nB.\n",
+                "line 3: row has 1 field",
+            ),
+            (
+                b"text,label\n\xff\xfe,analytical\n",
+                "line 2: text is not valid UTF-8",
+            ),
+        ];
+        for (input, fragment) in cases {
+            let err = read(input).unwrap_err().to_string();
+            assert!(err.contains(fragment), "{input:?}: {err}");
+            assert!(err.starts_with("t.csv"), "{err}");
+        }
+    }
+
+    #[test]
+    fn counts_labels() {
+        let rows = read(b"text,label\nA.,analytical\nB.,analytical\nC.,adversarial\n").unwrap();
+        assert_eq!(label_counts(&rows), [1, 2, 0]);
+    }
+}

@@ -1,0 +1,63 @@
+//! The library's one error type.
+//!
+//! Every variant carries enough context for a user to fix the problem without a debugger:
+//! the file, the line where there is one, and the offending value. The CLI prints these
+//! messages as they are and maps them all to exit code 1.
+
+use std::io;
+
+/// Result alias used throughout the library.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Everything that can go wrong in the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be opened, read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+
+    /// A labelled CSV (or tabular input) is malformed at a given line.
+    #[error("{path}: line {line}: {message}")]
+    Data {
+        path: String,
+        line: u64,
+        message: String,
+    },
+
+    /// A labelled CSV is well-formed row by row but unusable as a whole
+    /// (empty, one label only, too small for the requested folds).
+    #[error("{path}: {message}")]
+    Corpus { path: String, message: String },
+
+    /// A model file is missing, damaged, of an unknown version or inconsistent.
+    #[error("{path}: not a usable model file: {message}")]
+    Model { path: String, message: String },
+
+    /// Parameters that cannot work together (for example `alpha <= 0`).
+    #[error("invalid parameter: {0}")]
+    Param(String),
+
+    /// The optimiser failed.
+    #[error("training failed: {0}")]
+    Train(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it happened on.
+    pub fn io(path: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// True when the error is a broken pipe (`stance classify ... | head`), which the CLI
+    /// treats as a normal, quiet end of output.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}

@@ -1,0 +1,281 @@
+//! Gold labels vs predictions -> an [`Evaluation`]: accuracy, per-class precision, recall and
+//! F1, macro-F1, the confusion matrix, the majority-class baseline and calibration.
+//!
+//! Pure computation, no I/O. The scores are computed here rather than with linfa's
+//! `ConfusionMatrix`, whose 0.8.1 `precision()`/`recall()` are swapped relative to
+//! scikit-learn and whose `f1_score()` is not macro-F1. Definitions follow scikit-learn:
+//! a class with no predictions has precision 0, and macro averages run over the labels that
+//! occur in the gold or the predicted labels.
+
+use serde::Serialize;
+
+use crate::corpus::Stance;
+use crate::model::Prediction;
+
+/// Scores of one class.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct ClassScores {
+    pub precision: f64,
+    pub recall: f64,
+    pub f1: f64,
+    pub support: usize,
+}
+
+/// What always predicting the most frequent gold label would score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Baseline {
+    pub label: Stance,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+}
+
+/// One bin of the reliability table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReliabilityBin {
+    /// Confidence range `[lower, upper)` (the last bin includes 1.0).
+    pub lower: f64,
+    pub upper: f64,
+    pub count: usize,
+    pub mean_confidence: f64,
+    pub accuracy: f64,
+}
+
+/// How far confidence can be trusted as a probability of being right.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Calibration {
+    /// Expected calibration error: the count-weighted mean |accuracy - confidence| over bins.
+    pub expected_calibration_error: f64,
+    pub bins: Vec<ReliabilityBin>,
+}
+
+/// The confusion matrix: rows gold, columns predicted, in `labels` order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Confusion {
+    pub labels: Vec<Stance>,
+    pub matrix: Vec<Vec<usize>>,
+}
+
+/// A model's scores on a labelled set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub n: usize,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+    pub per_class: std::collections::BTreeMap<Stance, ClassScores>,
+    pub confusion: Confusion,
+    pub majority_baseline: Baseline,
+    pub calibration: Calibration,
+}
+
+/// Number of equal-width confidence bins in the reliability table.
+pub const CALIBRATION_BINS: usize = 10;
+
+/// Scores predictions against gold labels. `gold` and `predicted` must have the same length;
+/// an empty input gives zeros.
+pub fn evaluate(gold: &[Stance], predicted: &[Prediction]) -> Evaluation {
+    assert_eq!(gold.len(), predicted.len(), "one prediction per gold label");
+    let labels: Vec<Stance> = predicted.iter().map(|p| p.label).collect();
+    let (accuracy, macro_f1, per_class, matrix) = scores(gold, &labels);
+    let majority = most_frequent(gold);
+    let (base_acc, base_f1, _, _) = scores(gold, &vec![majority; gold.len()]);
+    let confidences: Vec<(f64, bool)> = predicted
+        .iter()
+        .zip(gold)
+        .map(|(p, g)| (p.confidence() as f64, p.label == *g))
+        .collect();
+    Evaluation {
+        n: gold.len(),
+        accuracy,
+        macro_f1,
+        per_class: Stance::ALL.into_iter().zip(per_class).collect(),
+        confusion: Confusion {
+            labels: Stance::ALL.to_vec(),
+            matrix: matrix.iter().map(|row| row.to_vec()).collect(),
+        },
+        majority_baseline: Baseline {
+            label: majority,
+            accuracy: base_acc,
+            macro_f1: base_f1,
+        },
+        calibration: calibration(&confidences),
+    }
+}
+
+/// Accuracy, macro-F1, per-class scores and confusion matrix of plain label lists.
+pub fn scores(
+    gold: &[Stance],
+    predicted: &[Stance],
+) -> (f64, f64, [ClassScores; 3], [[usize; 3]; 3]) {
+    let mut matrix = [[0usize; 3]; 3];
+    for (g, p) in gold.iter().zip(predicted) {
+        matrix[g.index()][p.index()] += 1;
+    }
+    let n = gold.len();
+    let correct: usize = (0..3).map(|i| matrix[i][i]).sum();
+    let accuracy = ratio(correct, n);
+    let mut per_class = [ClassScores {
+        precision: 0.0,
+        recall: 0.0,
+        f1: 0.0,
+        support: 0,
+    }; 3];
+    let mut f1_sum = 0.0;
+    let mut present = 0;
+    for (c, scores) in per_class.iter_mut().enumerate() {
+        let tp = matrix[c][c];
+        let support: usize = matrix[c].iter().sum();
+        let predicted_c: usize = (0..3).map(|g| matrix[g][c]).sum();
+        let precision = ratio(tp, predicted_c);
+        let recall = ratio(tp, support);
+        let f1 = if precision + recall > 0.0 {
+            2.0 * precision * recall / (precision + recall)
+        } else {
+            0.0
+        };
+        *scores = ClassScores {
+            precision,
+            recall,
+            f1,
+            support,
+        };
+        if support > 0 || predicted_c > 0 {
+            f1_sum += f1;
+            present += 1;
+        }
+    }
+    let macro_f1 = if present > 0 {
+        f1_sum / present as f64
+    } else {
+        0.0
+    };
+    (accuracy, macro_f1, per_class, matrix)
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// The most frequent label (ties go to the first in [`Stance::ALL`] order).
+fn most_frequent(gold: &[Stance]) -> Stance {
+    let mut counts = [0usize; 3];
+    for g in gold {
+        counts[g.index()] += 1;
+    }
+    let best = (0..3).fold(0, |best, i| if counts[i] > counts[best] { i } else { best });
+    Stance::ALL[best]
+}
+
+/// Reliability table and ECE over `(confidence, correct)` pairs.
+fn calibration(items: &[(f64, bool)]) -> Calibration {
+    let mut bins: Vec<ReliabilityBin> = (0..CALIBRATION_BINS)
+        .map(|b| ReliabilityBin {
+            lower: b as f64 / CALIBRATION_BINS as f64,
+            upper: (b + 1) as f64 / CALIBRATION_BINS as f64,
+            count: 0,
+            mean_confidence: 0.0,
+            accuracy: 0.0,
+        })
+        .collect();
+    for &(confidence, correct) in items {
+        let b = ((confidence * CALIBRATION_BINS as f64) as usize).min(CALIBRATION_BINS - 1);
+        bins[b].count += 1;
+        bins[b].mean_confidence += confidence;
+        bins[b].accuracy += correct as u8 as f64;
+    }
+    let mut ece = 0.0;
+    for bin in &mut bins {
+        if bin.count > 0 {
+            bin.mean_confidence /= bin.count as f64;
+            bin.accuracy /= bin.count as f64;
+            ece += bin.count as f64 * (bin.accuracy - bin.mean_confidence).abs();
+        }
+    }
+    Calibration {
+        expected_calibration_error: if items.is_empty() {
+            0.0
+        } else {
+            ece / items.len() as f64
+        },
+        bins,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Stance::{Adversarial as Adv, Analytical as Ana, Conciliatory as Con};
+
+    fn pred(label: Stance, confidence: f32) -> Prediction {
+        let mut probabilities = [(1.0 - confidence) / 2.0; 3];
+        probabilities[label.index()] = confidence;
+        Prediction {
+            label,
+            probabilities,
+        }
+    }
+
+    #[test]
+    fn matches_scikit_learn() {
+        // Expected values from scikit-learn 1.9.1:
+        //   y_true = ['adv','adv','adv','ana','ana','con','con','con','con','ana']
+        //   y_pred = ['adv','ana','adv','ana','con','con','adv','con','con','ana']
+        //   precision_recall_fscore_support(y_true, y_pred) ->
+        //     precision [0.6667, 0.6667, 0.75], recall [0.6667, 0.6667, 0.75],
+        //     f1 [0.6667, 0.6667, 0.75]; f1_score(average='macro') = 0.69444;
+        //   accuracy_score = 0.7
+        let gold = [Adv, Adv, Adv, Ana, Ana, Con, Con, Con, Con, Ana];
+        let got = [Adv, Ana, Adv, Ana, Con, Con, Adv, Con, Con, Ana];
+        let (acc, macro_f1, per, matrix) = scores(&gold, &got);
+        assert!((acc - 0.7).abs() < 1e-9);
+        assert!((macro_f1 - 0.694_444).abs() < 1e-5, "{macro_f1}");
+        let want = [(0.666_667, 0.666_667), (0.666_667, 0.666_667), (0.75, 0.75)];
+        for (s, (p, r)) in per.iter().zip(want) {
+            assert!(
+                (s.precision - p).abs() < 1e-5 && (s.recall - r).abs() < 1e-5,
+                "{s:?}"
+            );
+        }
+        assert_eq!(matrix, [[2, 1, 0], [0, 2, 1], [1, 0, 3]]);
+    }
+
+    #[test]
+    fn precision_and_recall_are_not_swapped() {
+        // Hand-computed: gold has 1 adversarial, predictions have 3. Precision = 1/3, recall = 1.
+        // scikit-learn agrees: precision_score(..., labels=['adv']) = 0.3333, recall = 1.0.
+        let gold = [Adv, Ana, Ana];
+        let got = [Adv, Adv, Adv];
+        let (_, macro_f1, per, _) = scores(&gold, &got);
+        assert!((per[0].precision - 1.0 / 3.0).abs() < 1e-9);
+        assert!((per[0].recall - 1.0).abs() < 1e-9);
+        assert_eq!(per[1].precision, 0.0);
+        // Conciliatory is in neither list, so the macro average runs over two labels:
+        // (0.5 + 0) / 2, as scikit-learn's f1_score(average='macro') = 0.25.
+        assert!((macro_f1 - 0.25).abs() < 1e-9, "{macro_f1}");
+    }
+
+    #[test]
+    fn majority_baseline_and_calibration() {
+        let gold = [Adv, Adv, Ana, Con];
+        let predicted = [
+            pred(Adv, 0.95),
+            pred(Ana, 0.95),
+            pred(Ana, 0.55),
+            pred(Con, 0.55),
+        ];
+        let e = evaluate(&gold, &predicted);
+        assert_eq!(e.majority_baseline.label, Adv);
+        assert!((e.majority_baseline.accuracy - 0.5).abs() < 1e-9);
+        // Hand-computed: bin [0.9,1.0): 2 items, conf 0.95, acc 0.5; bin [0.5,0.6): 2 items,
+        // conf 0.55, acc 1.0. ECE = (2*0.45 + 2*0.45) / 4 = 0.45.
+        assert!((e.calibration.expected_calibration_error - 0.45).abs() < 1e-6);
+        assert_eq!(e.calibration.bins[9].count, 2);
+        assert_eq!(e.calibration.bins[5].count, 2);
+        assert_eq!(e.n, 4);
+    }
+
+    #[test]
+    fn empty_input_gives_zeros() {
+        let e = evaluate(&[], &[]);
+        assert_eq!((e.n, e.accuracy, e.macro_f1), (0, 0.0, 0.0));
+    }
+}

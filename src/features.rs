@@ -1,0 +1,1094 @@
+//! Sentence -> sparse feature vector.
+//!
+//! Stance in news copy is carried by a small set of cues that recur across topics: the
+//! reporting verb ("warned" vs "said" vs "urged"), cooperation and hostility vocabulary, whether
+//! that vocabulary sits in the main clause or in background ("a day after X warned Y"), and
+//! whether it is negated ("will not cooperate"). The extractor therefore builds two blocks:
+//!
+//! 1. **n-grams** of stemmed, case-folded tokens (unigrams, bigrams, optionally trigrams), with
+//!    tokens in a negation scope marked `NOT_`. Weighted by sublinear TF-IDF and L2-normalised,
+//!    as scikit-learn's `TfidfVectorizer(sublinear_tf=True)` does.
+//! 2. **cues**: per-lexicon counts split by clause context (`#lex:hostility`,
+//!    `#lex:hostility:sub`, `#lex:hostility:neg`), the individual lexicon hits (`@hostility:warn`),
+//!    the class of the first reporting verb in the main clause (`#verb:hostile`), and
+//!    quotation and question marks. These carry across vocabulary the corpus never saw.
+//!
+//! Every group can be switched off in [`FeatureConfig`], which is stored in the model file.
+//!
+//! Speed: tokens are interned to integer ids through a per-thread cache ([`Analyzer`]), so
+//! predicting a sentence costs one hash lookup per word and per n-gram, with no allocation
+//! once the buffers are warm.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::corpus::Stance;
+use crate::error::{Error, Result};
+
+/// Feature options; stored in the model file so that prediction repeats training exactly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureConfig {
+    /// Longest word n-gram, 1 to 3. Defaults to `2`.
+    pub ngram_max: usize,
+    /// Snowball-stem tokens so that warn/warned/warning share a weight. Defaults to `true`.
+    pub stem: bool,
+    /// Mark tokens after a negator up to the next clause boundary. Defaults to `true`.
+    pub negation: bool,
+    /// Lexicon counts and hits. Defaults to `true`.
+    pub lexicons: bool,
+    /// Reporting-verb class, quotation and question features. Defaults to `true`.
+    pub structure: bool,
+    /// Minimum number of training sentences an n-gram must occur in. Defaults to `2`.
+    pub min_df: usize,
+    /// Keep at most this many n-grams, the most label-dependent by chi-square. linfa-logistic
+    /// trains on a dense matrix, so this bounds training time and memory. Defaults to `6000`.
+    pub max_features: usize,
+    /// Multiplier on the cue block, which is not normalised. Defaults to `0.5`.
+    pub cue_scale: f32,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        FeatureConfig {
+            ngram_max: 2,
+            stem: true,
+            negation: true,
+            lexicons: true,
+            structure: true,
+            min_df: 2,
+            max_features: 6000,
+            cue_scale: 0.5,
+        }
+    }
+}
+
+impl FeatureConfig {
+    /// Checks that the options can work together.
+    pub fn check(&self) -> Result<()> {
+        if !(1..=3).contains(&self.ngram_max) {
+            return Err(Error::Param(format!(
+                "ngram_max must be 1, 2 or 3, got {}",
+                self.ngram_max
+            )));
+        }
+        if self.max_features == 0 {
+            return Err(Error::Param("max_features must be at least 1".into()));
+        }
+        if !self.cue_scale.is_finite() || self.cue_scale < 0.0 {
+            return Err(Error::Param(format!(
+                "cue_scale must be a finite number >= 0, got {}",
+                self.cue_scale
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Named word lists (cooperation, hostility, ...) whose hits become features.
+///
+/// Group names starting with `verbs_` are reporting-verb classes (`verbs_hostile` gives the
+/// feature `#verb:hostile`); the others are cue lexicons.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Lexicons {
+    pub groups: BTreeMap<String, Vec<String>>,
+}
+
+/// The lexicons shipped in `data/lexicons/`, compiled in so that the library works anywhere.
+const BUILTIN_LEXICONS: &[(&str, &str)] = &[
+    ("analysis", include_str!("../data/lexicons/analysis.txt")),
+    (
+        "cooperation",
+        include_str!("../data/lexicons/cooperation.txt"),
+    ),
+    ("derision", include_str!("../data/lexicons/derision.txt")),
+    ("hedge", include_str!("../data/lexicons/hedge.txt")),
+    ("hostility", include_str!("../data/lexicons/hostility.txt")),
+    (
+        "verbs_appeal",
+        include_str!("../data/lexicons/verbs_appeal.txt"),
+    ),
+    (
+        "verbs_hostile",
+        include_str!("../data/lexicons/verbs_hostile.txt"),
+    ),
+    (
+        "verbs_neutral",
+        include_str!("../data/lexicons/verbs_neutral.txt"),
+    ),
+];
+
+impl Lexicons {
+    /// The lexicons of `data/lexicons/` as they were when the crate was built.
+    pub fn builtin() -> Self {
+        let groups = BUILTIN_LEXICONS
+            .iter()
+            .map(|(name, body)| (name.to_string(), parse_lexicon(body)))
+            .collect();
+        Lexicons { groups }
+    }
+
+    /// Reads every `*.txt` file of a directory as a lexicon named after the file.
+    ///
+    /// Returns an error if the directory cannot be read, a file is not UTF-8, or no `*.txt`
+    /// file is found.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let name = dir.display().to_string();
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(&name, e))?;
+        let mut groups = BTreeMap::new();
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(&name, e))?.path();
+            if path.extension().is_some_and(|e| e == "txt") {
+                let body = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::io(path.display().to_string(), e))?;
+                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                groups.insert(stem.into_owned(), parse_lexicon(&body));
+            }
+        }
+        if groups.is_empty() {
+            return Err(Error::Corpus {
+                path: name,
+                message: "no *.txt lexicon files found".into(),
+            });
+        }
+        Ok(Lexicons { groups })
+    }
+}
+
+fn parse_lexicon(body: &str) -> Vec<String> {
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// A sparse feature vector: `(feature index, value)`, indices strictly increasing.
+pub type SparseVec = Vec<(u32, f32)>;
+
+/// Term id of a word the featurizer does not know.
+const UNKNOWN: u32 = u32::MAX;
+/// Term ids are packed 21 bits apiece into n-gram keys.
+const MAX_TERMS: usize = 1 << 21;
+
+/// Clause contexts a lexicon hit is counted in.
+const CONTEXTS: [&str; 3] = ["", ":sub", ":neg"];
+
+/// A fitted feature extractor: the vocabulary, idf weights and lexicons.
+#[derive(Debug, Clone)]
+pub struct Featurizer {
+    spec: FeaturizerSpec,
+    index: Index,
+}
+
+/// The serialisable part of a [`Featurizer`] (what the model file stores).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeaturizerSpec {
+    pub config: FeatureConfig,
+    pub lexicons: Lexicons,
+    /// Feature names, in column order.
+    pub features: Vec<String>,
+    /// Inverse document frequency of each n-gram feature (1.0 for cue features).
+    pub idf: Vec<f32>,
+}
+
+/// Lookup tables rebuilt from the spec at load time.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    terms: FxHashMap<String, u32>,
+    ngrams: FxHashMap<u64, u32>,
+    /// Lexicon phrases by first term: (group, phrase index, term ids).
+    phrases: FxHashMap<u32, Vec<(usize, usize, Vec<u32>)>>,
+    /// Cue group names, in `Lexicons::groups` order.
+    groups: Vec<String>,
+    /// For each group: feature ids of its count in each context.
+    group_counts: Vec<[Option<u32>; 3]>,
+    /// For each group and phrase: feature id of the hit.
+    hits: Vec<Vec<Option<u32>>>,
+    /// For each group that is a reporting-verb class: the feature id.
+    verb_class: Vec<Option<u32>>,
+    quote: Option<u32>,
+    start_quote: Option<u32>,
+    question: Option<u32>,
+}
+
+impl Featurizer {
+    /// Fits the vocabulary on training sentences.
+    ///
+    /// Returns an error if the configuration is invalid or no feature survives `min_df`.
+    pub fn fit(
+        config: &FeatureConfig,
+        lexicons: &Lexicons,
+        texts: &[&str],
+        labels: &[Stance],
+    ) -> Result<Self> {
+        config.check()?;
+        // Pass 1: a growable featurizer names every term and cue seen in the training text.
+        let open = Featurizer::open(config.clone(), lexicons.clone());
+        let mut counts: FxHashMap<String, [u32; 3]> = FxHashMap::default();
+        let mut analyzer = open.open_analyzer();
+        let mut seen = Vec::new();
+        for (text, label) in texts.iter().zip(labels) {
+            seen.clear();
+            analyzer.feature_names(text, &mut seen);
+            seen.sort_unstable();
+            seen.dedup();
+            for name in &seen {
+                counts.entry(name.clone()).or_default()[label.index()] += 1;
+            }
+        }
+        let n = texts.len();
+        let mut class_totals = [0usize; 3];
+        for label in labels {
+            class_totals[label.index()] += 1;
+        }
+
+        // Cues are few and always kept; n-grams pass min_df, then the top by chi-square.
+        let mut cues = Vec::new();
+        let mut ngrams = Vec::new();
+        for (name, by_class) in &counts {
+            let df: u32 = by_class.iter().sum();
+            if is_cue(name) {
+                cues.push(name.clone());
+            } else if df as usize >= config.min_df {
+                ngrams.push((chi_square(by_class, &class_totals, n), name.clone()));
+            }
+        }
+        ngrams.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        ngrams.truncate(config.max_features);
+        let mut features: Vec<String> = ngrams.into_iter().map(|(_, name)| name).collect();
+        features.extend(cues);
+        features.sort();
+        if features.is_empty() {
+            return Err(Error::Param(format!(
+                "no feature occurs in at least {} training sentences; lower min_df",
+                config.min_df
+            )));
+        }
+        let idf = features
+            .iter()
+            .map(|name| {
+                if is_cue(name) {
+                    1.0
+                } else {
+                    let df: u32 = counts[name].iter().sum();
+                    ((1.0 + n as f64) / (1.0 + df as f64)).ln() as f32 + 1.0
+                }
+            })
+            .collect();
+        Featurizer::from_spec(FeaturizerSpec {
+            config: config.clone(),
+            lexicons: lexicons.clone(),
+            features,
+            idf,
+        })
+    }
+
+    /// Rebuilds a featurizer from its stored spec.
+    ///
+    /// Returns an error if the spec is inconsistent (idf length, a malformed feature name).
+    pub fn from_spec(spec: FeaturizerSpec) -> Result<Self> {
+        spec.config.check()?;
+        if spec.idf.len() != spec.features.len() {
+            return Err(Error::Param(format!(
+                "{} idf values for {} features",
+                spec.idf.len(),
+                spec.features.len()
+            )));
+        }
+        if let Some(bad) = spec.idf.iter().find(|v| !v.is_finite()) {
+            return Err(Error::Param(format!("idf value {bad} is not finite")));
+        }
+        let mut f = Featurizer::open(spec.config.clone(), spec.lexicons.clone());
+        let mut index = std::mem::take(&mut f.index);
+        let by_name: FxHashMap<&str, u32> = spec
+            .features
+            .iter()
+            .enumerate()
+            .map(|(i, name)| (name.as_str(), i as u32))
+            .collect();
+        if by_name.len() != spec.features.len() {
+            return Err(Error::Param("duplicate feature names".into()));
+        }
+        for (i, name) in spec.features.iter().enumerate() {
+            if is_cue(name) {
+                continue;
+            }
+            let (negated, body) = match name.strip_prefix("NOT_") {
+                Some(rest) => (true, rest),
+                None => (false, name.as_str()),
+            };
+            let mut ids = [0u32; 3];
+            let mut len = 0;
+            for term in body.split(' ') {
+                if len == 3 || term.is_empty() {
+                    return Err(Error::Param(format!("malformed feature name {name:?}")));
+                }
+                ids[len] = intern(&mut index.terms, term)?;
+                len += 1;
+            }
+            index
+                .ngrams
+                .insert(ngram_key(&ids[..len], negated), i as u32);
+        }
+        let id = |name: &str| by_name.get(name).copied();
+        index.group_counts = index
+            .groups
+            .iter()
+            .map(|g| CONTEXTS.map(|ctx| id(&format!("#lex:{g}{ctx}"))))
+            .collect();
+        index.hits = index
+            .groups
+            .iter()
+            .map(|g| {
+                spec.lexicons.groups[g]
+                    .iter()
+                    .map(|phrase| id(&format!("@{g}:{phrase}")))
+                    .collect()
+            })
+            .collect();
+        index.verb_class = index
+            .groups
+            .iter()
+            .map(|g| {
+                g.strip_prefix("verbs_")
+                    .and_then(|class| id(&format!("#verb:{class}")))
+            })
+            .collect();
+        index.quote = id("#quote");
+        index.start_quote = id("#startquote");
+        index.question = id("#question");
+        f.index = index;
+        f.spec = spec;
+        Ok(f)
+    }
+
+    /// A featurizer with no vocabulary whose analyzer interns every new term (for fitting).
+    fn open(config: FeatureConfig, lexicons: Lexicons) -> Self {
+        let mut f = Featurizer {
+            spec: FeaturizerSpec {
+                config,
+                lexicons,
+                features: Vec::new(),
+                idf: Vec::new(),
+            },
+            index: Index::default(),
+        };
+        f.index.groups = f.spec.lexicons.groups.keys().cloned().collect();
+        let stemmer = Stemmer::new(f.spec.config.stem);
+        let mut phrases: FxHashMap<u32, Vec<(usize, usize, Vec<u32>)>> = FxHashMap::default();
+        for (g, name) in f.index.groups.iter().enumerate() {
+            for (p, phrase) in f.spec.lexicons.groups[name].iter().enumerate() {
+                let ids: Vec<u32> = phrase_terms(phrase, &stemmer)
+                    .iter()
+                    .map(|t| intern(&mut f.index.terms, t).unwrap_or(UNKNOWN))
+                    .collect();
+                if let Some(&first) = ids.first() {
+                    phrases.entry(first).or_default().push((g, p, ids));
+                }
+            }
+        }
+        f.index.phrases = phrases;
+        f
+    }
+
+    fn open_analyzer(&self) -> Analyzer<'_> {
+        Analyzer::new(self, true)
+    }
+
+    /// A reusable, per-thread analyzer (it caches word -> term lookups).
+    pub fn analyzer(&self) -> Analyzer<'_> {
+        Analyzer::new(self, false)
+    }
+
+    /// Number of features (columns).
+    pub fn len(&self) -> usize {
+        self.spec.features.len()
+    }
+
+    /// True when the featurizer has no features.
+    pub fn is_empty(&self) -> bool {
+        self.spec.features.is_empty()
+    }
+
+    /// Feature names, in column order.
+    pub fn feature_names(&self) -> &[String] {
+        &self.spec.features
+    }
+
+    /// The stored spec.
+    pub fn spec(&self) -> &FeaturizerSpec {
+        &self.spec
+    }
+
+    /// Convenience: features of one sentence (allocates an analyzer; use
+    /// [`Analyzer::transform`] in loops).
+    pub fn transform(&self, text: &str) -> SparseVec {
+        let mut out = Vec::new();
+        self.analyzer().transform(text, &mut out);
+        out
+    }
+}
+
+/// Whether a feature belongs to the unnormalised cue block.
+fn is_cue(name: &str) -> bool {
+    name.starts_with('#') || name.starts_with('@')
+}
+
+fn intern(terms: &mut FxHashMap<String, u32>, term: &str) -> Result<u32> {
+    if let Some(&id) = terms.get(term) {
+        return Ok(id);
+    }
+    let id = terms.len();
+    if id >= MAX_TERMS - 1 {
+        return Err(Error::Param(format!(
+            "more than {MAX_TERMS} distinct terms; lower max_features"
+        )));
+    }
+    terms.insert(term.to_string(), id as u32);
+    Ok(id as u32)
+}
+
+fn ngram_key(ids: &[u32], negated: bool) -> u64 {
+    let mut key = (ids.len() as u64) << 62 | (negated as u64) << 61;
+    for (i, &id) in ids.iter().enumerate() {
+        key |= (id as u64) << (42 - 21 * i);
+    }
+    key
+}
+
+/// Pearson chi-square of a feature's presence against the label, as scikit-learn's `chi2` on
+/// binary features.
+fn chi_square(by_class: &[u32; 3], class_totals: &[usize; 3], n: usize) -> f64 {
+    let df: f64 = by_class.iter().map(|&c| c as f64).sum();
+    let mut score = 0.0;
+    for (observed, &total) in by_class.iter().zip(class_totals) {
+        let expected = df * total as f64 / n as f64;
+        if expected > 0.0 {
+            score += (*observed as f64 - expected).powi(2) / expected;
+        }
+    }
+    score
+}
+
+/// Terms of a lexicon phrase, tokenised and stemmed like sentence text.
+fn phrase_terms(phrase: &str, stemmer: &Stemmer) -> Vec<String> {
+    let normal = normalize(phrase);
+    normal
+        .split_word_bounds()
+        .filter(|w| w.chars().next().is_some_and(char::is_alphanumeric))
+        .map(|w| stemmer.stem(&word_form(w)).into_owned())
+        .collect()
+}
+
+struct Stemmer(Option<rust_stemmers::Stemmer>);
+
+impl Stemmer {
+    fn new(enabled: bool) -> Self {
+        Stemmer(enabled.then(|| rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English)))
+    }
+
+    fn stem<'a>(&self, word: &'a str) -> Cow<'a, str> {
+        match &self.0 {
+            Some(s) if !word.starts_with('<') => s.stem(word),
+            _ => Cow::Borrowed(word),
+        }
+    }
+}
+
+/// Case-folds and unifies quotes and dashes, so that `“`, `”` and `"` (or `’` and `'`)
+/// are the same to everything downstream.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '“' | '”' | '„' | '«' | '»' | '″' => out.push('"'),
+            '‘' | '’' | '‚' | '′' | '`' => out.push('\''),
+            '‐' | '‑' | '‒' => out.push('-'),
+            '–' | '—' | '―' => out.push('—'),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// Maps a word to its token form: numbers become shape tokens, the rest stays.
+fn word_form(word: &str) -> Cow<'_, str> {
+    let digits = word.chars().filter(char::is_ascii_digit).count();
+    if digits == 0 {
+        return Cow::Borrowed(word);
+    }
+    if word
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
+        let year =
+            digits == 4 && word.len() == 4 && (word.starts_with("19") || word.starts_with("20"));
+        return Cow::Borrowed(if year { "<year>" } else { "<num>" });
+    }
+    Cow::Borrowed(word)
+}
+
+/// One analysed token.
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    term: u32,
+    negated: bool,
+    subordinate: bool,
+    /// A clause boundary (punctuation) separates this token from the previous one.
+    boundary_before: bool,
+}
+
+/// Sentence-level facts gathered while tokenising.
+#[derive(Debug, Default, Clone, Copy)]
+struct Shape {
+    quote: bool,
+    start_quote: bool,
+    question: bool,
+}
+
+/// Words that open a negation scope.
+const NEGATORS: &[&str] = &[
+    "not", "no", "never", "without", "nor", "neither", "cannot", "none", "nothing",
+];
+/// Words that open a background (subordinate) clause.
+const SUBORDINATORS: &[&str] = &[
+    "after",
+    "since",
+    "following",
+    "amid",
+    "despite",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "when",
+    "while",
+    "before",
+    "until",
+    "although",
+    "though",
+    "because",
+    "if",
+    "whereas",
+];
+
+/// Per-thread analysis state: a word -> term cache and reusable buffers.
+pub struct Analyzer<'a> {
+    featurizer: &'a Featurizer,
+    stemmer: Stemmer,
+    cache: FxHashMap<String, u32>,
+    /// When fitting, new terms are interned into a private table.
+    open: bool,
+    open_terms: FxHashMap<String, u32>,
+    /// Term names by id when fitting.
+    open_names: Vec<String>,
+    toks: Vec<Tok>,
+    normal: String,
+    counts: FxHashMap<u32, f32>,
+}
+
+/// The cache is cleared past this many words, which bounds memory on endless input.
+const CACHE_LIMIT: usize = 200_000;
+
+impl<'a> Analyzer<'a> {
+    fn new(featurizer: &'a Featurizer, open: bool) -> Self {
+        Analyzer {
+            featurizer,
+            stemmer: Stemmer::new(featurizer.spec.config.stem),
+            cache: FxHashMap::default(),
+            open,
+            open_terms: if open {
+                featurizer.index.terms.clone()
+            } else {
+                FxHashMap::default()
+            },
+            open_names: if open {
+                let mut names = vec![String::new(); featurizer.index.terms.len()];
+                for (term, &id) in &featurizer.index.terms {
+                    names[id as usize] = term.clone();
+                }
+                names
+            } else {
+                Vec::new()
+            },
+            toks: Vec::new(),
+            normal: String::new(),
+            counts: FxHashMap::default(),
+        }
+    }
+
+    fn term_id(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.cache.get(word) {
+            return id;
+        }
+        let form = word_form(word);
+        let stem = self.stemmer.stem(&form);
+        let id = if self.open {
+            let before = self.open_terms.len();
+            let id = intern(&mut self.open_terms, &stem).unwrap_or(UNKNOWN);
+            if self.open_terms.len() > before {
+                self.open_names.push(stem.into_owned());
+            }
+            id
+        } else {
+            self.featurizer
+                .index
+                .terms
+                .get(stem.as_ref())
+                .copied()
+                .unwrap_or(UNKNOWN)
+        };
+        if self.cache.len() >= CACHE_LIMIT {
+            self.cache.clear();
+        }
+        self.cache.insert(word.to_string(), id);
+        id
+    }
+
+    /// Tokenises a sentence into `self.toks`, marking negation and subordinate scopes.
+    fn tokenize(&mut self, text: &str) -> Shape {
+        let config = &self.featurizer.spec.config;
+        let negation = config.negation;
+        self.toks.clear();
+        let mut normal = std::mem::take(&mut self.normal);
+        normal.clear();
+        normal.push_str(&normalize(text));
+        let mut shape = Shape {
+            question: normal
+                .trim_end()
+                .trim_end_matches(['"', '\'', ')'])
+                .ends_with('?'),
+            start_quote: normal.trim_start().starts_with(['"', '\'']),
+            ..Shape::default()
+        };
+        let mut negated = false;
+        let mut subordinate = false;
+        let mut boundary = true;
+        let mut prev_word: &str = "";
+        for seg in normal.split_word_bounds() {
+            let first = seg.chars().next().unwrap_or(' ');
+            if !first.is_alphanumeric() {
+                if first.is_whitespace() || first == '-' {
+                    continue;
+                }
+                if matches!(first, '"' | '\'') {
+                    shape.quote = true;
+                }
+                if matches!(
+                    first,
+                    ',' | ';' | ':' | '.' | '!' | '?' | '(' | ')' | '[' | ']' | '"' | '—'
+                ) {
+                    negated = false;
+                    subordinate = false;
+                    boundary = true;
+                }
+                continue;
+            }
+            // "didn't", "won't": the negation is what matters, so the token becomes "not".
+            let (word, opens_negation) = if seg.ends_with("n't") {
+                ("not", true)
+            } else {
+                (seg, NEGATORS.contains(&seg))
+            };
+            let phrase_negator = matches!(prev_word, "refused" | "refuses" | "refuse" | "refusing")
+                && word == "to"
+                || matches!(prev_word, "ruled" | "rule" | "rules" | "ruling") && word == "out";
+            if word == "but" {
+                negated = false;
+                subordinate = false;
+            }
+            let term = self.term_id(word);
+            self.toks.push(Tok {
+                term,
+                negated: negated && negation,
+                subordinate,
+                boundary_before: boundary,
+            });
+            boundary = false;
+            if opens_negation || phrase_negator {
+                negated = true;
+            }
+            if SUBORDINATORS.contains(&word) {
+                subordinate = true;
+            }
+            prev_word = word;
+        }
+        self.normal = normal;
+        shape
+    }
+
+    /// Features of one sentence, as a sparse vector with strictly increasing indices.
+    pub fn transform(&mut self, text: &str, out: &mut SparseVec) {
+        out.clear();
+        let shape = self.tokenize(text);
+        let f = self.featurizer;
+        let config = &f.spec.config;
+        let index = &f.index;
+        self.counts.clear();
+        let toks = &self.toks;
+        for (i, tok) in toks.iter().enumerate() {
+            for n in 1..=config.ngram_max.min(i + 1) {
+                let window = &toks[i + 1 - n..=i];
+                if window.iter().any(|t| t.term == UNKNOWN)
+                    || window[1..].iter().any(|t| t.boundary_before)
+                {
+                    break;
+                }
+                let mut ids = [0u32; 3];
+                for (slot, t) in ids.iter_mut().zip(window) {
+                    *slot = t.term;
+                }
+                let key = ngram_key(&ids[..n], n == 1 && tok.negated);
+                if let Some(&feature) = index.ngrams.get(&key) {
+                    *self.counts.entry(feature).or_insert(0.0) += 1.0;
+                }
+            }
+        }
+        // Sublinear TF-IDF, L2-normalised over the n-gram block.
+        let mut norm = 0.0f32;
+        for (&feature, value) in self.counts.iter_mut() {
+            *value = (1.0 + value.ln()) * f.spec.idf[feature as usize];
+            norm += *value * *value;
+        }
+        let norm = norm.sqrt();
+        out.extend(
+            self.counts
+                .iter()
+                .map(|(&feature, &value)| (feature, value / norm)),
+        );
+        self.counts.clear();
+        let scale = config.cue_scale;
+        if config.lexicons || config.structure {
+            let mut group_counts = vec![[0.0f32; 3]; index.groups.len()];
+            let mut first_verb: Option<usize> = None;
+            let toks = &self.toks;
+            for start in 0..toks.len() {
+                let Some(candidates) = index.phrases.get(&toks[start].term) else {
+                    continue;
+                };
+                for (g, p, ids) in candidates {
+                    let end = start + ids.len();
+                    let matches = end <= toks.len()
+                        && toks[start..end]
+                            .iter()
+                            .zip(ids)
+                            .all(|(t, &id)| t.term == id);
+                    if !matches {
+                        continue;
+                    }
+                    let tok = toks[start];
+                    if let Some(verb) = index.verb_class[*g] {
+                        if config.structure && first_verb.is_none() && !tok.subordinate {
+                            first_verb = Some(verb as usize);
+                        }
+                        continue;
+                    }
+                    if !config.lexicons {
+                        continue;
+                    }
+                    let ctx = if tok.negated {
+                        2
+                    } else if tok.subordinate {
+                        1
+                    } else {
+                        0
+                    };
+                    group_counts[*g][ctx] += 1.0;
+                    if let Some(hit) = index.hits[*g][*p] {
+                        *self.counts.entry(hit).or_insert(0.0) += 1.0;
+                    }
+                }
+            }
+            for (g, by_ctx) in group_counts.iter().enumerate() {
+                for (ctx, &count) in by_ctx.iter().enumerate() {
+                    if let (true, Some(feature)) = (count > 0.0, index.group_counts[g][ctx]) {
+                        out.push((feature, scale * count.ln_1p()));
+                    }
+                }
+            }
+            out.extend(
+                self.counts
+                    .iter()
+                    .map(|(&feature, &count)| (feature, scale * count.ln_1p())),
+            );
+            if let Some(verb) = first_verb {
+                out.push((verb as u32, scale));
+            }
+        }
+        if config.structure {
+            let flags = [
+                (shape.quote, index.quote),
+                (shape.start_quote, index.start_quote),
+                (shape.question, index.question),
+            ];
+            for (on, feature) in flags {
+                if let (true, Some(feature)) = (on, feature) {
+                    out.push((feature, scale));
+                }
+            }
+        }
+        out.sort_unstable_by_key(|&(feature, _)| feature);
+    }
+
+    /// Names of every feature the sentence would have, vocabulary or not (for fitting).
+    fn feature_names(&mut self, text: &str, names: &mut Vec<String>) {
+        let shape = self.tokenize(text);
+        let open = self.featurizer;
+        let config = &open.spec.config;
+        let by_id = &self.open_names;
+        let toks = &self.toks;
+        for (i, tok) in toks.iter().enumerate() {
+            for n in 1..=config.ngram_max.min(i + 1) {
+                let window = &toks[i + 1 - n..=i];
+                if window.iter().any(|t| t.term == UNKNOWN)
+                    || window[1..].iter().any(|t| t.boundary_before)
+                {
+                    break;
+                }
+                let words: Vec<&str> = window
+                    .iter()
+                    .map(|t| by_id[t.term as usize].as_str())
+                    .collect();
+                let mut name = words.join(" ");
+                if n == 1 && tok.negated {
+                    name.insert_str(0, "NOT_");
+                }
+                names.push(name);
+            }
+        }
+        let index = &open.index;
+        let mut first_verb = false;
+        for start in 0..toks.len() {
+            let Some(candidates) = index.phrases.get(&toks[start].term) else {
+                continue;
+            };
+            for (g, p, ids) in candidates {
+                let end = start + ids.len();
+                if end > toks.len()
+                    || !toks[start..end]
+                        .iter()
+                        .zip(ids)
+                        .all(|(t, &id)| t.term == id)
+                {
+                    continue;
+                }
+                let group = &index.groups[*g];
+                let tok = toks[start];
+                if let Some(class) = group.strip_prefix("verbs_") {
+                    if config.structure && !first_verb && !tok.subordinate {
+                        first_verb = true;
+                        names.push(format!("#verb:{class}"));
+                    }
+                    continue;
+                }
+                if config.lexicons {
+                    let ctx = CONTEXTS[if tok.negated {
+                        2
+                    } else if tok.subordinate {
+                        1
+                    } else {
+                        0
+                    }];
+                    names.push(format!("#lex:{group}{ctx}"));
+                    names.push(format!("@{group}:{}", open.spec.lexicons.groups[group][*p]));
+                }
+            }
+        }
+        if config.structure {
+            for (on, name) in [
+                (shape.quote, "#quote"),
+                (shape.start_quote, "#startquote"),
+                (shape.question, "#question"),
+            ] {
+                if on {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fit(texts: &[&str], config: FeatureConfig) -> Featurizer {
+        let labels: Vec<Stance> = (0..texts.len()).map(|i| Stance::ALL[i % 3]).collect();
+        Featurizer::fit(&config, &Lexicons::builtin(), texts, &labels).unwrap()
+    }
+
+    fn names(f: &Featurizer, text: &str) -> Vec<String> {
+        f.transform(text)
+            .into_iter()
+            .map(|(i, _)| f.feature_names()[i as usize].clone())
+            .collect()
+    }
+
+    fn min_df_one() -> FeatureConfig {
+        FeatureConfig {
+            min_df: 1,
+            ..FeatureConfig::default()
+        }
+    }
+
+    #[test]
+    fn normalizes_quotes_dashes_and_case() {
+        assert_eq!(normalize("“Oui” – ‘Non’ — OK"), "\"oui\" — 'non' — ok");
+    }
+
+    #[test]
+    fn stems_and_maps_numbers() {
+        let f = fit(
+            &["Officials warned in 2019 that 1,500 troops were warning."],
+            min_df_one(),
+        );
+        let got = names(&f, "They warned of 30 ships in 2020.");
+        assert!(got.contains(&"warn".to_string()), "{got:?}");
+        assert!(got.contains(&"<num>".to_string()), "{got:?}");
+        assert!(got.contains(&"<year>".to_string()), "{got:?}");
+    }
+
+    #[test]
+    fn marks_negation_until_clause_boundary() {
+        let f = fit(
+            &["Beijing will not accept the terms, the minister said."],
+            min_df_one(),
+        );
+        let got = names(&f, "Beijing will not accept the terms, the minister said.");
+        assert!(got.contains(&"NOT_accept".to_string()), "{got:?}");
+        assert!(got.contains(&"minist".to_string()), "{got:?}");
+        assert!(!got.contains(&"NOT_minist".to_string()), "{got:?}");
+        assert!(
+            got.contains(&"#lex:cooperation:neg".to_string())
+                || !got.iter().any(|g| g.starts_with("#lex:cooperation")),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn ruled_out_and_contractions_negate() {
+        let f = fit(
+            &["Tokyo ruled out talks and won't resume dialogue."],
+            min_df_one(),
+        );
+        let got = names(&f, "Tokyo ruled out talks and won't resume dialogue.");
+        assert!(got.contains(&"NOT_talk".to_string()), "{got:?}");
+        assert!(got.contains(&"NOT_resum".to_string()), "{got:?}");
+    }
+
+    #[test]
+    fn lexicon_hits_are_split_by_clause_context() {
+        let text = "The envoy praised the agreement a day after Washington warned Beijing.";
+        let f = fit(&[text], min_df_one());
+        let got = names(&f, text);
+        for want in [
+            "#lex:cooperation",
+            "#lex:hostility:sub",
+            "@cooperation:agreement",
+            "#verb:appeal",
+        ] {
+            assert!(got.contains(&want.to_string()), "missing {want}: {got:?}");
+        }
+        assert!(!got.contains(&"#lex:hostility".to_string()), "{got:?}");
+    }
+
+    #[test]
+    fn quotes_and_questions() {
+        let text = "“Who is the real hacker here?”";
+        let f = fit(&[text], min_df_one());
+        let got = names(&f, text);
+        for want in ["#quote", "#startquote", "#question"] {
+            assert!(got.contains(&want.to_string()), "missing {want}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn groups_can_be_switched_off() {
+        let text = "The envoy praised the agreement, but Washington warned Beijing?";
+        let config = FeatureConfig {
+            lexicons: false,
+            structure: false,
+            ngram_max: 1,
+            ..min_df_one()
+        };
+        let f = fit(&[text], config);
+        assert!(
+            f.feature_names()
+                .iter()
+                .all(|n| !n.starts_with('#') && !n.starts_with('@') && !n.contains(' '))
+        );
+    }
+
+    #[test]
+    fn ngram_block_is_l2_normalised_and_sorted() {
+        let texts = [
+            "Ministers agreed a deal.",
+            "Ministers warned again.",
+            "Figures rose.",
+        ];
+        let f = fit(
+            &texts,
+            FeatureConfig {
+                lexicons: false,
+                structure: false,
+                ..min_df_one()
+            },
+        );
+        let v = f.transform("Ministers agreed a deal.");
+        let norm: f32 = v.iter().map(|(_, x)| x * x).sum();
+        assert!((norm - 1.0).abs() < 1e-5, "{norm}");
+        assert!(v.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn min_df_and_cap_limit_the_vocabulary() {
+        let texts = ["alpha beta", "alpha gamma", "alpha delta"];
+        let f = fit(
+            &texts,
+            FeatureConfig {
+                lexicons: false,
+                structure: false,
+                ..FeatureConfig::default()
+            },
+        );
+        assert_eq!(f.feature_names(), &["alpha".to_string()]);
+        let capped = fit(
+            &texts,
+            FeatureConfig {
+                max_features: 2,
+                lexicons: false,
+                structure: false,
+                ..min_df_one()
+            },
+        );
+        assert_eq!(capped.len(), 2);
+    }
+
+    #[test]
+    fn spec_round_trip_gives_same_vectors() {
+        let texts = [
+            "The minister welcomed the accord.",
+            "Rebels shelled the town, officials said.",
+        ];
+        let f = fit(&texts, min_df_one());
+        let g = Featurizer::from_spec(f.spec().clone()).unwrap();
+        for t in texts {
+            assert_eq!(f.transform(t), g.transform(t));
+        }
+    }
+
+    #[test]
+    fn unknown_text_gives_no_ngram_features() {
+        let f = fit(&["Ministers agreed."], min_df_one());
+        assert!(f.transform("Zzz qqq.").is_empty());
+        assert!(f.transform("").is_empty());
+    }
+}

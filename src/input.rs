@@ -1,0 +1,538 @@
+//! Documents to classify: plain-text files (or directories of `*.txt`), standard input, or the
+//! rows of a CSV or JSON Lines file, each row one document.
+//!
+//! Documents are produced lazily, one at a time, so that a million-row file is never held in
+//! memory. Columns other than the text column travel with their row to the output (an `id`,
+//! a date), in the order the input had them.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::corpus::{csv_error, find_column};
+use crate::error::{Error, Result};
+
+/// How input files are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputFormat {
+    /// Each file is one article.
+    Text,
+    /// Each CSV row is a document; the text is in the named column.
+    Csv { text_column: String },
+    /// Each line is a JSON object; the text is in the named field.
+    Jsonl { text_field: String },
+}
+
+/// One document to classify.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Where it came from: a path, `-` for standard input, or `path:line` for a row.
+    pub name: String,
+    pub text: String,
+    /// Other columns of a tabular row, passed through to the output.
+    pub fields: Vec<(String, Value)>,
+}
+
+/// A lazily read stream of documents from several sources.
+pub struct Documents {
+    format: InputFormat,
+    sources: std::vec::IntoIter<PathBuf>,
+    current: Option<RowReader>,
+    /// Pass-through column names, known once the first tabular source is opened.
+    columns: Option<Vec<String>>,
+}
+
+/// The reader of the tabular source being read.
+enum RowReader {
+    Csv {
+        name: String,
+        reader: csv::Reader<Box<dyn Read + Send>>,
+        text_col: usize,
+        headers: Vec<String>,
+        record: csv::ByteRecord,
+    },
+    Jsonl {
+        name: String,
+        lines: io::Lines<BufReader<Box<dyn Read + Send>>>,
+        line: u64,
+        field: String,
+    },
+}
+
+impl Documents {
+    /// Opens the sources: paths, directories (searched recursively for `*.txt`, in sorted
+    /// order) and `-` for standard input. No paths means standard input.
+    ///
+    /// Returns an error if a path does not exist or a directory cannot be read.
+    pub fn open(paths: &[PathBuf], format: InputFormat) -> Result<Self> {
+        let mut sources = Vec::new();
+        if paths.is_empty() {
+            sources.push(PathBuf::from("-"));
+        }
+        for path in paths {
+            if path.as_os_str() == "-" {
+                sources.push(path.clone());
+            } else if path.is_dir() {
+                collect_txt(path, &mut sources)?;
+            } else if path.exists() {
+                sources.push(path.clone());
+            } else {
+                return Err(Error::io(
+                    path.display().to_string(),
+                    io::Error::new(io::ErrorKind::NotFound, "no such file or directory"),
+                ));
+            }
+        }
+        Ok(Documents {
+            format,
+            sources: sources.into_iter(),
+            current: None,
+            columns: None,
+        })
+    }
+
+    /// Names of the pass-through columns, read from the first tabular source (opening it if
+    /// needed). Empty for plain text.
+    pub fn columns(&mut self) -> Result<Vec<String>> {
+        if self.format == InputFormat::Text {
+            return Ok(Vec::new());
+        }
+        if self.columns.is_none()
+            && self.current.is_none()
+            && let Some(path) = self.sources.next()
+        {
+            self.current = Some(self.open_rows(&path)?);
+        }
+        Ok(self.columns.clone().unwrap_or_default())
+    }
+
+    fn open_rows(&mut self, path: &Path) -> Result<RowReader> {
+        let (name, reader) = open_source(path)?;
+        match &self.format {
+            InputFormat::Text => unreachable!("plain text is not read row by row"),
+            InputFormat::Csv { text_column } => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .flexible(true)
+                    .from_reader(Box::new(CrlfToLf::new(reader)) as Box<dyn Read + Send>);
+                let header = reader
+                    .byte_headers()
+                    .map_err(|e| csv_error(&name, e))?
+                    .clone();
+                let text_col = find_column(&header, text_column).ok_or_else(|| Error::Data {
+                    path: name.clone(),
+                    line: 1,
+                    message: format!("header has no `{text_column}` column (set --text-column)"),
+                })?;
+                let headers: Vec<String> = header
+                    .iter()
+                    .map(|h| {
+                        let h = h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h);
+                        String::from_utf8_lossy(h).trim().to_string()
+                    })
+                    .collect();
+                if self.columns.is_none() {
+                    self.columns = Some(
+                        headers
+                            .iter()
+                            .enumerate()
+                            .filter(|(i, _)| *i != text_col)
+                            .map(|(_, h)| h.clone())
+                            .collect(),
+                    );
+                }
+                Ok(RowReader::Csv {
+                    name,
+                    reader,
+                    text_col,
+                    headers,
+                    record: csv::ByteRecord::new(),
+                })
+            }
+            InputFormat::Jsonl { text_field } => Ok(RowReader::Jsonl {
+                name,
+                lines: BufReader::new(reader).lines(),
+                line: 0,
+                field: text_field.clone(),
+            }),
+        }
+    }
+
+    fn next_text(&mut self) -> Option<Result<Document>> {
+        let path = self.sources.next()?;
+        Some(read_text(&path))
+    }
+
+    fn next_row(&mut self) -> Option<Result<Document>> {
+        loop {
+            if self.current.is_none() {
+                let path = self.sources.next()?;
+                match self.open_rows(&path) {
+                    Ok(reader) => self.current = Some(reader),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            let reader = self.current.as_mut().expect("opened above");
+            match reader.next_document(&mut self.columns) {
+                Some(item) => return Some(item),
+                None => self.current = None,
+            }
+        }
+    }
+}
+
+impl Iterator for Documents {
+    type Item = Result<Document>;
+
+    fn next(&mut self) -> Option<Result<Document>> {
+        match self.format {
+            InputFormat::Text => self.next_text(),
+            _ => self.next_row(),
+        }
+    }
+}
+
+impl RowReader {
+    fn next_document(&mut self, columns: &mut Option<Vec<String>>) -> Option<Result<Document>> {
+        match self {
+            RowReader::Csv {
+                name,
+                reader,
+                text_col,
+                headers,
+                record,
+            } => {
+                match reader.read_byte_record(record) {
+                    Ok(false) => return None,
+                    Ok(true) => {}
+                    Err(e) => return Some(Err(csv_error(name, e))),
+                }
+                let line = record.position().map_or(0, |p| p.line());
+                let bad = |message: String| Error::Data {
+                    path: name.clone(),
+                    line,
+                    message,
+                };
+                let Some(text) = record.get(*text_col) else {
+                    return Some(Err(bad(format!(
+                        "row has {} field(s), the text column is column {}",
+                        record.len(),
+                        *text_col + 1
+                    ))));
+                };
+                let text = match std::str::from_utf8(text) {
+                    Ok(t) => t.to_string(),
+                    Err(e) => return Some(Err(bad(format!("text is not valid UTF-8 ({e})")))),
+                };
+                let fields = headers
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| i != text_col)
+                    .map(|(i, h)| {
+                        let value = record
+                            .get(i)
+                            .map(String::from_utf8_lossy)
+                            .unwrap_or_default();
+                        (h.clone(), Value::String(value.into_owned()))
+                    })
+                    .collect();
+                Some(Ok(Document {
+                    name: format!("{name}:{line}"),
+                    text,
+                    fields,
+                }))
+            }
+            RowReader::Jsonl {
+                name,
+                lines,
+                line,
+                field,
+            } => loop {
+                let raw = match lines.next()? {
+                    Ok(raw) => raw,
+                    Err(e) => {
+                        let message = if e.kind() == io::ErrorKind::InvalidData {
+                            "line is not valid UTF-8".to_string()
+                        } else {
+                            e.to_string()
+                        };
+                        return Some(Err(Error::Data {
+                            path: name.clone(),
+                            line: *line + 1,
+                            message,
+                        }));
+                    }
+                };
+                *line += 1;
+                if raw.trim().is_empty() {
+                    continue;
+                }
+                let bad = |message: String| Error::Data {
+                    path: name.clone(),
+                    line: *line,
+                    message,
+                };
+                let object = match serde_json::from_str::<Value>(&raw) {
+                    Ok(Value::Object(map)) => map,
+                    Ok(_) => return Some(Err(bad("expected a JSON object".into()))),
+                    Err(e) => return Some(Err(bad(format!("invalid JSON ({e})")))),
+                };
+                let text = match object.get(field.as_str()) {
+                    Some(Value::String(s)) => s.clone(),
+                    Some(_) => return Some(Err(bad(format!("field `{field}` is not a string")))),
+                    None => {
+                        return Some(Err(bad(format!("no `{field}` field (set --text-field)"))));
+                    }
+                };
+                let fields: Vec<(String, Value)> =
+                    object.into_iter().filter(|(k, _)| k != field).collect();
+                if columns.is_none() {
+                    *columns = Some(fields.iter().map(|(k, _)| k.clone()).collect());
+                }
+                return Some(Ok(Document {
+                    name: format!("{name}:{line}"),
+                    text,
+                    fields,
+                }));
+            },
+        }
+    }
+}
+
+/// Turns CRLF line ends into LF as bytes stream past. The csv crate counts a CRLF file's
+/// lines one short, and every error message names a line.
+struct CrlfToLf<R> {
+    inner: R,
+    /// A `\r` read at the end of the previous chunk, not yet known to precede `\n`.
+    pending_cr: bool,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            pending_cr: false,
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.len() < 2 {
+            return self.inner.read(buf);
+        }
+        // Leave room for a held-back `\r`.
+        let n = self.inner.read(&mut buf[1..])?;
+        let mut out = 0;
+        if self.pending_cr {
+            self.pending_cr = false;
+            if n == 0 || buf[1] != b'\n' {
+                buf[out] = b'\r';
+                out += 1;
+            }
+        }
+        let mut i = 1;
+        while i <= n {
+            let b = buf[i];
+            if b == b'\r' {
+                if i == n {
+                    self.pending_cr = true;
+                    i += 1;
+                    continue;
+                }
+                if buf[i + 1] == b'\n' {
+                    i += 1;
+                    continue;
+                }
+            }
+            buf[out] = b;
+            out += 1;
+            i += 1;
+        }
+        if out == 0 && self.pending_cr {
+            // Only a `\r` arrived: read on to learn what follows it.
+            return self.read(buf);
+        }
+        Ok(out)
+    }
+}
+
+fn open_source(path: &Path) -> Result<(String, Box<dyn Read + Send>)> {
+    if path.as_os_str() == "-" {
+        return Ok(("-".into(), Box::new(io::stdin())));
+    }
+    let name = path.display().to_string();
+    let file = File::open(path).map_err(|e| Error::io(&name, e))?;
+    Ok((name, Box::new(file)))
+}
+
+/// Reads a whole plain-text article. Invalid UTF-8 is an error naming the byte offset, since
+/// silently replacing bytes would shift every offset the output reports.
+fn read_text(path: &Path) -> Result<Document> {
+    let (name, mut reader) = open_source(path)?;
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(&name, e))?;
+    let text = String::from_utf8(bytes).map_err(|e| Error::Corpus {
+        path: name.clone(),
+        message: format!(
+            "not UTF-8 text (invalid byte at offset {}); is it a binary file?",
+            e.utf8_error().valid_up_to()
+        ),
+    })?;
+    Ok(Document {
+        name,
+        text,
+        fields: Vec::new(),
+    })
+}
+
+/// Adds every `*.txt` file under `dir` to `out`, sorted, recursing into subdirectories.
+fn collect_txt(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let name = dir.display().to_string();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(&name, e))?
+        .map(|e| e.map(|e| e.path()).map_err(|e| Error::io(&name, e)))
+        .collect::<Result<_>>()?;
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_txt(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "txt") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, body: &[u8]) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, body).unwrap();
+        path
+    }
+
+    #[test]
+    fn directories_recurse_into_txt_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "b.txt", b"B.");
+        write(dir.path(), "a/c.txt", b"C.");
+        write(dir.path(), "skip.csv", b"x");
+        let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["C.", "B."]);
+    }
+
+    #[test]
+    fn csv_rows_pass_other_columns_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "in.csv",
+            b"id,body,date\n7,\"One. Two.\",2024\n8,Three.,2025\n",
+        );
+        let mut docs = Documents::open(
+            &[path],
+            InputFormat::Csv {
+                text_column: "body".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(docs.columns().unwrap(), ["id", "date"]);
+        let all: Vec<Document> = docs.collect::<Result<_>>().unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].text, "One. Two.");
+        assert_eq!(all[1].fields[0], ("id".into(), Value::String("8".into())));
+        assert!(all[1].name.ends_with("in.csv:3"), "{}", all[1].name);
+    }
+
+    #[test]
+    fn crlf_becomes_lf_across_chunk_edges() {
+        // A reader that hands out one byte at a time puts every `\r` at a chunk edge.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let Some((&first, rest)) = self.0.split_first() else {
+                    return Ok(0);
+                };
+                buf[0] = first;
+                self.0 = rest;
+                Ok(1)
+            }
+        }
+        let input = b"a\r\nb\rc\r\n\r";
+        for chunked in [false, true] {
+            let mut out = Vec::new();
+            if chunked {
+                CrlfToLf::new(Trickle(input)).read_to_end(&mut out).unwrap();
+            } else {
+                CrlfToLf::new(&input[..]).read_to_end(&mut out).unwrap();
+            }
+            assert_eq!(out, b"a\nb\rc\n\r", "chunked: {chunked}");
+        }
+    }
+
+    #[test]
+    fn csv_errors_name_the_right_line_with_crlf() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "in.csv", b"id,text\r\n1,A.\r\n2,\"B\xff\"\r\n");
+        let format = InputFormat::Csv {
+            text_column: "text".into(),
+        };
+        let mut docs = Documents::open(&[path], format).unwrap();
+        assert!(docs.next().unwrap().is_ok());
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn jsonl_rows_and_their_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "in.jsonl",
+            b"{\"id\":1,\"text\":\"Hi.\"}\n\n{\"id\":2}\n",
+        );
+        let format = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let mut docs = Documents::open(&[path], format).unwrap();
+        let first = docs.next().unwrap().unwrap();
+        assert_eq!(first.fields, vec![("id".to_string(), Value::from(1))]);
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.contains("line 3") && err.contains("no `text` field"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn missing_file_and_binary_text_are_errors() {
+        let err = Documents::open(&[PathBuf::from("/no/such/file.txt")], InputFormat::Text)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("/no/such/file.txt"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "bin.txt", b"ok\xff\xfe");
+        let err = Documents::open(&[path], InputFormat::Text)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("not UTF-8") && err.contains("offset 2"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,63 @@
+//! # stance
+//!
+//! Labels every sentence of a news article about international relations by the stance it
+//! takes between the parties: **conciliatory**, **adversarial** or **analytical**.
+//!
+//! The pipeline, one module per stage:
+//!
+//! 1. [`corpus`]: labelled CSV -> [`LabeledSentence`]s (and the [`Stance`] labels);
+//!    [`input`]: articles, or rows of CSV / JSON Lines, -> [`input::Document`]s.
+//! 2. [`segment`]: article text -> sentences with byte offsets.
+//! 3. [`features`]: sentence -> sparse vector (stemmed n-grams with negation marking, stance
+//!    lexicons, reporting-verb and quotation cues).
+//! 4. [`model`]: multinomial logistic regression trained with linfa-logistic, predicting
+//!    with exported sparse weights; [`tune`]: cross-validation and hyperparameter search.
+//! 5. [`eval`] and [`report`]: scores and renderings; [`batch`]: streaming, parallel
+//!    classification of many documents.
+//!
+//! ```
+//! use stance::{Lexicons, LabeledSentence, Stance, StanceModel, TrainParams, FeatureConfig};
+//!
+//! let data = [
+//!     ("The two ministers signed a trade agreement and pledged closer ties.", Stance::Conciliatory),
+//!     ("Both sides welcomed the truce and agreed to resume talks.", Stance::Conciliatory),
+//!     ("Beijing warned it would retaliate against the new tariffs.", Stance::Adversarial),
+//!     ("The ministry accused Moscow of meddling and expelled two diplomats.", Stance::Adversarial),
+//!     ("The visit will run from Tuesday to Thursday.", Stance::Analytical),
+//!     ("Trade between the two countries reached $60 billion last year.", Stance::Analytical),
+//! ];
+//! let rows: Vec<LabeledSentence> = data
+//!     .iter()
+//!     .enumerate()
+//!     .map(|(i, (text, label))| LabeledSentence { text: text.to_string(), label: *label, line: i as u64 + 2 })
+//!     .collect();
+//! let params = TrainParams {
+//!     alpha: 0.1,
+//!     features: FeatureConfig { min_df: 1, ..FeatureConfig::default() },
+//!     ..TrainParams::default()
+//! };
+//! let model = StanceModel::train(&rows, &params, &Lexicons::builtin())?;
+//! let prediction = model.predict("Officials warned of retaliation over the tariffs.");
+//! assert_eq!(prediction.label, Stance::Adversarial);
+//! # Ok::<(), stance::Error>(())
+//! ```
+
+pub mod batch;
+pub mod corpus;
+pub mod error;
+pub mod eval;
+pub mod features;
+pub mod input;
+pub mod model;
+pub mod report;
+pub mod segment;
+pub mod tune;
+
+pub use corpus::{LabeledSentence, Stance};
+pub use error::{Error, Result};
+pub use features::{FeatureConfig, Featurizer, Lexicons};
+pub use model::{Prediction, Prior, StanceModel, TrainParams};
+
+/// The model shipped in `models/stance.json`, as it was when the crate was built (empty if
+/// none had been trained yet).
+pub const BUILTIN_MODEL_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/default_model.json"));

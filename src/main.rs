@@ -1,0 +1,571 @@
+//! The `stance` command line: a thin layer over the library. It parses arguments, calls the
+//! library, prints, and maps errors to exit codes (0 success, 1 runtime error, 2 usage error,
+//! which clap handles). Output to a closed pipe ends quietly with 0.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use sha2::{Digest, Sha256};
+
+use stance::batch::{self, ClassifyOptions};
+use stance::eval;
+use stance::input::{Documents, InputFormat};
+use stance::model::{CvScores, check_writable};
+use stance::report::{self, ClassifyFormat, EvalFormat, Misclassified, Renderer};
+use stance::tune;
+use stance::{Error, FeatureConfig, Lexicons, Prior, Result, Stance, StanceModel, TrainParams};
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Label each sentence of international-relations news as conciliatory, adversarial or analytical"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Train a model from a labelled CSV (columns: text,label)
+    Train(TrainArgs),
+    /// Label every sentence of articles (files, directories of *.txt, `-` for stdin)
+    Classify(ClassifyArgs),
+    /// Score a model against a labelled CSV
+    Evaluate(EvaluateArgs),
+    /// Show a model's strongest features per label and its metadata
+    Inspect(InspectArgs),
+}
+
+#[derive(clap::Args)]
+struct ModelArg {
+    /// Model file [default: $STANCE_MODEL, else the model built into this binary]
+    #[arg(short, long)]
+    model: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct TrainArgs {
+    /// Labelled CSV with `text` and `label` columns
+    data: PathBuf,
+    /// Where to write the model (written atomically)
+    #[arg(short, long, default_value = "models/stance.json")]
+    out: PathBuf,
+    /// L2 penalty (linfa's alpha; larger = simpler model)
+    #[arg(long)]
+    alpha: Option<f32>,
+    /// Optimiser iteration cap
+    #[arg(long)]
+    max_iter: Option<u64>,
+    /// Report stratified K-fold cross-validation before the final fit
+    #[arg(long, value_name = "K")]
+    folds: Option<usize>,
+    /// Search alpha, class prior and feature options by cross-validation (5 folds unless
+    /// --folds is given) and train with the best
+    #[arg(long)]
+    search: bool,
+    /// Seed for fold assignment
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Class prior: keep the training mix, or correct to balanced
+    #[arg(long, value_enum)]
+    prior: Option<PriorArg>,
+    /// Longest word n-gram (1-3)
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    ngrams: Option<u8>,
+    /// Keep at most this many n-gram features (chi-square selection)
+    #[arg(long)]
+    max_features: Option<usize>,
+    /// Minimum number of sentences an n-gram must occur in
+    #[arg(long)]
+    min_df: Option<usize>,
+    /// Turn off negation marking
+    #[arg(long)]
+    no_negation: bool,
+    /// Turn off lexicon features
+    #[arg(long)]
+    no_lexicons: bool,
+    /// Turn off reporting-verb, quotation and question features
+    #[arg(long)]
+    no_structure: bool,
+    /// Turn off stemming
+    #[arg(long)]
+    no_stem: bool,
+    /// Read lexicons from this directory of *.txt files instead of the built-in ones
+    #[arg(long, value_name = "DIR")]
+    lexicons: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PriorArg {
+    Train,
+    Balanced,
+}
+
+#[derive(clap::Args)]
+struct ClassifyArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    format: FormatArg,
+    /// How to read inputs: whole text files, or one document per CSV row / JSON line
+    #[arg(long, value_enum, default_value_t = InputArg::Text)]
+    input: InputArg,
+    /// Column holding the text with --input csv
+    #[arg(long, default_value = "text")]
+    text_column: String,
+    /// Field holding the text with --input jsonl
+    #[arg(long, default_value = "text")]
+    text_field: String,
+    /// Worker threads [default: all cores]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Show the features behind each label
+    #[arg(long)]
+    explain: bool,
+    /// How many features --explain shows per sentence (jsonl/csv); the table shows 3
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// Label sentences whose confidence is below P as `uncertain`
+    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    min_confidence: Option<f32>,
+    /// Input files or directories; `-` or nothing reads standard input
+    files: Vec<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Table,
+    Csv,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum InputArg {
+    Text,
+    Csv,
+    Jsonl,
+}
+
+#[derive(clap::Args)]
+struct EvaluateArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Report format
+    #[arg(long, value_enum, default_value_t = EvalFormatArg::Text)]
+    format: EvalFormatArg,
+    /// List up to N misclassified sentences
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    errors: usize,
+    /// Labelled CSV with `text` and `label` columns
+    data: PathBuf,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EvalFormatArg {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(clap::Args)]
+struct InspectArgs {
+    #[command(flatten)]
+    model: ModelArg,
+    /// Features shown per label
+    #[arg(long, default_value_t = 15)]
+    top: usize,
+}
+
+fn parse_probability(s: &str) -> std::result::Result<f32, String> {
+    let p: f32 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("{p} is not between 0 and 1"))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.cmd {
+        Cmd::Train(args) => train(args),
+        Cmd::Classify(args) => classify(args),
+        Cmd::Evaluate(args) => evaluate(args),
+        Cmd::Inspect(args) => inspect(args),
+    }
+}
+
+/// Loads `--model`, else `$STANCE_MODEL`, else the built-in model.
+fn load_model(arg: &ModelArg) -> Result<StanceModel> {
+    let path = arg
+        .model
+        .clone()
+        .or_else(|| std::env::var_os("STANCE_MODEL").map(PathBuf::from));
+    match path {
+        Some(path) => StanceModel::load(&path),
+        None if stance::BUILTIN_MODEL_JSON.is_empty() => Err(Error::Model {
+            path: "<built-in>".into(),
+            message: "this binary was built without models/stance.json; pass --model".into(),
+        }),
+        None => StanceModel::from_json(stance::BUILTIN_MODEL_JSON, "<built-in model>"),
+    }
+}
+
+fn train(args: TrainArgs) -> Result<()> {
+    check_writable(&args.out)?;
+    let name = args.data.display().to_string();
+    let rows = stance::corpus::read_labelled(&args.data)?;
+    let lexicons = match &args.lexicons {
+        Some(dir) => Lexicons::from_dir(dir)?,
+        None => Lexicons::builtin(),
+    };
+    let mut params = TrainParams::default();
+    apply_overrides(&args, &mut params);
+    params.check()?;
+    let counts = stance::corpus::label_counts(&rows);
+    if counts.iter().filter(|&&c| c > 0).count() < 2 {
+        let only = Stance::ALL
+            .into_iter()
+            .find(|l| counts[l.index()] > 0)
+            .map_or("none", |l| l.as_str());
+        return Err(Error::Corpus {
+            path: name,
+            message: format!("training needs at least two different labels, found only {only}"),
+        });
+    }
+    let folds = args.folds.or(args.search.then_some(5));
+    if let Some(k) = folds {
+        tune::check_folds(&rows, k, &name)?;
+    }
+    println!("training data: {name}: {} sentences", rows.len());
+    for label in Stance::ALL {
+        println!("  {:<13} {}", label.as_str(), counts[label.index()]);
+    }
+    let mut cv_scores = None;
+    if args.search {
+        let k = folds.unwrap_or(5);
+        println!("\nsearch ({k}-fold cross-validated macro-F1):");
+        println!(
+            "  {:>6}  {:<9} {:>6} {:>8} {:>6} {:>9} {:>8}  {:>8}",
+            "alpha", "prior", "ngrams", "negation", "cues", "features", "accuracy", "macro-F1"
+        );
+        let (best, table) = tune::search(&rows, &params, &lexicons, k, |row| {
+            let p = &row.params;
+            println!(
+                "  {:>6}  {:<9} {:>6} {:>8} {:>6} {:>9} {:>8.4}  {:>8.4}",
+                p.alpha,
+                prior_name(p.prior),
+                p.features.ngram_max,
+                p.features.negation,
+                p.features.cue_scale,
+                p.features.max_features,
+                row.accuracy,
+                row.macro_f1
+            );
+        })?;
+        let best_row = table
+            .iter()
+            .find(|r| r.params == best)
+            .expect("the best row is in the table");
+        println!(
+            "best: alpha {} prior {} ngrams {} negation {} cues {} features {} (macro-F1 {:.4})",
+            best.alpha,
+            prior_name(best.prior),
+            best.features.ngram_max,
+            best.features.negation,
+            best.features.cue_scale,
+            best.features.max_features,
+            best_row.macro_f1
+        );
+        cv_scores = Some(CvScores {
+            folds: k,
+            accuracy: best_row.accuracy,
+            macro_f1: best_row.macro_f1,
+        });
+        params = best;
+    } else if let Some(k) = folds {
+        let cv = tune::cross_validate(&rows, &params, &lexicons, k)?;
+        let (accuracy, macro_f1) = cv.get(params.prior);
+        println!("\n{k}-fold cross-validation: accuracy {accuracy:.4}, macro-F1 {macro_f1:.4}");
+        cv_scores = Some(CvScores {
+            folds: k,
+            accuracy,
+            macro_f1,
+        });
+    }
+    let mut model = StanceModel::train(&rows, &params, &lexicons)?;
+    let info = model.info_mut();
+    info.data_file = args
+        .data
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    info.data_sha256 = sha256_file(&args.data)?;
+    info.cross_validation = cv_scores;
+    model.save(&args.out)?;
+    println!(
+        "\nwrote {} ({} features)",
+        args.out.display(),
+        model.featurizer().len()
+    );
+    Ok(())
+}
+
+fn prior_name(prior: Prior) -> &'static str {
+    match prior {
+        Prior::Train => "train",
+        Prior::Balanced => "balanced",
+    }
+}
+
+fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
+    if let Some(a) = args.alpha {
+        params.alpha = a;
+    }
+    if let Some(m) = args.max_iter {
+        params.max_iter = m;
+    }
+    if let Some(s) = args.seed {
+        params.seed = s;
+    }
+    if let Some(p) = args.prior {
+        params.prior = match p {
+            PriorArg::Train => Prior::Train,
+            PriorArg::Balanced => Prior::Balanced,
+        };
+    }
+    let f: &mut FeatureConfig = &mut params.features;
+    if let Some(n) = args.ngrams {
+        f.ngram_max = n as usize;
+    }
+    if let Some(m) = args.max_features {
+        f.max_features = m;
+    }
+    if let Some(m) = args.min_df {
+        f.min_df = m;
+    }
+    f.negation &= !args.no_negation;
+    f.lexicons &= !args.no_lexicons;
+    f.structure &= !args.no_structure;
+    f.stem &= !args.no_stem;
+}
+
+fn sha256_file(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+    let digest = Sha256::digest(&bytes);
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn classify(args: ClassifyArgs) -> Result<()> {
+    let model = load_model(&args.model)?;
+    let format = match args.input {
+        InputArg::Text => InputFormat::Text,
+        InputArg::Csv => InputFormat::Csv {
+            text_column: args.text_column.clone(),
+        },
+        InputArg::Jsonl => InputFormat::Jsonl {
+            text_field: args.text_field.clone(),
+        },
+    };
+    let mut documents = Documents::open(&args.files, format)?;
+    let renderer = Renderer {
+        format: match args.format {
+            FormatArg::Table => ClassifyFormat::Table,
+            FormatArg::Csv => ClassifyFormat::Csv,
+            FormatArg::Jsonl => ClassifyFormat::Jsonl,
+        },
+        columns: documents.columns()?,
+    };
+    let options = ClassifyOptions {
+        explain: args.explain.then_some(if args.format == FormatArg::Table {
+            3
+        } else {
+            args.top
+        }),
+        min_confidence: args.min_confidence,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.map_or(0, usize::from))
+        .build()
+        .map_err(|e| Error::Param(format!("cannot start worker threads: {e}")))?;
+    let bar = progress_bar();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
+    let totals = pool.install(|| {
+        batch::run(&model, documents, &renderer, options, &mut out, |t| {
+            if let Some(bar) = &bar {
+                bar.set_message(format!(
+                    "{} documents, {} sentences",
+                    t.documents, t.sentences
+                ));
+                bar.tick();
+            }
+        })
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    totals.map(drop)
+}
+
+impl PartialEq for FormatArg {
+    fn eq(&self, other: &Self) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+    }
+}
+
+/// A spinner with running counts on stderr, only when stderr is a terminal.
+fn progress_bar() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
+}
+
+fn evaluate(args: EvaluateArgs) -> Result<()> {
+    let model = load_model(&args.model)?;
+    let rows = stance::corpus::read_labelled(&args.data)?;
+    let featurizer = model.featurizer();
+    let mut analyzer = featurizer.analyzer();
+    let mut x = Vec::new();
+    let mut predictions = Vec::with_capacity(rows.len());
+    for row in &rows {
+        analyzer.transform(&row.text, &mut x);
+        predictions.push(model.predict_features(&x));
+    }
+    let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
+    let evaluation = eval::evaluate(&gold, &predictions);
+    let errors: Vec<Misclassified> = rows
+        .iter()
+        .zip(&predictions)
+        .filter(|(r, p)| r.label != p.label)
+        .take(args.errors)
+        .map(|(r, p)| Misclassified {
+            line: r.line,
+            text: r.text.clone(),
+            gold: r.label,
+            predicted: p.label,
+            confidence: p.confidence(),
+        })
+        .collect();
+    let format = match args.format {
+        EvalFormatArg::Text => EvalFormat::Text,
+        EvalFormatArg::Json => EvalFormat::Json,
+        EvalFormatArg::Markdown => EvalFormat::Markdown,
+    };
+    let text = report::evaluation(
+        &evaluation,
+        &errors,
+        &args.data.display().to_string(),
+        format,
+    );
+    write_stdout(text.as_bytes())
+}
+
+fn inspect(args: InspectArgs) -> Result<()> {
+    let model = load_model(&args.model)?;
+    let mut s = String::new();
+    let info = model.info();
+    s.push_str(&format!(
+        "model: {} features, labels {}\n",
+        model.featurizer().len(),
+        model
+            .labels()
+            .iter()
+            .map(|l| l.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    s.push_str(&format!(
+        "trained on: {} (sha256 {})\n",
+        info.data_file, info.data_sha256
+    ));
+    for (label, n) in &info.sentences_per_label {
+        s.push_str(&format!("  {label:<13} {n}\n"));
+    }
+    if let Some(p) = &info.params {
+        s.push_str(&format!(
+            "params: alpha {} max_iter {} prior {} seed {}\nfeatures: {}\n",
+            p.alpha,
+            p.max_iter,
+            prior_name(p.prior),
+            p.seed,
+            serde_json::to_string(&p.features).unwrap_or_default()
+        ));
+    }
+    if let Some(cv) = &info.cross_validation {
+        s.push_str(&format!(
+            "cross-validation ({} folds): accuracy {:.4}, macro-F1 {:.4}\n",
+            cv.folds, cv.accuracy, cv.macro_f1
+        ));
+    }
+    s.push_str(&format!("stance version: {}\n", info.crate_version));
+    let names = model.featurizer().feature_names();
+    let k = model.labels().len();
+    for (j, label) in model.labels().iter().enumerate() {
+        // Rank by how much a feature favours this label over the others' average, which is
+        // what moves the softmax.
+        let mut ranked: Vec<(f32, &str)> = (0..names.len())
+            .map(|f| {
+                let w = model.weight(f, j);
+                let others: f32 = (0..k)
+                    .filter(|&o| o != j)
+                    .map(|o| model.weight(f, o))
+                    .sum::<f32>()
+                    / (k - 1) as f32;
+                (w - others, names[f].as_str())
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        s.push_str(&format!("\nstrongest features for {label}:\n"));
+        for (margin, name) in ranked.iter().take(args.top) {
+            s.push_str(&format!("  {margin:>+8.3}  {name}\n"));
+        }
+    }
+    write_stdout(s.as_bytes())
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|_| out.flush())
+        .map_err(|e| Error::io("<stdout>", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_valid() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn probabilities_are_checked() {
+        assert_eq!(parse_probability("0.6"), Ok(0.6));
+        assert!(parse_probability("1.5").is_err());
+        assert!(parse_probability("x").is_err());
+    }
+}

@@ -1,0 +1,530 @@
+//! Predictions and evaluations -> text for people (`table`, `text`, `markdown`) or for programs
+//! (`csv`, `jsonl`, `json`).
+//!
+//! Classification output is rendered one document at a time into a byte buffer, so that
+//! documents can be rendered in parallel and written in input order.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::corpus::Stance;
+use crate::eval::Evaluation;
+use crate::input::Document;
+use crate::model::{Contribution, Prediction};
+
+/// Output formats of `stance classify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClassifyFormat {
+    /// Aligned columns and a per-article summary, for people.
+    #[default]
+    Table,
+    Csv,
+    Jsonl,
+}
+
+/// One classified sentence of a document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentenceResult<'a> {
+    /// 1-based position of the sentence in its document.
+    pub index: usize,
+    pub start: usize,
+    pub end: usize,
+    pub text: &'a str,
+    pub prediction: Prediction,
+    /// True when the confidence is under `--min-confidence`: the label shown is `uncertain`.
+    pub uncertain: bool,
+    pub explanation: Option<Vec<Contribution>>,
+}
+
+impl SentenceResult<'_> {
+    /// The label as shown: the predicted one, or `uncertain`.
+    pub fn shown_label(&self) -> &'static str {
+        if self.uncertain {
+            "uncertain"
+        } else {
+            self.prediction.label.as_str()
+        }
+    }
+}
+
+/// The fixed columns of CSV output, before any pass-through columns.
+pub const CSV_COLUMNS: [&str; 9] = [
+    "doc",
+    "index",
+    "start",
+    "end",
+    "label",
+    "p_adversarial",
+    "p_analytical",
+    "p_conciliatory",
+    "text",
+];
+
+/// Renders classification output.
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    pub format: ClassifyFormat,
+    /// Pass-through columns of tabular input, in order.
+    pub columns: Vec<String>,
+}
+
+impl Renderer {
+    /// What goes before the first document (the CSV header).
+    pub fn header(&self, out: &mut Vec<u8>) {
+        if self.format == ClassifyFormat::Csv {
+            let mut first = true;
+            for name in CSV_COLUMNS
+                .iter()
+                .copied()
+                .chain(self.columns.iter().map(String::as_str))
+            {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                csv_field(out, name);
+            }
+            out.push(b'\n');
+        }
+    }
+
+    /// Renders the sentences of one document.
+    pub fn document(&self, doc: &Document, sentences: &[SentenceResult<'_>], out: &mut Vec<u8>) {
+        match self.format {
+            ClassifyFormat::Table => self.table(doc, sentences, out),
+            ClassifyFormat::Csv => self.csv(doc, sentences, out),
+            ClassifyFormat::Jsonl => self.jsonl(doc, sentences, out),
+        }
+    }
+
+    fn csv(&self, doc: &Document, sentences: &[SentenceResult<'_>], out: &mut Vec<u8>) {
+        let mut line = String::new();
+        for s in sentences {
+            line.clear();
+            let p = &s.prediction.probabilities;
+            let _ = write!(
+                line,
+                ",{},{},{},{},{:.4},{:.4},{:.4},",
+                s.index,
+                s.start,
+                s.end,
+                s.shown_label(),
+                p[0],
+                p[1],
+                p[2]
+            );
+            csv_field(out, &doc.name);
+            out.extend_from_slice(line.as_bytes());
+            csv_field(out, s.text);
+            for name in &self.columns {
+                out.push(b',');
+                let value = doc.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+                match value {
+                    Some(Value::String(v)) => csv_field(out, v),
+                    Some(Value::Null) | None => {}
+                    Some(other) => csv_field(out, &other.to_string()),
+                }
+            }
+            out.push(b'\n');
+        }
+    }
+
+    fn jsonl(&self, doc: &Document, sentences: &[SentenceResult<'_>], out: &mut Vec<u8>) {
+        #[derive(Serialize)]
+        struct Probabilities {
+            adversarial: f32,
+            analytical: f32,
+            conciliatory: f32,
+        }
+        #[derive(Serialize)]
+        struct Row<'a> {
+            doc: &'a str,
+            index: usize,
+            start: usize,
+            end: usize,
+            text: &'a str,
+            label: &'a str,
+            probabilities: Probabilities,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            explanation: Option<&'a [Contribution]>,
+            #[serde(flatten)]
+            fields: serde_json::Map<String, Value>,
+        }
+        const RESERVED: [&str; 8] = [
+            "doc",
+            "index",
+            "start",
+            "end",
+            "text",
+            "label",
+            "probabilities",
+            "explanation",
+        ];
+        let fields: serde_json::Map<String, Value> = doc
+            .fields
+            .iter()
+            .map(|(k, v)| {
+                // A pass-through column may not overwrite one of ours.
+                let key = if RESERVED.contains(&k.as_str()) {
+                    format!("input_{k}")
+                } else {
+                    k.clone()
+                };
+                (key, v.clone())
+            })
+            .collect();
+        for s in sentences {
+            let p = s.prediction.probabilities;
+            let row = Row {
+                doc: &doc.name,
+                index: s.index,
+                start: s.start,
+                end: s.end,
+                text: s.text,
+                label: s.shown_label(),
+                probabilities: Probabilities {
+                    adversarial: p[0],
+                    analytical: p[1],
+                    conciliatory: p[2],
+                },
+                explanation: s.explanation.as_deref(),
+                fields: fields.clone(),
+            };
+            serde_json::to_writer(&mut *out, &row).expect("writing to memory cannot fail");
+            out.push(b'\n');
+        }
+    }
+
+    fn table(&self, doc: &Document, sentences: &[SentenceResult<'_>], out: &mut Vec<u8>) {
+        let mut s = String::new();
+        let _ = writeln!(s, "== {} ==", doc.name);
+        for (k, v) in &doc.fields {
+            let v = match v {
+                Value::String(v) => v.clone(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(s, "   {k}: {v}");
+        }
+        let _ = writeln!(s, "{:>4}  {:<12}  {:>5}  sentence", "#", "label", "conf");
+        let mut counts = [0usize; 4];
+        for r in sentences {
+            let _ = writeln!(
+                s,
+                "{:>4}  {:<12}  {:>5.2}  {}",
+                r.index,
+                r.shown_label(),
+                r.prediction.confidence(),
+                one_line(r.text)
+            );
+            if let Some(explanation) = &r.explanation {
+                let top: Vec<String> = explanation
+                    .iter()
+                    .take(3)
+                    .map(|c| format!("{} ({:+.2})", c.feature, c.contribution))
+                    .collect();
+                if !top.is_empty() {
+                    let _ = writeln!(s, "{:>27}because: {}", "", top.join(", "));
+                }
+            }
+            counts[if r.uncertain {
+                3
+            } else {
+                r.prediction.label.index()
+            }] += 1;
+        }
+        let n = sentences.len();
+        let mut parts: Vec<String> = Stance::ALL
+            .iter()
+            .map(|l| {
+                format!(
+                    "{l} {} ({:.0}%)",
+                    counts[l.index()],
+                    percent(counts[l.index()], n)
+                )
+            })
+            .collect();
+        if counts[3] > 0 {
+            parts.push(format!(
+                "uncertain {} ({:.0}%)",
+                counts[3],
+                percent(counts[3], n)
+            ));
+        }
+        let _ = writeln!(
+            s,
+            "summary: {n} sentence{}: {}\n",
+            if n == 1 { "" } else { "s" },
+            parts.join(", ")
+        );
+        out.extend_from_slice(s.as_bytes());
+    }
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
+
+/// Collapses line breaks and tabs so that a sentence stays on one table row.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\n', '\r', '\t']) {
+        text.split_whitespace().collect::<Vec<_>>().join(" ").into()
+    } else {
+        text.into()
+    }
+}
+
+/// Writes one CSV field, quoted (RFC 4180) when it holds a comma, quote or line break.
+pub fn csv_field(out: &mut Vec<u8>, value: &str) {
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push(b'"');
+        for part in value.split_inclusive('"') {
+            out.extend_from_slice(part.as_bytes());
+            if part.ends_with('"') {
+                out.push(b'"');
+            }
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(value.as_bytes());
+    }
+}
+
+/// Output formats of `stance evaluate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EvalFormat {
+    #[default]
+    Text,
+    Json,
+    Markdown,
+}
+
+/// A misclassified sentence, for `--errors N`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Misclassified {
+    pub line: u64,
+    pub text: String,
+    pub gold: Stance,
+    pub predicted: Stance,
+    pub confidence: f32,
+}
+
+/// Renders an evaluation report.
+pub fn evaluation(
+    e: &Evaluation,
+    errors: &[Misclassified],
+    data_name: &str,
+    format: EvalFormat,
+) -> String {
+    match format {
+        EvalFormat::Json => evaluation_json(e, errors),
+        EvalFormat::Text => evaluation_text(e, errors, data_name),
+        EvalFormat::Markdown => evaluation_markdown(e, errors, data_name),
+    }
+}
+
+fn evaluation_json(e: &Evaluation, errors: &[Misclassified]) -> String {
+    let mut value = serde_json::to_value(e).expect("an evaluation always serialises");
+    value["errors"] = serde_json::to_value(errors).expect("errors always serialise");
+    let mut s = serde_json::to_string_pretty(&value).expect("a value always serialises");
+    s.push('\n');
+    s
+}
+
+fn evaluation_text(e: &Evaluation, errors: &[Misclassified], data_name: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "evaluated on {data_name}: {} sentences", e.n);
+    let _ = writeln!(s, "accuracy  {:.4}", e.accuracy);
+    let _ = writeln!(s, "macro-F1  {:.4}", e.macro_f1);
+    let b = &e.majority_baseline;
+    let _ = writeln!(
+        s,
+        "majority baseline (always {}): accuracy {:.4}, macro-F1 {:.4}\n",
+        b.label, b.accuracy, b.macro_f1
+    );
+    let _ = writeln!(
+        s,
+        "{:<14}{:>10}{:>10}{:>10}{:>10}",
+        "label", "precision", "recall", "f1", "support"
+    );
+    for (label, c) in &e.per_class {
+        let _ = writeln!(
+            s,
+            "{:<14}{:>10.4}{:>10.4}{:>10.4}{:>10}",
+            label.as_str(),
+            c.precision,
+            c.recall,
+            c.f1,
+            c.support
+        );
+    }
+    let _ = writeln!(s, "\nconfusion matrix (rows: gold, columns: predicted)");
+    let _ = write!(s, "{:<14}", "");
+    for l in &e.confusion.labels {
+        let _ = write!(s, "{:>14}", l.as_str());
+    }
+    s.push('\n');
+    for (l, row) in e.confusion.labels.iter().zip(&e.confusion.matrix) {
+        let _ = write!(s, "{:<14}", l.as_str());
+        for v in row {
+            let _ = write!(s, "{v:>14}");
+        }
+        s.push('\n');
+    }
+    let c = &e.calibration;
+    let _ = writeln!(
+        s,
+        "\ncalibration: expected calibration error {:.4}",
+        c.expected_calibration_error
+    );
+    let _ = writeln!(
+        s,
+        "{:<12}{:>8}{:>12}{:>10}",
+        "confidence", "count", "mean conf", "accuracy"
+    );
+    for bin in c.bins.iter().filter(|b| b.count > 0) {
+        let _ = writeln!(
+            s,
+            "{:<12}{:>8}{:>12.3}{:>10.3}",
+            format!("{:.1}-{:.1}", bin.lower, bin.upper),
+            bin.count,
+            bin.mean_confidence,
+            bin.accuracy
+        );
+    }
+    if !errors.is_empty() {
+        let _ = writeln!(s, "\nmisclassified ({} shown):", errors.len());
+        for m in errors {
+            let _ = writeln!(
+                s,
+                "  line {}: gold {}, predicted {} ({:.2}): {}",
+                m.line,
+                m.gold,
+                m.predicted,
+                m.confidence,
+                one_line(&m.text)
+            );
+        }
+    }
+    s
+}
+
+fn evaluation_markdown(e: &Evaluation, errors: &[Misclassified], data_name: &str) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "## Evaluation on `{data_name}` ({} sentences)\n", e.n);
+    let b = &e.majority_baseline;
+    let _ = writeln!(s, "| metric | model | majority baseline ({}) |", b.label);
+    let _ = writeln!(s, "| --- | --- | --- |");
+    let _ = writeln!(s, "| accuracy | {:.4} | {:.4} |", e.accuracy, b.accuracy);
+    let _ = writeln!(s, "| macro-F1 | {:.4} | {:.4} |\n", e.macro_f1, b.macro_f1);
+    let _ = writeln!(s, "| label | precision | recall | F1 | support |");
+    let _ = writeln!(s, "| --- | --- | --- | --- | --- |");
+    for (label, c) in &e.per_class {
+        let _ = writeln!(
+            s,
+            "| {label} | {:.4} | {:.4} | {:.4} | {} |",
+            c.precision, c.recall, c.f1, c.support
+        );
+    }
+    let _ = writeln!(s, "\nConfusion matrix (rows: gold, columns: predicted):\n");
+    let header: Vec<&str> = e.confusion.labels.iter().map(|l| l.as_str()).collect();
+    let _ = writeln!(s, "| gold \\ predicted | {} |", header.join(" | "));
+    let _ = writeln!(s, "| --- |{}", " --- |".repeat(header.len()));
+    for (l, row) in e.confusion.labels.iter().zip(&e.confusion.matrix) {
+        let cells: Vec<String> = row.iter().map(usize::to_string).collect();
+        let _ = writeln!(s, "| {l} | {} |", cells.join(" | "));
+    }
+    let c = &e.calibration;
+    let _ = writeln!(
+        s,
+        "\nExpected calibration error: {:.4}\n\n| confidence | count | mean confidence | accuracy |\n| --- | --- | --- | --- |",
+        c.expected_calibration_error
+    );
+    for bin in c.bins.iter().filter(|b| b.count > 0) {
+        let _ = writeln!(
+            s,
+            "| {:.1}-{:.1} | {} | {:.3} | {:.3} |",
+            bin.lower, bin.upper, bin.count, bin.mean_confidence, bin.accuracy
+        );
+    }
+    if !errors.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n| line | gold | predicted | confidence | sentence |\n| --- | --- | --- | --- | --- |"
+        );
+        for m in errors {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {:.2} | {} |",
+                m.line,
+                m.gold,
+                m.predicted,
+                m.confidence,
+                one_line(&m.text).replace('|', "\\|")
+            );
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        let cases = [
+            ("plain", "plain"),
+            ("a,b", "\"a,b\""),
+            ("say \"no\"", "\"say \"\"no\"\"\""),
+            ("two\nlines", "\"two\nlines\""),
+            ("", ""),
+        ];
+        for (input, want) in cases {
+            let mut out = Vec::new();
+            csv_field(&mut out, input);
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn csv_output_parses_back() {
+        let doc = Document {
+            name: "a,b.txt".into(),
+            text: String::new(),
+            fields: vec![("id".into(), Value::String("x\"1".into()))],
+        };
+        let results = [SentenceResult {
+            index: 1,
+            start: 0,
+            end: 9,
+            text: "He said \"no\", twice.",
+            prediction: Prediction {
+                label: Stance::Adversarial,
+                probabilities: [0.7, 0.2, 0.1],
+            },
+            uncertain: false,
+            explanation: None,
+        }];
+        let r = Renderer {
+            format: ClassifyFormat::Csv,
+            columns: vec!["id".into()],
+        };
+        let mut out = Vec::new();
+        r.header(&mut out);
+        r.document(&doc, &results, &mut out);
+        let mut reader = csv::Reader::from_reader(&out[..]);
+        assert_eq!(reader.headers().unwrap().len(), 10);
+        let row = reader.records().next().unwrap().unwrap();
+        assert_eq!(&row[0], "a,b.txt");
+        assert_eq!(&row[4], "adversarial");
+        assert_eq!(&row[5], "0.7000");
+        assert_eq!(&row[8], "He said \"no\", twice.");
+        assert_eq!(&row[9], "x\"1");
+    }
+}

@@ -1,0 +1,235 @@
+//! Stratified k-fold cross-validation and the hyperparameter search behind
+//! `stance train --folds K --search`.
+//!
+//! The featurizer is refitted inside every fold (vocabulary, idf and chi-square selection see
+//! only the training part), so the scores estimate what a model trained on all the data does
+//! on unseen sentences. Fold assignment is seeded (ChaCha8, whose stream is fixed across rand
+//! versions), so a search is reproducible.
+//!
+//! The search is a coordinate search rather than a full grid: alpha first, then each feature
+//! option in turn at the best setting so far. Both class-prior settings are scored from the
+//! same fit, since balancing only shifts the intercepts.
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+use crate::corpus::{LabeledSentence, Stance};
+use crate::error::{Error, Result};
+use crate::eval::scores;
+use crate::features::Lexicons;
+use crate::model::{Prior, StanceModel, TrainParams};
+
+/// Assigns each row to one of `k` folds, keeping each label's share equal across folds.
+pub fn stratified_folds(labels: &[Stance], k: usize, seed: u64) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut fold = vec![0; labels.len()];
+    let mut next = 0;
+    for label in Stance::ALL {
+        let mut idx: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == label).collect();
+        idx.shuffle(&mut rng);
+        for i in idx {
+            fold[i] = next % k;
+            next += 1;
+        }
+    }
+    fold
+}
+
+/// Checks that `k`-fold cross-validation is possible on these labels.
+pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()> {
+    if k < 2 {
+        return Err(Error::Param(format!("--folds must be at least 2, got {k}")));
+    }
+    let counts = crate::corpus::label_counts(rows);
+    for label in Stance::ALL {
+        let c = counts[label.index()];
+        if c > 0 && c < k {
+            return Err(Error::Corpus {
+                path: name.into(),
+                message: format!(
+                    "{k}-fold cross-validation needs at least {k} sentences of each label, but {label} has {c}"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Cross-validated accuracy and macro-F1 for one setting, under each prior.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CvResult {
+    /// `(accuracy, macro_f1)` with the training prior.
+    pub train_prior: (f64, f64),
+    /// `(accuracy, macro_f1)` with balanced priors.
+    pub balanced: (f64, f64),
+}
+
+impl CvResult {
+    /// Scores under the given prior.
+    pub fn get(&self, prior: Prior) -> (f64, f64) {
+        match prior {
+            Prior::Train => self.train_prior,
+            Prior::Balanced => self.balanced,
+        }
+    }
+}
+
+/// Runs k-fold cross-validation; predictions of all folds are pooled before scoring.
+pub fn cross_validate(
+    rows: &[LabeledSentence],
+    params: &TrainParams,
+    lexicons: &Lexicons,
+    k: usize,
+) -> Result<CvResult> {
+    let labels: Vec<Stance> = rows.iter().map(|r| r.label).collect();
+    let folds = stratified_folds(&labels, k, params.seed);
+    let mut gold = Vec::with_capacity(rows.len());
+    let mut pred_train = Vec::with_capacity(rows.len());
+    let mut pred_balanced = Vec::with_capacity(rows.len());
+    let fold_params = TrainParams {
+        prior: Prior::Train,
+        ..params.clone()
+    };
+    for f in 0..k {
+        let (train, test): (Vec<_>, Vec<_>) =
+            rows.iter().zip(&folds).partition(|(_, fold)| **fold != f);
+        let train: Vec<LabeledSentence> = train.into_iter().map(|(r, _)| r.clone()).collect();
+        let model = StanceModel::train(&train, &fold_params, lexicons)?;
+        let balanced = model.with_balanced_prior(&train);
+        for (row, _) in test {
+            gold.push(row.label);
+            let x = model.featurizer().transform(&row.text);
+            pred_train.push(model.predict_features(&x).label);
+            pred_balanced.push(balanced.predict_features(&x).label);
+        }
+    }
+    let (acc_t, f1_t, _, _) = scores(&gold, &pred_train);
+    let (acc_b, f1_b, _, _) = scores(&gold, &pred_balanced);
+    Ok(CvResult {
+        train_prior: (acc_t, f1_t),
+        balanced: (acc_b, f1_b),
+    })
+}
+
+/// One row of the search table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchRow {
+    pub params: TrainParams,
+    pub accuracy: f64,
+    pub macro_f1: f64,
+}
+
+/// Alphas tried by the search.
+pub const ALPHAS: [f32; 5] = [0.3, 1.0, 3.0, 10.0, 30.0];
+
+/// Coordinate search over alpha, prior and feature options by k-fold macro-F1.
+///
+/// `report` is called with each row as soon as it is scored, so a long search shows progress.
+/// Returns the best parameters and the whole table.
+pub fn search(
+    rows: &[LabeledSentence],
+    base: &TrainParams,
+    lexicons: &Lexicons,
+    k: usize,
+    mut report: impl FnMut(&SearchRow),
+) -> Result<(TrainParams, Vec<SearchRow>)> {
+    let mut table: Vec<SearchRow> = Vec::new();
+    let mut best = base.clone();
+    let mut best_f1 = f64::NEG_INFINITY;
+    let mut try_params = |candidate: TrainParams,
+                          table: &mut Vec<SearchRow>,
+                          best: &mut TrainParams,
+                          best_f1: &mut f64|
+     -> Result<()> {
+        let cv = cross_validate(rows, &candidate, lexicons, k)?;
+        for prior in [Prior::Train, Prior::Balanced] {
+            let (accuracy, macro_f1) = cv.get(prior);
+            let row = SearchRow {
+                params: TrainParams {
+                    prior,
+                    ..candidate.clone()
+                },
+                accuracy,
+                macro_f1,
+            };
+            report(&row);
+            // Strictly better only: on ties the earlier (simpler, default-first) setting wins.
+            if macro_f1 > *best_f1 + 1e-9 {
+                *best_f1 = macro_f1;
+                *best = row.params.clone();
+            }
+            table.push(row);
+        }
+        Ok(())
+    };
+    for alpha in ALPHAS {
+        let candidate = TrainParams {
+            alpha,
+            ..best.clone()
+        };
+        try_params(candidate, &mut table, &mut best, &mut best_f1)?;
+    }
+    type Variation = Box<dyn Fn(&TrainParams) -> TrainParams>;
+    let variations: Vec<Variation> = vec![
+        Box::new(|p| with_features(p, |f| f.ngram_max = 1)),
+        Box::new(|p| with_features(p, |f| f.ngram_max = 3)),
+        Box::new(|p| with_features(p, |f| f.negation = !f.negation)),
+        Box::new(|p| with_features(p, |f| f.cue_scale *= 2.0)),
+        Box::new(|p| with_features(p, |f| f.max_features *= 2)),
+    ];
+    for vary in variations {
+        let candidate = vary(&best);
+        if candidate.features != best.features {
+            try_params(candidate, &mut table, &mut best, &mut best_f1)?;
+        }
+    }
+    Ok((best, table))
+}
+
+fn with_features(
+    p: &TrainParams,
+    change: impl Fn(&mut crate::features::FeatureConfig),
+) -> TrainParams {
+    let mut out = p.clone();
+    change(&mut out.features);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_are_stratified_and_seeded() {
+        let labels: Vec<Stance> = (0..30).map(|i| Stance::ALL[i % 3]).collect();
+        let a = stratified_folds(&labels, 5, 7);
+        assert_eq!(a, stratified_folds(&labels, 5, 7));
+        assert_ne!(a, stratified_folds(&labels, 5, 8));
+        for f in 0..5 {
+            for label in Stance::ALL {
+                let n = (0..30).filter(|&i| a[i] == f && labels[i] == label).count();
+                assert_eq!(n, 2, "fold {f} has {n} of {label}");
+            }
+        }
+    }
+
+    #[test]
+    fn too_few_for_folds_is_an_error() {
+        let rows: Vec<LabeledSentence> = (0..7)
+            .map(|i| LabeledSentence {
+                text: format!("sentence {i}"),
+                label: if i < 5 {
+                    Stance::Adversarial
+                } else {
+                    Stance::Analytical
+                },
+                line: i + 2,
+            })
+            .collect();
+        let err = check_folds(&rows, 5, "d.csv").unwrap_err().to_string();
+        assert!(err.contains("analytical has 2"), "{err}");
+        assert!(check_folds(&rows, 2, "d.csv").is_ok());
+        assert!(check_folds(&rows, 1, "d.csv").is_err());
+    }
+}
