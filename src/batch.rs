@@ -9,10 +9,12 @@
 //! of threads.
 
 use std::io::Write;
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::features::{Analyzer, SparseVec};
 use crate::input::Document;
 use crate::model::StanceModel;
 use crate::report::{Renderer, SentenceResult};
@@ -42,8 +44,8 @@ const CHUNK_BYTES: usize = 4 << 20;
 /// Classifies every sentence of one document.
 pub fn classify_document<'d>(
     model: &StanceModel,
-    analyzer: &mut crate::features::Analyzer<'_>,
-    features: &mut crate::features::SparseVec,
+    analyzer: &mut Analyzer<'_>,
+    features: &mut SparseVec,
     doc: &'d Document,
     options: ClassifyOptions,
 ) -> Vec<SentenceResult<'d>> {
@@ -91,10 +93,14 @@ pub fn run<W: Write + Send>(
     renderer.header(&mut header);
     write_out(out, &header)?;
     let mut totals = Totals::default();
+    // One analyzer per worker, kept across chunks so that its word cache stays warm.
+    let analyzers: Vec<Mutex<Worker<'_>>> = (0..rayon::current_num_threads())
+        .map(|_| Mutex::new((model.featurizer().analyzer(), Vec::new())))
+        .collect();
     let mut chunk = read_chunk(&mut documents)?;
     let mut pending: Vec<u8> = Vec::new();
     while !chunk.is_empty() {
-        let process = || render_chunk(model, renderer, options, &chunk);
+        let process = || render_chunk(model, renderer, options, &analyzers, &chunk);
         let io = || -> Result<Vec<Document>> {
             write_out(out, &pending)?;
             read_chunk(&mut documents)
@@ -112,18 +118,30 @@ pub fn run<W: Write + Send>(
     Ok(totals)
 }
 
+/// A worker's analyzer and feature buffer.
+type Worker<'m> = (Analyzer<'m>, SparseVec);
+
 /// Segments, predicts and renders a chunk in parallel; returns its output and sentence count.
-fn render_chunk(
-    model: &StanceModel,
+fn render_chunk<'m>(
+    model: &'m StanceModel,
     renderer: &Renderer,
     options: ClassifyOptions,
+    analyzers: &[Mutex<Worker<'m>>],
     chunk: &[Document],
 ) -> (Vec<u8>, usize) {
     let parts: Vec<(Vec<u8>, usize)> = chunk
         .par_iter()
         .map_init(
-            || (model.featurizer().analyzer(), Vec::new()),
-            |(analyzer, features), doc| {
+            || {
+                // The worker's own analyzer; a fresh one if it is busy (a nested task).
+                let slot = rayon::current_thread_index().and_then(|i| analyzers.get(i));
+                match slot.map(Mutex::try_lock) {
+                    Some(Ok(guard)) => Slot::Pooled(guard),
+                    _ => Slot::Fresh(Box::new((model.featurizer().analyzer(), Vec::new()))),
+                }
+            },
+            |slot, doc| {
+                let (analyzer, features) = slot.get();
                 let results = classify_document(model, analyzer, features, doc, options);
                 let mut bytes = Vec::with_capacity(doc.text.len() * 2 + 64);
                 renderer.document(doc, &results, &mut bytes);
@@ -139,6 +157,20 @@ fn render_chunk(
         sentences += n;
     }
     (output, sentences)
+}
+
+enum Slot<'a, 'm> {
+    Pooled(std::sync::MutexGuard<'a, Worker<'m>>),
+    Fresh(Box<Worker<'m>>),
+}
+
+impl<'m> Slot<'_, 'm> {
+    fn get(&mut self) -> &mut Worker<'m> {
+        match self {
+            Slot::Pooled(guard) => guard,
+            Slot::Fresh(worker) => worker,
+        }
+    }
 }
 
 fn read_chunk(documents: &mut impl Iterator<Item = Result<Document>>) -> Result<Vec<Document>> {

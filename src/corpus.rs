@@ -311,6 +311,36 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Arbitrary bytes give rows or an error, never a panic; rows are never empty.
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let mut input = b"text,label\n".to_vec();
+            input.extend(bytes);
+            if let Ok(rows) = read(&input) {
+                proptest::prop_assert!(rows.iter().all(|r| !r.text.trim().is_empty()));
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_rows_round_trip(texts in proptest::collection::vec("\\PC{1,40}", 1..8)) {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(["text", "label"]).unwrap();
+            for t in &texts {
+                w.write_record([t.as_str(), "analytical"]).unwrap();
+            }
+            let bytes = w.into_inner().unwrap();
+            match read(&bytes) {
+                Ok(rows) => {
+                    let got: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+                    let want: Vec<&str> = texts.iter().map(String::as_str).collect();
+                    proptest::prop_assert_eq!(got, want);
+                }
+                Err(e) => proptest::prop_assert!(texts.iter().any(|t| t.trim().is_empty()), "{}", e),
+            }
+        }
+    }
+
     #[test]
     fn counts_labels() {
         let rows = read(b"text,label\nA.,analytical\nB.,analytical\nC.,adversarial\n").unwrap();

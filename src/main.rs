@@ -54,7 +54,7 @@ struct TrainArgs {
     #[arg(short, long, default_value = "models/stance.json")]
     out: PathBuf,
     /// L2 penalty (linfa's alpha; larger = simpler model)
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     alpha: Option<f32>,
     /// Optimiser iteration cap
     #[arg(long)]

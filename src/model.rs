@@ -673,6 +673,39 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Arbitrary bytes, and a real model file with one byte changed or cut short, load or
+        /// fail with an error; a model that loads predicts without panicking.
+        #[test]
+        fn damaged_model_bytes_never_panic(pos in 0usize..100_000, byte in proptest::num::u8::ANY, cut in proptest::bool::ANY) {
+            let json = fixture_json();
+            let mut bytes = json.as_bytes().to_vec();
+            let pos = pos % bytes.len();
+            if cut { bytes.truncate(pos) } else { bytes[pos] = byte }
+            if let Ok(text) = std::str::from_utf8(&bytes)
+                && let Ok(model) = StanceModel::from_json(text, "m.json")
+            {
+                let p = model.predict("Ministers warned and agreed.");
+                proptest::prop_assert!(p.probabilities.iter().all(|x| x.is_finite()));
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
+            let _ = StanceModel::from_json(&text, "m.json");
+        }
+    }
+
+    fn fixture_json() -> &'static str {
+        static JSON: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        JSON.get_or_init(|| {
+            StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin())
+                .unwrap()
+                .to_json()
+        })
+    }
+
     #[test]
     fn explanation_sums_to_score_part() {
         let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();

@@ -106,15 +106,16 @@ impl Renderer {
             let p = &s.prediction.probabilities;
             let _ = write!(
                 line,
-                ",{},{},{},{},{:.4},{:.4},{:.4},",
+                ",{},{},{},{},",
                 s.index,
                 s.start,
                 s.end,
-                s.shown_label(),
-                p[0],
-                p[1],
-                p[2]
+                s.shown_label()
             );
+            for &prob in p {
+                push_probability(&mut line, prob);
+                line.push(',');
+            }
             csv_field(out, &doc.name);
             out.extend_from_slice(line.as_bytes());
             csv_field(out, s.text);
@@ -268,6 +269,13 @@ fn percent(part: usize, whole: usize) -> f64 {
     } else {
         100.0 * part as f64 / whole as f64
     }
+}
+
+/// Writes a probability with four decimals (`0.0123`), as `format!("{:.4}")` would but
+/// without the general float formatter, which is a measurable cost at a million rows.
+fn push_probability(out: &mut String, p: f32) {
+    let scaled = (p.clamp(0.0, 1.0) * 10_000.0).round() as u32;
+    let _ = write!(out, "{}.{:04}", scaled / 10_000, scaled % 10_000);
 }
 
 /// Collapses line breaks and tabs so that a sentence stays on one table row.
@@ -475,6 +483,15 @@ fn evaluation_markdown(e: &Evaluation, errors: &[Misclassified], data_name: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn probabilities_format_like_std() {
+        for p in [0.0f32, 1.0, 0.5, 0.123_45, 0.999_96, 0.000_04, 0.3333] {
+            let mut ours = String::new();
+            push_probability(&mut ours, p);
+            assert_eq!(ours, format!("{p:.4}"), "{p}");
+        }
+    }
 
     #[test]
     fn csv_fields_are_quoted_only_when_needed() {

@@ -104,12 +104,21 @@ pub fn spans(text: &str) -> Vec<(usize, usize)> {
                     out.push((sentence_start, cluster_end));
                     start = None;
                 }
-                if newlines > 0 {
+                if brk && newlines > 0 {
+                    // The white space is skipped here, so its line ends are too.
                     line_start = last_line_start(text, cluster_end, after_space);
                 }
                 i = if brk { after_space } else { cluster_end };
             }
-            _ => i = next_i,
+            _ => {
+                // Nothing but these bytes can end a sentence: skip to the next one.
+                // (0xE2 starts '…' and other punctuation; it is never inside a character.)
+                i = next_i
+                    + text.as_bytes()[next_i..]
+                        .iter()
+                        .position(|b| matches!(b, b'.' | b'!' | b'?' | b'\n' | 0xE2))
+                        .unwrap_or(text.len() - next_i);
+            }
         }
     }
     if let Some(s) = start {
@@ -240,7 +249,10 @@ fn ends_sentence(
 /// The word (letters and inner periods) right before the period at `mark`, looking back at
 /// most 24 bytes so that a long run of "a.a.a." stays linear.
 fn word_before(text: &str, sentence_start: usize, mark: usize) -> &str {
-    let floor = sentence_start.max(mark.saturating_sub(24));
+    let mut floor = sentence_start.max(mark.saturating_sub(24));
+    while !text.is_char_boundary(floor) {
+        floor += 1;
+    }
     let mut begin = mark;
     for (idx, ch) in text[floor..mark].char_indices().rev() {
         if ch.is_alphabetic() || ch == '.' {
@@ -424,6 +436,47 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(&texts(input), expected, "input: {input:?}");
         }
+    }
+
+    proptest::proptest! {
+        /// Spans are ordered, disjoint, trimmed, on char boundaries, and cover every
+        /// non-white-space character, for any input at all.
+        #[test]
+        fn spans_partition_the_text(text in "(\\PC|[ .!?…\"”’)\n]|U\\.S\\.|Mr\\. |\\n\\n){0,60}") {
+            check_spans(&text);
+        }
+
+        #[test]
+        fn spans_hold_for_any_unicode(text in "\\PC{0,200}") {
+            check_spans(&text);
+        }
+    }
+
+    fn check_spans(text: &str) {
+        let spans = spans(text);
+        let mut covered = 0;
+        let mut last_end = 0;
+        for &(start, end) in &spans {
+            assert!(start < end && start >= last_end, "{spans:?}");
+            assert!(text.is_char_boundary(start) && text.is_char_boundary(end));
+            let s = &text[start..end];
+            assert_eq!(s.trim(), s, "span not trimmed: {s:?}");
+            assert!(
+                text[last_end..start].trim().is_empty(),
+                "gap holds text: {:?}",
+                &text[last_end..start]
+            );
+            covered += s.chars().filter(|c| !c.is_whitespace()).count();
+            last_end = end;
+        }
+        assert!(text[last_end..].trim().is_empty());
+        assert_eq!(covered, text.chars().filter(|c| !c.is_whitespace()).count());
+    }
+
+    #[test]
+    fn multibyte_text_before_a_period() {
+        let text = "وزير الخارجية يرحب بالاتفاق. הממשלה דחתה את ההצעה.";
+        assert_eq!(split(text).len(), 2);
     }
 
     #[test]

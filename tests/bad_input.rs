@@ -1,0 +1,460 @@
+//! Bad input never crashes `stance`, errors name the file, line and value, and nothing the
+//! user had is lost. Each case asserts the exit code, the message and, where files are
+//! involved, that they did not change.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn stance() -> Command {
+    let mut cmd = Command::cargo_bin("stance").unwrap();
+    cmd.env_remove("STANCE_MODEL");
+    cmd
+}
+
+fn fixture_model(dir: &Path) -> PathBuf {
+    let out = dir.join("model.json");
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(&out)
+        .arg(data("train_small.csv"))
+        .assert()
+        .success();
+    out
+}
+
+/// Runs `train` and `evaluate` on a CSV with the given bytes; both must fail with exit 1 and
+/// a message containing every fragment.
+fn labelled_csv_fails(dir: &Path, name: &str, bytes: &[u8], fragments: &[&str]) {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    let model = fixture_model(dir);
+    let out = dir.join("out.json");
+    for args in [
+        vec![
+            "train".to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ],
+        vec![
+            "evaluate".to_string(),
+            "--model".into(),
+            model.display().to_string(),
+        ],
+    ] {
+        let mut assert = stance().args(&args).arg(&path).assert().code(1);
+        for f in fragments {
+            assert = assert.stderr(predicate::str::contains(*f));
+        }
+        assert.stderr(predicate::str::contains(name));
+    }
+    assert!(!out.exists(), "a failed train must not write a model");
+}
+
+#[test]
+fn labelled_csv_errors_name_file_line_and_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: &[(&str, &[u8], &[&str])] = &[
+        ("empty.csv", b"", &["empty"]),
+        ("header_only.csv", b"text,label\n", &["no rows"]),
+        (
+            "no_text.csv",
+            b"sentence,label\nA.,analytical\n",
+            &["line 1", "no `text` column"],
+        ),
+        (
+            "no_label.csv",
+            b"text,stance\nA.,analytical\n",
+            &["line 1", "no `label` column"],
+        ),
+        (
+            "unknown_label.csv",
+            b"text,label\nA.,analytical\nB.,friendly\n",
+            &[
+                "line 3",
+                "\"friendly\"",
+                "adversarial, analytical, conciliatory",
+            ],
+        ),
+        (
+            "empty_text.csv",
+            b"text,label\nA.,analytical\n\"  \",adversarial\n",
+            &["line 3", "empty text"],
+        ),
+        (
+            "bad_utf8.csv",
+            b"text,label\nA.,analytical\nB\xff\xfe.,adversarial\n",
+            &["line 3", "UTF-8"],
+        ),
+        (
+            "short_row.csv",
+            b"text,label\nA.,analytical\nB.\n",
+            &["line 3", "1 field"],
+        ),
+    ];
+    for (name, bytes, fragments) in cases {
+        labelled_csv_fails(d, name, bytes, fragments);
+    }
+}
+
+#[test]
+fn missing_file_and_directory_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.csv");
+    stance()
+        .args(["train", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(&missing)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nope.csv").and(predicate::str::contains("No such file")));
+    stance()
+        .args(["train", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is a directory"));
+}
+
+#[test]
+fn training_needs_two_labels_and_enough_for_folds() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.csv");
+    std::fs::write(&one, "text,label\nA.,analytical\nB.,analytical\n").unwrap();
+    stance()
+        .args(["train", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(&one)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("one.csv")
+                .and(predicate::str::contains("found only analytical")),
+        );
+    stance()
+        .args(["train", "--folds", "11", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(data("train_small.csv"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("11-fold").and(predicate::str::contains("has 10")));
+}
+
+#[test]
+fn valid_csv_quirks_are_accepted() {
+    let dir = tempfile::tempdir().unwrap();
+    let quirky = dir.path().join("quirky.csv");
+    let mut body = b"\xEF\xBB\xBFid,text,label\r\n".to_vec();
+    let rows = [
+        "1,\"Leaders agreed, at last, to \"\"talk\"\".\",conciliatory",
+        "2,\"The ministry warned\r\nof retaliation.\",adversarial",
+        "3,The visit runs until Friday.,analytical",
+        "4,Both sides signed the accord.,Conciliatory",
+        "5,Officials accused the rebels.,adversarial",
+        "6,Trade rose 4 percent.,analytical",
+    ];
+    for r in rows {
+        body.extend_from_slice(r.as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    std::fs::write(&quirky, body).unwrap();
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(&quirky)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("6 sentences"));
+}
+
+#[test]
+fn damaged_model_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(fixture_model(dir.path())).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&good).unwrap();
+    value["format_version"] = 7.into();
+    let future = value.to_string();
+    value["format_version"] = 1.into();
+    value["weights"].as_array_mut().unwrap().truncate(3);
+    let short = value.to_string();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.json", vec![], "file is empty"),
+        (
+            "truncated.json",
+            good.as_bytes()[..good.len() / 3].to_vec(),
+            "invalid JSON",
+        ),
+        (
+            "corrupt.json",
+            b"{\"format_version\": 1, \"labels\": [tru".to_vec(),
+            "invalid JSON",
+        ),
+        ("binary.json", vec![0xff, 0x00, 0x13], "not UTF-8"),
+        (
+            "future.json",
+            future.into_bytes(),
+            "unknown format_version 7",
+        ),
+        ("short.json", short.into_bytes(), "weights have 3 rows"),
+        ("list.json", b"[1, 2, 3]".to_vec(), "invalid JSON"),
+    ];
+    for (name, bytes, fragment) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        for sub in ["classify", "inspect"] {
+            let mut cmd = stance();
+            cmd.args([sub, "--model"]).arg(&path);
+            if sub == "classify" {
+                cmd.write_stdin("Some text.");
+            }
+            cmd.assert()
+                .code(1)
+                .stderr(predicate::str::contains(name).and(predicate::str::contains(fragment)));
+        }
+    }
+    stance()
+        .args(["classify", "--model"])
+        .arg(dir.path().join("absent.json"))
+        .write_stdin("x")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("absent.json"));
+}
+
+#[test]
+fn odd_articles_complete_without_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let classify = |bytes: Vec<u8>| {
+        let path = dir.path().join("article.txt");
+        std::fs::write(&path, bytes).unwrap();
+        stance()
+            .args(["classify", "--format", "jsonl", "--model"])
+            .arg(&model)
+            .arg(&path)
+            .assert()
+    };
+    // Empty and white-space-only input: no sentences, success.
+    for empty in [Vec::new(), b"  \n\n\t ".to_vec()] {
+        classify(empty).success().stdout(predicate::str::is_empty());
+    }
+    // Invalid UTF-8: a clear error with the offset, exit 1.
+    classify(b"Good start.\xff\xfe\x00 binary".to_vec())
+        .code(1)
+        .stderr(predicate::str::contains("article.txt").and(predicate::str::contains("offset 11")));
+    // Emoji only, right-to-left script: labelled, never a panic.
+    for text in [
+        "🙂🙂🙂 🚀🚀",
+        "وزير الخارجية يرحب بالاتفاق. הממשלה דחתה את ההצעה.",
+    ] {
+        let out = classify(text.as_bytes().to_vec())
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let rows: Vec<serde_json::Value> = String::from_utf8(out)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(!rows.is_empty());
+        for row in rows {
+            let (s, e) = (
+                row["start"].as_u64().unwrap() as usize,
+                row["end"].as_u64().unwrap() as usize,
+            );
+            assert_eq!(&text[s..e], row["text"].as_str().unwrap());
+        }
+    }
+}
+
+#[test]
+fn huge_runs_complete_in_linear_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    // 5 MB without punctuation, 5 MB of "a.a.a." (every period a candidate break), and a
+    // long document of normal sentences. Generous bounds: quadratic behaviour would take
+    // minutes, linear takes well under a second each.
+    let inputs: Vec<Vec<u8>> = vec![
+        "word ".repeat(1 << 20).into_bytes(),
+        "a.".repeat(5 << 19).into_bytes(),
+        "The envoy warned of reprisals. Talks resumed on Monday. "
+            .repeat(50_000)
+            .into_bytes(),
+    ];
+    for bytes in inputs {
+        let path = dir.path().join("huge.txt");
+        std::fs::write(&path, &bytes).unwrap();
+        let started = Instant::now();
+        stance()
+            .args(["classify", "--format", "csv", "--model"])
+            .arg(&model)
+            .arg(&path)
+            .assert()
+            .success();
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "took {:?}",
+            started.elapsed()
+        );
+    }
+}
+
+#[test]
+fn usage_errors_exit_2_with_help_hint() {
+    let cases: &[&[&str]] = &[
+        &["classify", "--no-such-flag"],
+        &["classify", "--format", "xml"],
+        &["classify", "--threads", "0"],
+        &["classify", "--min-confidence", "1.5"],
+        &["train"],
+        &["train", "--ngrams", "9", "x.csv"],
+        &["evaluate", "--errors", "many", "x.csv"],
+        &["frobnicate"],
+    ];
+    for args in cases {
+        stance()
+            .args(*args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--help").or(predicate::str::contains("Usage")));
+    }
+}
+
+#[test]
+fn invalid_training_parameters_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for (flag, value, fragment) in [
+        ("--alpha", "0", "alpha"),
+        ("--alpha", "-1", "alpha"),
+        ("--max-features", "0", "max_features"),
+    ] {
+        stance()
+            .args(["train", flag, value, "--out"])
+            .arg(dir.path().join("m.json"))
+            .arg(data("train_small.csv"))
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(fragment));
+    }
+}
+
+#[test]
+fn failed_train_leaves_the_previous_model_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let before = std::fs::read(&model).unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "text,label\nA.,analytical\nB.,hostile\n").unwrap();
+    stance()
+        .args(["train", "--out"])
+        .arg(&model)
+        .arg(&bad)
+        .assert()
+        .code(1);
+    assert_eq!(std::fs::read(&model).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+}
+
+#[test]
+fn interrupted_train_leaves_the_previous_model_byte_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let before = std::fs::read(&model).unwrap();
+    // A training set large enough that the fit is still running when it is killed.
+    let big = dir.path().join("big.csv");
+    let fixture = std::fs::read_to_string(data("train_small.csv")).unwrap();
+    let rows: Vec<&str> = fixture.lines().skip(1).collect();
+    let mut body = String::from("text,label\n");
+    for i in 0..4000 {
+        let row = rows[i % rows.len()];
+        body.push_str(&row.replacen('"', &format!("\"Item {i}: "), 1));
+        body.push('\n');
+    }
+    std::fs::write(&big, body).unwrap();
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("stance"))
+        .args(["train", "--min-df", "1", "--max-iter", "100000", "--out"])
+        .arg(&model)
+        .arg(&big)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(std::fs::read(&model).unwrap(), before);
+}
+
+#[test]
+fn unwritable_output_fails_before_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, "x").unwrap();
+    for out in [
+        dir.path().join("missing/dir/m.json"),
+        file.join("m.json"),
+        dir.path().to_path_buf(),
+    ] {
+        let started = Instant::now();
+        stance()
+            .args(["train", "--search", "--out"])
+            .arg(&out)
+            .arg(data("train_small.csv"))
+            .assert()
+            .code(1)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(out.display().to_string()));
+        // A search would take far longer than this; the check must come first.
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let path = dir.path().join("long.txt");
+    std::fs::write(
+        &path,
+        "The envoy warned of reprisals. Talks resumed. ".repeat(200_000),
+    )
+    .unwrap();
+    let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("stance"))
+        .args(["classify", "--format", "csv", "--model"])
+        .arg(&model)
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, then close our end, as `| head -1` does.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    std::io::Read::read(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

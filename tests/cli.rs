@@ -1,0 +1,460 @@
+//! End-to-end tests of the `stance` binary against the small committed fixtures in
+//! `tests/data`, compared with golden outputs in `tests/golden`.
+//!
+//! Golden files were produced by the binary and checked by hand; after an intended change,
+//! regenerate them with `STANCE_BLESS=1 cargo test --test cli` and review the diff.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn stance() -> Command {
+    let mut cmd = Command::cargo_bin("stance").unwrap();
+    cmd.env_remove("STANCE_MODEL");
+    cmd
+}
+
+/// Compares `actual` with `tests/golden/NAME`, or rewrites it when STANCE_BLESS is set.
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var_os("STANCE_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run with STANCE_BLESS=1 to create)",
+            path.display()
+        )
+    });
+    assert_eq!(actual, expected, "output differs from {}", path.display());
+}
+
+/// Trains the fixture model into a temp dir (fixed seed and options) and returns its path.
+fn fixture_model(dir: &Path) -> PathBuf {
+    let out = dir.join("model.json");
+    stance()
+        .args(["train", "--min-df", "1", "--alpha", "0.3", "--out"])
+        .arg(&out)
+        .arg(data("train_small.csv"))
+        .assert()
+        .success();
+    out
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn train_reports_counts_and_writes_identical_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    for out in [&a, &b] {
+        let text = stdout_of(
+            stance()
+                .args(["train", "--min-df", "1", "--folds", "2", "--out"])
+                .arg(out)
+                .arg(data("train_small.csv")),
+        );
+        assert!(text.contains("30 sentences"), "{text}");
+        assert!(text.contains("adversarial   10"), "{text}");
+        assert!(text.contains("2-fold cross-validation: accuracy"), "{text}");
+        assert!(text.contains(&format!("wrote {}", out.display())), "{text}");
+    }
+    let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    assert_eq!(a, b, "same data and seed must give a byte-identical model");
+    let model: Value = serde_json::from_slice(&a).unwrap();
+    assert_eq!(model["format_version"], 1);
+    assert_eq!(model["training"]["cross_validation"]["folds"], 2);
+    assert_eq!(model["training"]["data_file"], "train_small.csv");
+    assert_eq!(model["training"]["sentences_per_label"]["conciliatory"], 10);
+    assert_eq!(model["training"]["data_sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn search_prints_its_table_and_keeps_the_best() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    let text = stdout_of(
+        stance()
+            .args([
+                "train", "--search", "--folds", "2", "--min-df", "1", "--out",
+            ])
+            .arg(&out)
+            .arg(data("train_small.csv")),
+    );
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert!(rows.len() >= 10, "search table too short:\n{text}");
+    let best_line = text
+        .lines()
+        .find(|l| l.starts_with("best:"))
+        .expect("a best line");
+    let best_f1: f64 = best_line
+        .rsplit("macro-F1 ")
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .parse()
+        .unwrap();
+    let table_max = rows
+        .iter()
+        .map(|r| r.split_whitespace().last().unwrap().parse::<f64>().unwrap())
+        .fold(f64::MIN, f64::max);
+    assert!(
+        (best_f1 - table_max).abs() < 1e-4,
+        "{best_f1} vs {table_max}"
+    );
+    let model: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let cv = model["training"]["cross_validation"]["macro_f1"]
+        .as_f64()
+        .unwrap();
+    assert!((cv - best_f1).abs() < 1e-4);
+}
+
+#[test]
+fn classify_table_matches_golden() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let text = stdout_of(
+        stance()
+            .current_dir(data(""))
+            .args(["classify", "--model"])
+            .arg(&model)
+            .arg("article.txt"),
+    );
+    golden("classify_table.txt", &text);
+    assert!(text.contains("summary: 6 sentences"), "{text}");
+}
+
+#[test]
+fn classify_csv_matches_golden_and_parses_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let text = stdout_of(
+        stance()
+            .current_dir(data(""))
+            .args(["classify", "--format", "csv", "--model"])
+            .arg(&model)
+            .arg("article.txt"),
+    );
+    golden("classify.csv", &text);
+    let article = std::fs::read_to_string(data("article.txt")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "doc",
+            "index",
+            "start",
+            "end",
+            "label",
+            "p_adversarial",
+            "p_analytical",
+            "p_conciliatory",
+            "text"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 6);
+    for row in &rows {
+        let (start, end): (usize, usize) = (row[2].parse().unwrap(), row[3].parse().unwrap());
+        assert_eq!(
+            &article[start..end],
+            &row[8],
+            "offsets must slice the input"
+        );
+        let sum: f64 = (5..8).map(|i| row[i].parse::<f64>().unwrap()).sum();
+        assert!((sum - 1.0).abs() < 2e-4, "probabilities sum to {sum}");
+    }
+    assert_eq!(&rows[0][8], "Ministers meet as border row simmers");
+    assert_eq!(
+        &rows[2][8],
+        "Mr. Odhiambo told reporters the deal was \"a new chapter.\""
+    );
+}
+
+#[test]
+fn classify_jsonl_matches_golden_and_parses_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let text = stdout_of(
+        stance()
+            .current_dir(data(""))
+            .args(["classify", "--format", "jsonl", "--model"])
+            .arg(&model)
+            .arg("article.txt"),
+    );
+    golden("classify.jsonl", &text);
+    let rows: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 6);
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row["doc"], "article.txt");
+        assert_eq!(row["index"], i + 1);
+        let label = row["label"].as_str().unwrap();
+        let p = &row["probabilities"];
+        let best = ["adversarial", "analytical", "conciliatory"]
+            .into_iter()
+            .max_by(|a, b| p[a].as_f64().unwrap().total_cmp(&p[b].as_f64().unwrap()))
+            .unwrap();
+        assert_eq!(label, best);
+        assert!(row.get("explanation").is_none());
+    }
+}
+
+#[test]
+fn explain_lists_contributions_strongest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let text = stdout_of(
+        stance()
+            .args([
+                "classify",
+                "--format",
+                "jsonl",
+                "--explain",
+                "--top",
+                "4",
+                "--model",
+            ])
+            .arg(&model)
+            .write_stdin("Beijing warned it would retaliate against the tariffs."),
+    );
+    let row: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    let explanation = row["explanation"].as_array().unwrap();
+    assert!(!explanation.is_empty() && explanation.len() <= 4);
+    let values: Vec<f64> = explanation
+        .iter()
+        .map(|e| e["contribution"].as_f64().unwrap())
+        .collect();
+    assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+    // The hostility lexicon fires on "warned" and "retaliate"; it must push toward the label.
+    assert_eq!(row["label"], "adversarial");
+    assert!(
+        explanation
+            .iter()
+            .any(|e| e["feature"] == "#lex:hostility" && e["contribution"].as_f64().unwrap() > 0.0),
+        "{explanation:?}"
+    );
+    let table = stdout_of(
+        stance()
+            .args(["classify", "--explain", "--model"])
+            .arg(&model)
+            .write_stdin("Beijing warned it would retaliate against the tariffs."),
+    );
+    assert!(table.contains("because: "), "{table}");
+}
+
+#[test]
+fn min_confidence_marks_uncertain() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let text = stdout_of(
+        stance()
+            .args([
+                "classify",
+                "--format",
+                "csv",
+                "--min-confidence",
+                "1",
+                "--model",
+            ])
+            .arg(&model)
+            .write_stdin("One thing. Another thing."),
+    );
+    let labels: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[4].to_string())
+        .collect();
+    assert_eq!(labels, ["uncertain", "uncertain"]);
+}
+
+#[test]
+fn evaluate_reports_in_three_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let run = |format: &str| {
+        stdout_of(
+            stance()
+                .current_dir(data(""))
+                .args(["evaluate", "--errors", "3", "--format", format, "--model"])
+                .arg(&model)
+                .arg("test_small.csv"),
+        )
+    };
+    let text = run("text");
+    golden("evaluate.txt", &text);
+    assert!(
+        text.contains("macro-F1") && text.contains("confusion matrix"),
+        "{text}"
+    );
+    golden("evaluate.md", &run("markdown"));
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    for key in [
+        "n",
+        "accuracy",
+        "macro_f1",
+        "per_class",
+        "confusion",
+        "majority_baseline",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(json["n"], 6);
+    assert_eq!(json["confusion"]["labels"][0], "adversarial");
+    let matrix = json["confusion"]["matrix"].as_array().unwrap();
+    let total: u64 = matrix
+        .iter()
+        .flat_map(|r| r.as_array().unwrap())
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 6);
+    let per_class = &json["per_class"]["conciliatory"];
+    assert_eq!(per_class["support"], 2);
+}
+
+#[test]
+fn inspect_shows_metadata_and_top_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let text = stdout_of(
+        stance()
+            .args(["inspect", "--top", "5", "--model"])
+            .arg(&model),
+    );
+    assert!(text.contains("trained on: train_small.csv"), "{text}");
+    for label in ["adversarial", "analytical", "conciliatory"] {
+        let section = text
+            .split(&format!("strongest features for {label}:\n"))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no section for {label}:\n{text}"));
+        assert_eq!(
+            section.lines().take_while(|l| l.starts_with("  ")).count(),
+            5
+        );
+    }
+}
+
+#[test]
+fn model_env_variable_and_builtin_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let via_flag = stdout_of(
+        stance()
+            .args(["classify", "--format", "csv", "--model"])
+            .arg(&model)
+            .arg(data("article.txt")),
+    );
+    let via_env = stdout_of(
+        stance()
+            .env("STANCE_MODEL", &model)
+            .args(["classify", "--format", "csv"])
+            .arg(data("article.txt")),
+    );
+    assert_eq!(via_flag, via_env);
+    // The built-in model works from any directory.
+    let builtin = stdout_of(
+        stance()
+            .current_dir(dir.path())
+            .args(["classify", "--format", "jsonl"])
+            .arg(data("article.txt")),
+    );
+    assert_eq!(builtin.lines().count(), 6);
+}
+
+#[test]
+fn tabular_input_passes_columns_through_with_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let input = dir.path().join("in.csv");
+    let mut body = String::from("id,body\n");
+    for i in 0..300 {
+        body.push_str(&format!(
+            "{i},\"Row {i} warned of sanctions. Talks open in May.\"\n"
+        ));
+    }
+    std::fs::write(&input, body).unwrap();
+    let run = |threads: &str| {
+        stdout_of(
+            stance()
+                .args([
+                    "classify",
+                    "--input",
+                    "csv",
+                    "--text-column",
+                    "body",
+                    "--format",
+                    "csv",
+                ])
+                .args(["--threads", threads, "--model"])
+                .arg(&model)
+                .arg(&input),
+        )
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"), "output must not depend on the thread count");
+    let mut reader = csv::Reader::from_reader(one.as_bytes());
+    assert_eq!(reader.headers().unwrap().get(9), Some("id"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 600);
+    assert_eq!(&rows[599][9], "299");
+    assert_eq!(&rows[599][1], "2");
+
+    let jsonl = dir.path().join("in.jsonl");
+    std::fs::write(&jsonl, "{\"id\":\"a\",\"text\":\"One sentence only.\"}\n").unwrap();
+    let text = stdout_of(
+        stance()
+            .args([
+                "classify", "--input", "jsonl", "--format", "jsonl", "--model",
+            ])
+            .arg(&model)
+            .arg(&jsonl),
+    );
+    let row: Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(row["id"], "a");
+    assert_eq!(row["text"], "One sentence only.");
+}
+
+#[test]
+fn directories_are_searched_for_txt_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let articles = dir.path().join("articles");
+    std::fs::create_dir_all(articles.join("sub")).unwrap();
+    std::fs::write(articles.join("b.txt"), "Second. File.").unwrap();
+    std::fs::write(articles.join("sub/a.txt"), "First file.").unwrap();
+    std::fs::write(articles.join("notes.md"), "Not an article.").unwrap();
+    let text = stdout_of(
+        stance()
+            .args(["classify", "--format", "csv", "--model"])
+            .arg(&model)
+            .arg(&articles),
+    );
+    let docs: Vec<String> = csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    assert_eq!(docs.len(), 3);
+    assert!(
+        docs[0].ends_with("b.txt") && docs[2].ends_with("a.txt"),
+        "{docs:?}"
+    );
+}
