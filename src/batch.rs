@@ -41,37 +41,58 @@ const CHUNK_DOCS: usize = 4096;
 /// Most text bytes in one chunk.
 const CHUNK_BYTES: usize = 4 << 20;
 
-/// Classifies every sentence of one document.
+/// Classifies every sentence of one document into `results` (cleared first).
 pub fn classify_document<'d>(
     model: &StanceModel,
-    analyzer: &mut Analyzer<'_>,
-    features: &mut SparseVec,
+    worker: &mut Worker<'_>,
     doc: &'d Document,
     options: ClassifyOptions,
-) -> Vec<SentenceResult<'d>> {
-    segment::split(&doc.text)
-        .into_iter()
-        .enumerate()
-        .map(|(i, s)| {
-            analyzer.transform(s.text, features);
-            let prediction = model.predict_features(features);
-            let uncertain = options
-                .min_confidence
-                .is_some_and(|p| prediction.confidence() < p);
-            let explanation = options
-                .explain
-                .map(|top| model.explain(features, prediction.label, top));
-            SentenceResult {
-                index: i + 1,
-                start: s.start,
-                end: s.end,
-                text: s.text,
-                prediction,
-                uncertain,
-                explanation,
-            }
-        })
-        .collect()
+    results: &mut Vec<SentenceResult<'d>>,
+) {
+    results.clear();
+    let Worker {
+        analyzer,
+        features,
+        spans,
+    } = worker;
+    segment::spans_into(&doc.text, spans);
+    for (i, &(start, end)) in spans.iter().enumerate() {
+        let text = &doc.text[start..end];
+        analyzer.transform(text, features);
+        let prediction = model.predict_features(features);
+        let uncertain = options
+            .min_confidence
+            .is_some_and(|p| prediction.confidence() < p);
+        let explanation = options
+            .explain
+            .map(|top| model.explain(features, prediction.label, top));
+        results.push(SentenceResult {
+            index: i + 1,
+            start,
+            end,
+            text,
+            prediction,
+            uncertain,
+            explanation,
+        });
+    }
+}
+
+/// Per-worker state reused across documents: the analyzer (with its word cache) and buffers.
+pub struct Worker<'m> {
+    analyzer: Analyzer<'m>,
+    features: SparseVec,
+    spans: Vec<(usize, usize)>,
+}
+
+impl<'m> Worker<'m> {
+    pub fn new(model: &'m StanceModel) -> Self {
+        Worker {
+            analyzer: model.featurizer().analyzer(),
+            features: Vec::new(),
+            spans: Vec::new(),
+        }
+    }
 }
 
 /// Classifies a stream of documents and writes the rendered output to `out`.
@@ -93,14 +114,14 @@ pub fn run<W: Write + Send>(
     renderer.header(&mut header);
     write_out(out, &header)?;
     let mut totals = Totals::default();
-    // One analyzer per worker, kept across chunks so that its word cache stays warm.
-    let analyzers: Vec<Mutex<Worker<'_>>> = (0..rayon::current_num_threads())
-        .map(|_| Mutex::new((model.featurizer().analyzer(), Vec::new())))
+    // One worker state per thread, kept across chunks so that its word cache stays warm.
+    let workers: Vec<Mutex<Worker<'_>>> = (0..rayon::current_num_threads())
+        .map(|_| Mutex::new(Worker::new(model)))
         .collect();
     let mut chunk = read_chunk(&mut documents)?;
     let mut pending: Vec<u8> = Vec::new();
     while !chunk.is_empty() {
-        let process = || render_chunk(model, renderer, options, &analyzers, &chunk);
+        let process = || render_chunk(model, renderer, options, &workers, &chunk);
         let io = || -> Result<Vec<Document>> {
             write_out(out, &pending)?;
             read_chunk(&mut documents)
@@ -118,36 +139,41 @@ pub fn run<W: Write + Send>(
     Ok(totals)
 }
 
-/// A worker's analyzer and feature buffer.
-type Worker<'m> = (Analyzer<'m>, SparseVec);
-
 /// Segments, predicts and renders a chunk in parallel; returns its output and sentence count.
+///
+/// The chunk is cut into contiguous runs, a few per thread, and each run is rendered into one
+/// buffer, so output order is input order and allocation is per run, not per document.
 fn render_chunk<'m>(
     model: &'m StanceModel,
     renderer: &Renderer,
     options: ClassifyOptions,
-    analyzers: &[Mutex<Worker<'m>>],
+    workers: &[Mutex<Worker<'m>>],
     chunk: &[Document],
 ) -> (Vec<u8>, usize) {
+    let runs = (rayon::current_num_threads() * 4).max(1);
+    let run_len = chunk.len().div_ceil(runs).max(1);
     let parts: Vec<(Vec<u8>, usize)> = chunk
-        .par_iter()
-        .map_init(
-            || {
-                // The worker's own analyzer; a fresh one if it is busy (a nested task).
-                let slot = rayon::current_thread_index().and_then(|i| analyzers.get(i));
-                match slot.map(Mutex::try_lock) {
-                    Some(Ok(guard)) => Slot::Pooled(guard),
-                    _ => Slot::Fresh(Box::new((model.featurizer().analyzer(), Vec::new()))),
-                }
-            },
-            |slot, doc| {
-                let (analyzer, features) = slot.get();
-                let results = classify_document(model, analyzer, features, doc, options);
-                let mut bytes = Vec::with_capacity(doc.text.len() * 2 + 64);
-                renderer.document(doc, &results, &mut bytes);
-                (bytes, results.len())
-            },
-        )
+        .par_chunks(run_len)
+        .map(|docs| {
+            // The thread's own worker; a fresh one if it is busy (a nested task).
+            let slot = rayon::current_thread_index().and_then(|i| workers.get(i));
+            let mut fresh = None;
+            let mut guard = slot.and_then(|m| m.try_lock().ok());
+            let worker = match guard.as_deref_mut() {
+                Some(w) => w,
+                None => fresh.insert(Worker::new(model)),
+            };
+            let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+            let mut out = Vec::with_capacity(bytes * 2 + 256);
+            let mut results = Vec::new();
+            let mut sentences = 0;
+            for doc in docs {
+                classify_document(model, worker, doc, options, &mut results);
+                renderer.document(doc, &results, &mut out);
+                sentences += results.len();
+            }
+            (out, sentences)
+        })
         .collect();
     let size = parts.iter().map(|(b, _)| b.len()).sum();
     let mut output = Vec::with_capacity(size);
@@ -157,20 +183,6 @@ fn render_chunk<'m>(
         sentences += n;
     }
     (output, sentences)
-}
-
-enum Slot<'a, 'm> {
-    Pooled(std::sync::MutexGuard<'a, Worker<'m>>),
-    Fresh(Box<Worker<'m>>),
-}
-
-impl<'m> Slot<'_, 'm> {
-    fn get(&mut self) -> &mut Worker<'m> {
-        match self {
-            Slot::Pooled(guard) => guard,
-            Slot::Fresh(worker) => worker,
-        }
-    }
 }
 
 fn read_chunk(documents: &mut impl Iterator<Item = Result<Document>>) -> Result<Vec<Document>> {

@@ -198,13 +198,22 @@ pub struct FeaturizerSpec {
     pub idf: Vec<f32>,
 }
 
+/// A lexicon phrase: its group, its index in the group, and its term ids.
+type Phrase = (usize, usize, Vec<u32>);
+
+/// No feature.
+const NONE: u32 = u32::MAX;
+
 /// Lookup tables rebuilt from the spec at load time.
 #[derive(Debug, Clone, Default)]
 struct Index {
     terms: FxHashMap<String, u32>,
     ngrams: FxHashMap<u64, u32>,
-    /// Lexicon phrases by first term: (group, phrase index, term ids).
-    phrases: FxHashMap<u32, Vec<(usize, usize, Vec<u32>)>>,
+    /// Unigram feature ids by term id: `[plain, negated]`, `NONE` when not a feature. An array
+    /// rather than a hash map because every token of every sentence looks here.
+    unigrams: Vec<[u32; 2]>,
+    /// Lexicon phrases by first term id: (group, phrase index, term ids).
+    phrases: Vec<Vec<Phrase>>,
     /// Cue group names, in `Lexicons::groups` order.
     groups: Vec<String>,
     /// For each group: feature ids of its count in each context.
@@ -333,9 +342,17 @@ impl Featurizer {
                 ids[len] = intern(&mut index.terms, term)?;
                 len += 1;
             }
-            index
-                .ngrams
-                .insert(ngram_key(&ids[..len], negated), i as u32);
+            if len == 1 {
+                let term = ids[0] as usize;
+                if index.unigrams.len() <= term {
+                    index.unigrams.resize(term + 1, [NONE; 2]);
+                }
+                index.unigrams[term][negated as usize] = i as u32;
+            } else {
+                index
+                    .ngrams
+                    .insert(ngram_key(&ids[..len], negated), i as u32);
+            }
         }
         let id = |name: &str| by_name.get(name).copied();
         index.group_counts = index
@@ -382,15 +399,18 @@ impl Featurizer {
         };
         f.index.groups = f.spec.lexicons.groups.keys().cloned().collect();
         let stemmer = Stemmer::new(f.spec.config.stem);
-        let mut phrases: FxHashMap<u32, Vec<(usize, usize, Vec<u32>)>> = FxHashMap::default();
+        let mut phrases: Vec<Vec<Phrase>> = Vec::new();
         for (g, name) in f.index.groups.iter().enumerate() {
             for (p, phrase) in f.spec.lexicons.groups[name].iter().enumerate() {
                 let ids: Vec<u32> = phrase_terms(phrase, &stemmer)
                     .iter()
                     .map(|t| intern(&mut f.index.terms, t).unwrap_or(UNKNOWN))
                     .collect();
-                if let Some(&first) = ids.first() {
-                    phrases.entry(first).or_default().push((g, p, ids));
+                if let Some(&first) = ids.first().filter(|&&id| id != UNKNOWN) {
+                    if phrases.len() <= first as usize {
+                        phrases.resize(first as usize + 1, Vec::new());
+                    }
+                    phrases[first as usize].push((g, p, ids));
                 }
             }
         }
@@ -586,10 +606,14 @@ pub fn normalize(text: &str) -> String {
 /// [`normalize`] into an existing buffer (appends).
 fn normalize_into(text: &str, out: &mut String) {
     if text.is_ascii() {
-        out.extend(text.bytes().map(|b| match b {
-            b'`' => '\'',
-            b => b.to_ascii_lowercase() as char,
-        }));
+        let from = out.len();
+        out.push_str(text);
+        out[from..].make_ascii_lowercase();
+        if text.contains('`') {
+            let tail = out[from..].replace('`', "'");
+            out.truncate(from);
+            out.push_str(&tail);
+        }
         return;
     }
     for c in text.chars() {
@@ -834,8 +858,16 @@ impl<'a> Analyzer<'a> {
                 for (slot, t) in ids.iter_mut().zip(window) {
                     *slot = t.term;
                 }
-                let key = ngram_key(&ids[..n], n == 1 && tok.negated);
-                if let Some(&feature) = index.ngrams.get(&key) {
+                let feature = if n == 1 {
+                    index
+                        .unigrams
+                        .get(tok.term as usize)
+                        .map_or(NONE, |u| u[tok.negated as usize])
+                } else {
+                    let key = ngram_key(&ids[..n], false);
+                    index.ngrams.get(&key).copied().unwrap_or(NONE)
+                };
+                if feature != NONE {
                     self.hits.push(feature);
                 }
             }
@@ -856,7 +888,7 @@ impl<'a> Analyzer<'a> {
             let mut first_verb: Option<usize> = None;
             let toks = &self.toks;
             for start in 0..toks.len() {
-                let Some(candidates) = index.phrases.get(&toks[start].term) else {
+                let Some(candidates) = index.phrases.get(toks[start].term as usize) else {
                     continue;
                 };
                 for (g, p, ids) in candidates {
@@ -950,7 +982,7 @@ impl<'a> Analyzer<'a> {
         let index = &open.index;
         let mut first_verb = false;
         for start in 0..toks.len() {
-            let Some(candidates) = index.phrases.get(&toks[start].term) else {
+            let Some(candidates) = index.phrases.get(toks[start].term as usize) else {
                 continue;
             };
             for (g, p, ids) in candidates {

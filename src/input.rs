@@ -8,6 +8,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -28,11 +29,23 @@ pub enum InputFormat {
 /// One document to classify.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Document {
-    /// Where it came from: a path, `-` for standard input, or `path:line` for a row.
-    pub name: String,
+    /// The file it came from (`-` for standard input), shared by all rows of a file.
+    pub source: Arc<str>,
+    /// The line of the row, for tabular input.
+    pub line: Option<u64>,
     pub text: String,
     /// Other columns of a tabular row, passed through to the output.
-    pub fields: Vec<(String, Value)>,
+    pub fields: Vec<(Arc<str>, Value)>,
+}
+
+impl Document {
+    /// How outputs name the document: the path, or `path:line` for a row.
+    pub fn name(&self) -> String {
+        match self.line {
+            Some(line) => format!("{}:{line}", self.source),
+            None => self.source.to_string(),
+        }
+    }
 }
 
 /// A lazily read stream of documents from several sources.
@@ -47,14 +60,14 @@ pub struct Documents {
 /// The reader of the tabular source being read.
 enum RowReader {
     Csv {
-        name: String,
+        name: Arc<str>,
         reader: csv::Reader<Box<dyn Read + Send>>,
         text_col: usize,
-        headers: Vec<String>,
+        headers: Vec<Arc<str>>,
         record: csv::ByteRecord,
     },
     Jsonl {
-        name: String,
+        name: Arc<str>,
         lines: io::Lines<BufReader<Box<dyn Read + Send>>>,
         line: u64,
         field: String,
@@ -121,15 +134,15 @@ impl Documents {
                     .map_err(|e| csv_error(&name, e))?
                     .clone();
                 let text_col = find_column(&header, text_column).ok_or_else(|| Error::Data {
-                    path: name.clone(),
+                    path: name.to_string(),
                     line: 1,
                     message: format!("header has no `{text_column}` column (set --text-column)"),
                 })?;
-                let headers: Vec<String> = header
+                let headers: Vec<Arc<str>> = header
                     .iter()
                     .map(|h| {
                         let h = h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h);
-                        String::from_utf8_lossy(h).trim().to_string()
+                        Arc::from(String::from_utf8_lossy(h).trim())
                     })
                     .collect();
                 if self.columns.is_none() {
@@ -138,12 +151,12 @@ impl Documents {
                             .iter()
                             .enumerate()
                             .filter(|(i, _)| *i != text_col)
-                            .map(|(_, h)| h.clone())
+                            .map(|(_, h)| h.to_string())
                             .collect(),
                     );
                 }
                 Ok(RowReader::Csv {
-                    name,
+                    name: name.into(),
                     reader,
                     text_col,
                     headers,
@@ -151,7 +164,7 @@ impl Documents {
                 })
             }
             InputFormat::Jsonl { text_field } => Ok(RowReader::Jsonl {
-                name,
+                name: name.into(),
                 lines: BufReader::new(reader).lines(),
                 line: 0,
                 field: text_field.clone(),
@@ -210,7 +223,7 @@ impl RowReader {
                 }
                 let line = record.position().map_or(0, |p| p.line());
                 let bad = |message: String| Error::Data {
-                    path: name.clone(),
+                    path: name.to_string(),
                     line,
                     message,
                 };
@@ -238,7 +251,8 @@ impl RowReader {
                     })
                     .collect();
                 Some(Ok(Document {
-                    name: format!("{name}:{line}"),
+                    source: name.clone(),
+                    line: Some(line),
                     text,
                     fields,
                 }))
@@ -258,7 +272,7 @@ impl RowReader {
                             e.to_string()
                         };
                         return Some(Err(Error::Data {
-                            path: name.clone(),
+                            path: name.to_string(),
                             line: *line + 1,
                             message,
                         }));
@@ -269,7 +283,7 @@ impl RowReader {
                     continue;
                 }
                 let bad = |message: String| Error::Data {
-                    path: name.clone(),
+                    path: name.to_string(),
                     line: *line,
                     message,
                 };
@@ -285,13 +299,17 @@ impl RowReader {
                         return Some(Err(bad(format!("no `{field}` field (set --text-field)"))));
                     }
                 };
-                let fields: Vec<(String, Value)> =
-                    object.into_iter().filter(|(k, _)| k != field).collect();
+                let fields: Vec<(Arc<str>, Value)> = object
+                    .into_iter()
+                    .filter(|(k, _)| k != field)
+                    .map(|(k, v)| (Arc::from(k), v))
+                    .collect();
                 if columns.is_none() {
-                    *columns = Some(fields.iter().map(|(k, _)| k.clone()).collect());
+                    *columns = Some(fields.iter().map(|(k, _)| k.to_string()).collect());
                 }
                 return Some(Ok(Document {
-                    name: format!("{name}:{line}"),
+                    source: name.clone(),
+                    line: Some(*line),
                     text,
                     fields,
                 }));
@@ -331,6 +349,11 @@ impl<R: Read> Read for CrlfToLf<R> {
                 buf[out] = b'\r';
                 out += 1;
             }
+        }
+        if out == 0 && memchr::memchr(b'\r', &buf[1..=n]).is_none() {
+            // The common case: no carriage return at all.
+            buf.copy_within(1..=n, 0);
+            return Ok(n);
         }
         let mut i = 1;
         while i <= n {
@@ -383,7 +406,8 @@ fn read_text(path: &Path) -> Result<Document> {
         ),
     })?;
     Ok(Document {
-        name,
+        source: name.into(),
+        line: None,
         text,
         fields: Vec::new(),
     })
@@ -452,7 +476,7 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert_eq!(all[0].text, "One. Two.");
         assert_eq!(all[1].fields[0], ("id".into(), Value::String("8".into())));
-        assert!(all[1].name.ends_with("in.csv:3"), "{}", all[1].name);
+        assert!(all[1].name().ends_with("in.csv:3"), "{}", all[1].name());
     }
 
     #[test]
@@ -507,7 +531,7 @@ mod tests {
         };
         let mut docs = Documents::open(&[path], format).unwrap();
         let first = docs.next().unwrap().unwrap();
-        assert_eq!(first.fields, vec![("id".to_string(), Value::from(1))]);
+        assert_eq!(first.fields, vec![(Arc::from("id"), Value::from(1))]);
         let err = docs.next().unwrap().unwrap_err().to_string();
         assert!(
             err.contains("line 3") && err.contains("no `text` field"),

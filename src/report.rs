@@ -116,12 +116,16 @@ impl Renderer {
                 push_probability(&mut line, prob);
                 line.push(',');
             }
-            csv_field(out, &doc.name);
+            doc_name_field(out, doc);
             out.extend_from_slice(line.as_bytes());
             csv_field(out, s.text);
             for name in &self.columns {
                 out.push(b',');
-                let value = doc.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v);
+                let value = doc
+                    .fields
+                    .iter()
+                    .find(|(k, _)| **k == **name)
+                    .map(|(_, v)| v);
                 match value {
                     Some(Value::String(v)) => csv_field(out, v),
                     Some(Value::Null) | None => {}
@@ -168,18 +172,19 @@ impl Renderer {
             .iter()
             .map(|(k, v)| {
                 // A pass-through column may not overwrite one of ours.
-                let key = if RESERVED.contains(&k.as_str()) {
+                let key = if RESERVED.contains(&&**k) {
                     format!("input_{k}")
                 } else {
-                    k.clone()
+                    k.to_string()
                 };
                 (key, v.clone())
             })
             .collect();
+        let name = doc.name();
         for s in sentences {
             let p = s.prediction.probabilities;
             let row = Row {
-                doc: &doc.name,
+                doc: &name,
                 index: s.index,
                 start: s.start,
                 end: s.end,
@@ -200,7 +205,7 @@ impl Renderer {
 
     fn table(&self, doc: &Document, sentences: &[SentenceResult<'_>], out: &mut Vec<u8>) {
         let mut s = String::new();
-        let _ = writeln!(s, "== {} ==", doc.name);
+        let _ = writeln!(s, "== {} ==", doc.name());
         for (k, v) in &doc.fields {
             let v = match v {
                 Value::String(v) => v.clone(),
@@ -287,9 +292,24 @@ fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// Writes the document's name as a CSV field without building the name for every row.
+fn doc_name_field(out: &mut Vec<u8>, doc: &Document) {
+    match doc.line {
+        Some(line) if !doc.source.contains([',', '"', '\n', '\r']) => {
+            out.extend_from_slice(doc.source.as_bytes());
+            out.push(b':');
+            out.extend_from_slice(line.to_string().as_bytes());
+        }
+        _ => csv_field(out, &doc.name()),
+    }
+}
+
 /// Writes one CSV field, quoted (RFC 4180) when it holds a comma, quote or line break.
 pub fn csv_field(out: &mut Vec<u8>, value: &str) {
-    if value.contains([',', '"', '\n', '\r']) {
+    let bytes = value.as_bytes();
+    let special = memchr::memchr3(b',', b'"', b'\n', bytes).is_some()
+        || memchr::memchr(b'\r', bytes).is_some();
+    if special {
         out.push(b'"');
         for part in value.split_inclusive('"') {
             out.extend_from_slice(part.as_bytes());
@@ -512,7 +532,8 @@ mod tests {
     #[test]
     fn csv_output_parses_back() {
         let doc = Document {
-            name: "a,b.txt".into(),
+            source: "a,b.txt".into(),
+            line: None,
             text: String::new(),
             fields: vec![("id".into(), Value::String("x\"1".into()))],
         };

@@ -41,6 +41,13 @@ pub fn split(text: &str) -> Vec<Sentence<'_>> {
 /// Splits an article into `(start, end)` byte spans.
 pub fn spans(text: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
+    spans_into(text, &mut out);
+    out
+}
+
+/// [`spans`] into a reusable buffer (cleared first).
+pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
+    out.clear();
     let mut start: Option<usize> = None;
     let mut line_start = 0;
     let mut i = 0;
@@ -110,21 +117,22 @@ pub fn spans(text: &str) -> Vec<(usize, usize)> {
                 }
                 i = if brk { after_space } else { cluster_end };
             }
-            _ => {
-                // Nothing but these bytes can end a sentence: skip to the next one.
-                // (0xE2 starts '…' and other punctuation; it is never inside a character.)
-                i = next_i
-                    + text.as_bytes()[next_i..]
-                        .iter()
-                        .position(|b| matches!(b, b'.' | b'!' | b'?' | b'\n' | 0xE2))
-                        .unwrap_or(text.len() - next_i);
-            }
+            _ => i = next_candidate(text.as_bytes(), next_i),
         }
     }
     if let Some(s) = start {
         out.push((s, trim_end(text, s, text.len())));
     }
-    out
+}
+
+/// The next byte at or after `from` that can end a sentence: `.`, `!`, `?`, a newline, or
+/// 0xE2, the lead byte of `…` (it is never inside a character). Two SIMD scans instead of a
+/// byte loop, since most of an article is skipped this way.
+fn next_candidate(bytes: &[u8], from: usize) -> usize {
+    let rest = &bytes[from..];
+    let marks = memchr::memchr3(b'.', b'!', b'?', rest).unwrap_or(rest.len());
+    let other = memchr::memchr2(b'\n', 0xE2, &rest[..marks]).unwrap_or(marks);
+    from + other
 }
 
 /// Characters that may follow a sentence-final mark and still belong to the sentence.
