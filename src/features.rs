@@ -51,6 +51,11 @@ pub struct FeatureConfig {
     pub max_features: usize,
     /// Multiplier on the cue block, which is not normalised. Defaults to `0.5`.
     pub cue_scale: f32,
+    /// Replace capitalised words inside a sentence (names of people, places, bodies) by
+    /// `<ent>`, so that the model learns what parties do rather than who they are.
+    /// Defaults to `true`.
+    #[serde(default)]
+    pub mask_names: bool,
 }
 
 impl Default for FeatureConfig {
@@ -64,6 +69,7 @@ impl Default for FeatureConfig {
             min_df: 2,
             max_features: 6000,
             cue_scale: 0.5,
+            mask_names: true,
         }
     }
 }
@@ -605,10 +611,22 @@ pub fn normalize(text: &str) -> String {
 
 /// [`normalize`] into an existing buffer (appends).
 fn normalize_into(text: &str, out: &mut String) {
+    let from = out.len();
+    unify_marks_into(text, out);
+    if out[from..].is_ascii() {
+        out[from..].make_ascii_lowercase();
+    } else {
+        let lower = out[from..].to_lowercase();
+        out.truncate(from);
+        out.push_str(&lower);
+    }
+}
+
+/// Unifies quotes and dashes but keeps letter case (appends to `out`).
+fn unify_marks_into(text: &str, out: &mut String) {
     if text.is_ascii() {
         let from = out.len();
         out.push_str(text);
-        out[from..].make_ascii_lowercase();
         if text.contains('`') {
             let tail = out[from..].replace('`', "'");
             out.truncate(from);
@@ -622,8 +640,7 @@ fn normalize_into(text: &str, out: &mut String) {
             '‘' | '’' | '‚' | '′' | '`' => out.push('\''),
             '‐' | '‑' | '‒' => out.push('-'),
             '–' | '—' | '―' => out.push('—'),
-            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-            c => out.extend(c.to_lowercase()),
+            c => out.push(c),
         }
     }
 }
@@ -643,6 +660,31 @@ fn word_form(word: &str) -> Cow<'_, str> {
         return Cow::Borrowed(if year { "<year>" } else { "<num>" });
     }
     Cow::Borrowed(word)
+}
+
+/// A word lower-cased on the stack, for comparing with the negator and subordinator lists
+/// without allocating. Those lists hold short ASCII words only, so a longer or non-ASCII word
+/// is represented by the empty string, which matches none of them.
+#[derive(Default, Clone, Copy)]
+struct Lower {
+    buf: [u8; 16],
+    len: usize,
+}
+
+impl Lower {
+    fn new(word: &str) -> Self {
+        let mut out = Lower::default();
+        if word.len() <= out.buf.len() && word.is_ascii() {
+            out.buf[..word.len()].copy_from_slice(word.as_bytes());
+            out.buf[..word.len()].make_ascii_lowercase();
+            out.len = word.len();
+        }
+        out
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
 }
 
 /// One analysed token.
@@ -741,7 +783,12 @@ impl<'a> Analyzer<'a> {
         if let Some(&id) = self.cache.get(word) {
             return id;
         }
-        let form = word_form(word);
+        let lower: Cow<str> = if word.chars().any(char::is_uppercase) {
+            Cow::Owned(word.to_lowercase())
+        } else {
+            Cow::Borrowed(word)
+        };
+        let form = word_form(&lower);
         let stem = self.stemmer.stem(&form);
         let id = if self.open {
             let before = self.open_terms.len();
@@ -769,10 +816,11 @@ impl<'a> Analyzer<'a> {
     fn tokenize(&mut self, text: &str) -> Shape {
         let config = &self.featurizer.spec.config;
         let negation = config.negation;
+        let mask_names = config.mask_names;
         self.toks.clear();
         let mut normal = std::mem::take(&mut self.normal);
         normal.clear();
-        normalize_into(text, &mut normal);
+        unify_marks_into(text, &mut normal);
         let mut shape = Shape {
             question: normal
                 .trim_end()
@@ -784,7 +832,9 @@ impl<'a> Analyzer<'a> {
         let mut negated = false;
         let mut subordinate = false;
         let mut boundary = true;
-        let mut prev_word: &str = "";
+        // Capitals are expected at the start of the sentence and of a quotation.
+        let mut opening = true;
+        let mut prev = Lower::default();
         for seg in word_bounds(&normal) {
             let first = seg.chars().next().unwrap_or(' ');
             if !first.is_alphanumeric() {
@@ -793,6 +843,10 @@ impl<'a> Analyzer<'a> {
                 }
                 if matches!(first, '"' | '\'') {
                     shape.quote = true;
+                    opening = true;
+                }
+                if first == ':' {
+                    opening = true;
                 }
                 if matches!(
                     first,
@@ -804,20 +858,31 @@ impl<'a> Analyzer<'a> {
                 }
                 continue;
             }
+            let lower = Lower::new(seg);
+            let word = lower.as_str();
             // "didn't", "won't": the negation is what matters, so the token becomes "not".
-            let (word, opens_negation) = if seg.ends_with("n't") {
-                ("not", true)
-            } else {
-                (seg, NEGATORS.contains(&seg))
-            };
-            let phrase_negator = matches!(prev_word, "refused" | "refuses" | "refuse" | "refusing")
-                && word == "to"
-                || matches!(prev_word, "ruled" | "rule" | "rules" | "ruling") && word == "out";
+            let contraction = word.ends_with("n't");
+            let opens_negation = contraction || NEGATORS.contains(&word);
+            let phrase_negator =
+                matches!(prev.as_str(), "refused" | "refuses" | "refuse" | "refusing")
+                    && word == "to"
+                    || matches!(prev.as_str(), "ruled" | "rule" | "rules" | "ruling")
+                        && word == "out";
             if word == "but" {
                 negated = false;
                 subordinate = false;
             }
-            let term = self.term_id(word);
+            let name = mask_names
+                && !opening
+                && first.is_uppercase()
+                && seg.chars().nth(1).is_some_and(char::is_alphabetic);
+            let term = if contraction {
+                self.term_id("not")
+            } else if name {
+                self.term_id("<ent>")
+            } else {
+                self.term_id(seg)
+            };
             self.toks.push(Tok {
                 term,
                 negated: negated && negation,
@@ -825,13 +890,14 @@ impl<'a> Analyzer<'a> {
                 boundary_before: boundary,
             });
             boundary = false;
+            opening = false;
             if opens_negation || phrase_negator {
                 negated = true;
             }
             if SUBORDINATORS.contains(&word) {
                 subordinate = true;
             }
-            prev_word = word;
+            prev = lower;
         }
         self.normal = normal;
         shape

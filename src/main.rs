@@ -93,6 +93,12 @@ struct TrainArgs {
     /// Turn off stemming
     #[arg(long)]
     no_stem: bool,
+    /// Keep capitalised names as words instead of masking them as <ent>
+    #[arg(long)]
+    no_mask_names: bool,
+    /// Weight of the cue block (lexicons, reporting verbs, quotes) against the n-grams
+    #[arg(long)]
+    cue_scale: Option<f32>,
     /// Read lexicons from this directory of *.txt files instead of the built-in ones
     #[arg(long, value_name = "DIR")]
     lexicons: Option<PathBuf>,
@@ -363,6 +369,10 @@ fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
     f.lexicons &= !args.no_lexicons;
     f.structure &= !args.no_structure;
     f.stem &= !args.no_stem;
+    f.mask_names &= !args.no_mask_names;
+    if let Some(c) = args.cue_scale {
+        f.cue_scale = c;
+    }
 }
 
 fn sha256_file(path: &Path) -> Result<String> {
