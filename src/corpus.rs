@@ -87,6 +87,10 @@ pub struct LabeledSentence {
     pub label: Stance,
     /// 1-based line of the row in its file, for error messages and reports.
     pub line: u64,
+    /// The story (event, article) the sentence belongs to, from an optional `story` column.
+    /// Cross-validation keeps a story's sentences in one fold, so that its scores measure
+    /// generalisation to unseen events rather than recall of the story's vocabulary.
+    pub story: Option<String>,
 }
 
 /// Reads a labelled CSV file.
@@ -130,6 +134,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
     }
     let text_col = find_column(&headers, "text").ok_or_else(|| missing_column(name, "text"))?;
     let label_col = find_column(&headers, "label").ok_or_else(|| missing_column(name, "label"))?;
+    let story_col = find_column(&headers, "story");
     let needed = text_col.max(label_col) + 1;
 
     let mut rows = Vec::new();
@@ -163,10 +168,17 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             return Err(data_error("empty text".into()));
         }
         let label = label.parse::<Stance>().map_err(data_error)?;
+        let story = story_col
+            .and_then(|c| record.get(c))
+            .and_then(|s| std::str::from_utf8(s).ok())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from);
         rows.push(LabeledSentence {
             text: text.to_string(),
             label,
             line,
+            story,
         });
     }
     if rows.is_empty() {
@@ -339,6 +351,15 @@ mod tests {
                 Err(e) => proptest::prop_assert!(texts.iter().any(|t| t.trim().is_empty()), "{}", e),
             }
         }
+    }
+
+    #[test]
+    fn reads_optional_story_column() {
+        let rows = read(b"text,label,story\nA.,analytical,s1\nB.,analytical,\n").unwrap();
+        assert_eq!(rows[0].story.as_deref(), Some("s1"));
+        assert_eq!(rows[1].story, None);
+        let rows = read(b"text,label\nA.,analytical\n").unwrap();
+        assert_eq!(rows[0].story, None);
     }
 
     #[test]

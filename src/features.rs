@@ -732,7 +732,10 @@ struct Shape {
 pub struct Analyzer<'a> {
     featurizer: &'a Featurizer,
     stemmer: Stemmer,
-    cache: FxHashMap<String, u32>,
+    /// Word -> term id, keyed by a 64-bit hash of the word's bytes rather than the word: a
+    /// string key costs a byte comparison on every hit, the hot spot of classification. Two
+    /// distinct words colliding is a ~1e-9 event at the cache's size limit.
+    cache: FxHashMap<u64, u32>,
     /// When fitting, new terms are interned into a private table.
     open: bool,
     open_terms: FxHashMap<String, u32>,
@@ -746,6 +749,12 @@ pub struct Analyzer<'a> {
     /// resetting the touched entries is cheaper than sorting or hashing the hits.
     scratch: Vec<f32>,
     group_counts: Vec<[f32; 3]>,
+}
+
+/// 64-bit hash of a word for the term cache.
+fn word_hash(word: &str) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(word.as_bytes())
 }
 
 /// The cache is cleared past this many words, which bounds memory on endless input.
@@ -781,7 +790,8 @@ impl<'a> Analyzer<'a> {
     }
 
     fn term_id(&mut self, word: &str) -> u32 {
-        if let Some(&id) = self.cache.get(word) {
+        let key = word_hash(word);
+        if let Some(&id) = self.cache.get(&key) {
             return id;
         }
         let lower: Cow<str> = if word.chars().any(char::is_uppercase) {
@@ -809,7 +819,7 @@ impl<'a> Analyzer<'a> {
         if self.cache.len() >= CACHE_LIMIT {
             self.cache.clear();
         }
-        self.cache.insert(word.to_string(), id);
+        self.cache.insert(key, id);
         id
     }
 

@@ -29,7 +29,7 @@
 //! let rows: Vec<LabeledSentence> = data
 //!     .iter()
 //!     .enumerate()
-//!     .map(|(i, (text, label))| LabeledSentence { text: text.to_string(), label: *label, line: i as u64 + 2 })
+//!     .map(|(i, (text, label))| LabeledSentence { text: text.to_string(), label: *label, line: i as u64 + 2, story: None })
 //!     .collect();
 //! let params = TrainParams {
 //!     alpha: 0.1,

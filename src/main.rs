@@ -69,7 +69,7 @@ struct TrainArgs {
     /// Seed for fold assignment
     #[arg(long)]
     seed: Option<u64>,
-    /// Class prior: keep the training mix, or correct to balanced
+    /// Class prior: keep the training mix, correct to balanced, or to the mix of news copy
     #[arg(long, value_enum)]
     prior: Option<PriorArg>,
     /// Longest word n-gram (1-3)
@@ -81,6 +81,9 @@ struct TrainArgs {
     /// Minimum number of sentences an n-gram must occur in
     #[arg(long)]
     min_df: Option<usize>,
+    /// Memory budget (MiB) for the dense training matrix; caps features on large data
+    #[arg(long, value_name = "MIB")]
+    dense_budget: Option<usize>,
     /// Turn off negation marking
     #[arg(long)]
     no_negation: bool,
@@ -108,6 +111,8 @@ struct TrainArgs {
 enum PriorArg {
     Train,
     Balanced,
+    /// The mix of international news: 45% adversarial, 38% analytical, 18% conciliatory
+    News,
 }
 
 #[derive(clap::Args)]
@@ -314,6 +319,15 @@ fn train(args: TrainArgs) -> Result<()> {
             macro_f1,
         });
     }
+    let capped = params.features_for_rows(rows.len()).max_features;
+    if capped < params.features.max_features {
+        println!(
+            "note: {} rows: n-gram cap lowered from {} to {capped} to keep the training matrix within {} MiB (--dense-budget)",
+            rows.len(),
+            params.features.max_features,
+            params.dense_budget_mib
+        );
+    }
     let mut model = StanceModel::train(&rows, &params, &lexicons)?;
     let info = model.info_mut();
     info.data_file = args
@@ -333,10 +347,7 @@ fn train(args: TrainArgs) -> Result<()> {
 }
 
 fn prior_name(prior: Prior) -> &'static str {
-    match prior {
-        Prior::Train => "train",
-        Prior::Balanced => "balanced",
-    }
+    prior.name()
 }
 
 fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
@@ -349,10 +360,14 @@ fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
     if let Some(s) = args.seed {
         params.seed = s;
     }
+    if let Some(b) = args.dense_budget {
+        params.dense_budget_mib = b;
+    }
     if let Some(p) = args.prior {
         params.prior = match p {
             PriorArg::Train => Prior::Train,
             PriorArg::Balanced => Prior::Balanced,
+            PriorArg::News => Prior::News,
         };
     }
     let f: &mut FeatureConfig = &mut params.features;

@@ -25,17 +25,43 @@ use crate::features::{FeatureConfig, Featurizer, FeaturizerSpec, Lexicons, Spars
 /// The model file format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// How class priors are handled. linfa-logistic has no class weights, so balancing is done
-/// by prior correction: subtracting the log training prior from each intercept, which makes
-/// the model behave as if trained on balanced classes.
+/// How class priors are handled. linfa-logistic has no class weights, so priors are set by
+/// correcting the intercepts: adding `ln(target share) - ln(training share)` to each label's
+/// intercept makes the model behave as if trained on data with the target label mix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Prior {
     /// Keep the label mix of the training data.
     Train,
-    /// Correct intercepts to a uniform prior.
+    /// Correct to a uniform mix (as if classes were balanced).
     #[default]
     Balanced,
+    /// Correct to the mix of international news copy: 45% adversarial, 38% analytical,
+    /// 18% conciliatory (renormalised), for corpora that are balanced by design.
+    News,
+}
+
+impl Prior {
+    /// Every prior, in the order the search tries them.
+    pub const ALL: [Prior; 3] = [Prior::Train, Prior::Balanced, Prior::News];
+
+    /// Target share of each label (in [`Stance::ALL`] order), or `None` to keep the
+    /// training mix.
+    pub fn target(self) -> Option<[f32; 3]> {
+        match self {
+            Prior::Train => None,
+            Prior::Balanced => Some([1.0 / 3.0; 3]),
+            Prior::News => Some([0.45 / 1.01, 0.38 / 1.01, 0.18 / 1.01]),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Prior::Train => "train",
+            Prior::Balanced => "balanced",
+            Prior::News => "news",
+        }
+    }
 }
 
 /// Training hyperparameters.
@@ -50,7 +76,16 @@ pub struct TrainParams {
     pub prior: Prior,
     /// Seed for everything random (fold assignment). Defaults to `42`.
     pub seed: u64,
+    /// Memory budget, in MiB, for the dense `rows x features` matrix linfa-logistic trains
+    /// on. With many rows the n-gram cap is lowered to fit, so training memory stays bounded
+    /// however large the data. Defaults to `1024`.
+    #[serde(default = "default_dense_budget")]
+    pub dense_budget_mib: usize,
     pub features: FeatureConfig,
+}
+
+fn default_dense_budget() -> usize {
+    1024
 }
 
 impl Default for TrainParams {
@@ -60,12 +95,25 @@ impl Default for TrainParams {
             max_iter: 200,
             prior: Prior::Balanced,
             seed: 42,
+            dense_budget_mib: default_dense_budget(),
             features: FeatureConfig::default(),
         }
     }
 }
 
 impl TrainParams {
+    /// The feature options for `n` training rows: `max_features` lowered, if needed, so that
+    /// the dense matrix (4 bytes a cell, plus the cue features) fits `dense_budget_mib`.
+    pub fn features_for_rows(&self, n: usize) -> FeatureConfig {
+        const CUE_ALLOWANCE: usize = 1000;
+        let cells = self.dense_budget_mib * (1 << 20) / 4;
+        let fits = (cells / n.max(1)).saturating_sub(CUE_ALLOWANCE).max(100);
+        FeatureConfig {
+            max_features: self.features.max_features.min(fits),
+            ..self.features.clone()
+        }
+    }
+
     /// Checks the parameters once, before any work.
     pub fn check(&self) -> Result<()> {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
@@ -76,6 +124,9 @@ impl TrainParams {
         }
         if self.max_iter == 0 {
             return Err(Error::Param("max_iter must be at least 1".into()));
+        }
+        if self.dense_budget_mib == 0 {
+            return Err(Error::Param("dense_budget_mib must be at least 1".into()));
         }
         self.features.check()
     }
@@ -180,13 +231,12 @@ impl StanceModel {
         }
         let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
         let labels: Vec<Stance> = rows.iter().map(|r| r.label).collect();
-        let featurizer = Featurizer::fit(&params.features, lexicons, &texts, &labels)?;
+        let config = params.features_for_rows(rows.len());
+        let featurizer = Featurizer::fit(&config, lexicons, &texts, &labels)?;
         let x = dense_features(&featurizer, &texts);
         let fitted = fit_logistic(x, &labels, params.alpha, params.max_iter)?;
         let mut model = StanceModel::from_linfa(featurizer, &fitted);
-        if params.prior == Prior::Balanced {
-            model.balance_priors(&labels);
-        }
+        model.correct_prior(params.prior, &labels);
         let mut per_label = BTreeMap::new();
         for label in &labels {
             *per_label.entry(label.to_string()).or_insert(0) += 1;
@@ -215,20 +265,24 @@ impl StanceModel {
         }
     }
 
-    /// A copy with intercepts corrected to a uniform prior, given the training labels.
-    pub fn with_balanced_prior(&self, rows: &[LabeledSentence]) -> Self {
+    /// A copy whose intercepts are corrected to `prior`, given the labels it was trained on
+    /// (with the training prior).
+    pub fn with_prior(&self, prior: Prior, rows: &[LabeledSentence]) -> Self {
         let labels: Vec<Stance> = rows.iter().map(|r| r.label).collect();
         let mut out = self.clone();
-        out.balance_priors(&labels);
+        out.correct_prior(prior, &labels);
         out
     }
 
-    /// Subtracts the log training prior from each intercept (see [`Prior::Balanced`]).
-    fn balance_priors(&mut self, labels: &[Stance]) {
+    /// Adds `ln(target share) - ln(training share)` to each intercept (see [`Prior`]).
+    fn correct_prior(&mut self, prior: Prior, labels: &[Stance]) {
+        let Some(target) = prior.target() else {
+            return;
+        };
         let n = labels.len() as f32;
         for (k, label) in self.labels.iter().enumerate() {
             let count = labels.iter().filter(|l| *l == label).count() as f32;
-            self.intercepts[k] -= (count / n).ln();
+            self.intercepts[k] += target[label.index()].ln() - (count / n).ln();
         }
     }
 
@@ -541,6 +595,7 @@ mod tests {
                 text: text.to_string(),
                 label: *label,
                 line: i as u64 + 2,
+                story: None,
             })
             .collect()
     }
@@ -611,6 +666,51 @@ mod tests {
             assert_eq!(model.predict(text), back.predict(text));
         }
         assert_eq!(back.to_json(), json, "JSON round trip is not stable");
+    }
+
+    #[test]
+    fn prior_correction_shifts_intercepts_by_log_ratio() {
+        let rows = tiny_rows();
+        let base = StanceModel::train(
+            &rows,
+            &TrainParams {
+                prior: Prior::Train,
+                ..params()
+            },
+            &Lexicons::builtin(),
+        )
+        .unwrap();
+        // The tiny set has 4 sentences of each label (share 1/3). Hand-computed shifts:
+        // balanced: ln(1/3) - ln(1/3) = 0; news: ln(0.45/1.01) - ln(1/3) = +0.2905 for
+        // adversarial, ln(0.18/1.01) - ln(1/3) = -0.6262 for conciliatory.
+        let balanced = base.with_prior(Prior::Balanced, &rows);
+        let news = base.with_prior(Prior::News, &rows);
+        for k in 0..3 {
+            assert!((balanced.intercepts[k] - base.intercepts[k]).abs() < 1e-5);
+        }
+        assert!((news.intercepts[0] - base.intercepts[0] - 0.2905).abs() < 1e-3);
+        assert!((news.intercepts[2] - base.intercepts[2] + 0.6262).abs() < 1e-3);
+        let direct = StanceModel::train(
+            &rows,
+            &TrainParams {
+                prior: Prior::News,
+                ..params()
+            },
+            &Lexicons::builtin(),
+        )
+        .unwrap();
+        assert_eq!(direct.intercepts, news.intercepts);
+    }
+
+    #[test]
+    fn dense_budget_caps_features_for_large_data() {
+        let p = TrainParams::default();
+        // 1024 MiB / 4 bytes = 268,435,456 cells; / 100,000 rows = 2,684; minus 1,000 for cues.
+        assert_eq!(p.features_for_rows(100_000).max_features, 1_684);
+        assert_eq!(
+            p.features_for_rows(6_000).max_features,
+            p.features.max_features
+        );
     }
 
     #[test]

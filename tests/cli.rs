@@ -100,7 +100,7 @@ fn search_prints_its_table_and_keeps_the_best() {
         .lines()
         .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
         .collect();
-    assert!(rows.len() >= 10, "search table too short:\n{text}");
+    assert!(rows.len() >= 12, "search table too short:\n{text}");
     let best_line = text
         .lines()
         .find(|l| l.starts_with("best:"))
