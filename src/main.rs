@@ -99,6 +99,9 @@ struct TrainArgs {
     /// Keep capitalised names as words instead of masking them as <ent>
     #[arg(long)]
     no_mask_names: bool,
+    /// Mark words in background clauses (BG_) apart from main-clause words
+    #[arg(long)]
+    mark_background: bool,
     /// Weight of the cue block (lexicons, reporting verbs, quotes) against the n-grams
     #[arg(long)]
     cue_scale: Option<f32>,
@@ -147,7 +150,7 @@ struct ClassifyArgs {
     files: Vec<PathBuf>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum FormatArg {
     Table,
     Csv,
@@ -280,7 +283,7 @@ fn train(args: TrainArgs) -> Result<()> {
             println!(
                 "  {:>6}  {:<9} {:>6} {:>8} {:>6} {:>9} {:>8.4}  {:>8.4}",
                 p.alpha,
-                prior_name(p.prior),
+                p.prior.name(),
                 p.features.ngram_max,
                 p.features.negation,
                 p.features.cue_scale,
@@ -296,7 +299,7 @@ fn train(args: TrainArgs) -> Result<()> {
         println!(
             "best: alpha {} prior {} ngrams {} negation {} cues {} features {} (macro-F1 {:.4})",
             best.alpha,
-            prior_name(best.prior),
+            best.prior.name(),
             best.features.ngram_max,
             best.features.negation,
             best.features.cue_scale,
@@ -346,10 +349,6 @@ fn train(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-fn prior_name(prior: Prior) -> &'static str {
-    prior.name()
-}
-
 fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
     if let Some(a) = args.alpha {
         params.alpha = a;
@@ -385,6 +384,7 @@ fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
     f.structure &= !args.no_structure;
     f.stem &= !args.no_stem;
     f.mask_names &= !args.no_mask_names;
+    f.mark_background |= args.mark_background;
     if let Some(c) = args.cue_scale {
         f.cue_scale = c;
     }
@@ -445,12 +445,6 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         bar.finish_and_clear();
     }
     totals.map(drop)
-}
-
-impl PartialEq for FormatArg {
-    fn eq(&self, other: &Self) -> bool {
-        std::mem::discriminant(self) == std::mem::discriminant(other)
-    }
 }
 
 /// A spinner with running counts on stderr, only when stderr is a terminal.
@@ -533,7 +527,7 @@ fn inspect(args: InspectArgs) -> Result<()> {
             "params: alpha {} max_iter {} prior {} seed {}\nfeatures: {}\n",
             p.alpha,
             p.max_iter,
-            prior_name(p.prior),
+            p.prior.name(),
             p.seed,
             serde_json::to_string(&p.features).unwrap_or_default()
         ));
