@@ -14,7 +14,7 @@ dev=../shared/eval/dev.csv
 
 f1() { # model, data -> macro-F1
   "$stance" evaluate --model "$1" --format json "$2" |
-    python3 -c 'import json, sys; print(f"{json.load(sys.stdin)[\"macro_f1\"]:.4f}")'
+    python3 -c 'import json, sys; print("%.4f" % json.load(sys.stdin)["macro_f1"])'
 }
 
 echo "| model | test.csv macro-F1 | dev.csv macro-F1 |"
@@ -44,10 +44,10 @@ if [ -d "$baselines" ]; then
   [ -x "$venv/bin/python" ] || "$baselines/setup.sh" "$venv" > /dev/null
   for peer in sklearn fasttext; do
     t=$("$venv/bin/python" "$baselines/baseline_$peer.py" --json data/train.csv data/test.csv |
-      python3 -c 'import json, sys; print(f"{json.load(sys.stdin)[\"macro_f1\"]:.4f}")')
+      python3 -c 'import json, sys; print("%.4f" % json.load(sys.stdin)["macro_f1"])')
     d="-"
     [ -f "$dev" ] && d=$("$venv/bin/python" "$baselines/baseline_$peer.py" --json data/train.csv "$dev" |
-      python3 -c 'import json, sys; print(f"{json.load(sys.stdin)[\"macro_f1\"]:.4f}")')
+      python3 -c 'import json, sys; print("%.4f" % json.load(sys.stdin)["macro_f1"])')
     echo "| baseline: $peer | $t | $d |"
   done
 fi

@@ -27,15 +27,14 @@ with open(out, "w", newline="", encoding="utf-8") as f:
         w.writerow([i, t, l])
 PY
 
-measure() { # label, command...; prints seconds and peak KiB
-  local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@"
-  read -r secs kib < "$work/$label.time"
-  echo "$secs $kib"
+measure() { # label, output file, command...; prints seconds and peak KiB
+  local label=$1 out=$2; shift 2
+  /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@" > "$out"
+  cat "$work/$label.time"
 }
 
-read -r s_secs s_kib < <(measure stance ./target/release/stance classify --input csv \
-  --format csv "$work/big.csv" > /dev/null)
+read -r s_secs s_kib < <(measure stance /dev/null ./target/release/stance classify \
+  --input csv --format csv "$work/big.csv")
 s_rate=$(python3 -c "print(round($n / $s_secs))")
 printf '%-34s %12s %14s %10s\n' "pipeline" "sentences/s" "peak memory" "seconds"
 printf '%-34s %12s %11s MiB %10s\n' "stance classify (whole process)" "$s_rate" "$((s_kib / 1024))" "$s_secs"
@@ -48,8 +47,8 @@ fi
 venv=${STANCE_BASELINES_VENV:-/tmp/stance-baselines}
 [ -x "$venv/bin/python" ] || "$baselines/setup.sh" "$venv" >/dev/null
 for peer in sklearn fasttext; do
-  read -r p_secs p_kib < <(measure "$peer" "$venv/bin/python" "$baselines/baseline_$peer.py" \
-    --json data/train.csv "$work/big.csv" > "$work/$peer.json")
+  read -r p_secs p_kib < <(measure "$peer" "$work/$peer.json" "$venv/bin/python" \
+    "$baselines/baseline_$peer.py" --json data/train.csv "$work/big.csv")
   p_rate=$(python3 -c "import json; print(round(json.load(open('$work/$peer.json'))['predict_sentences_per_s']))")
   printf '%-34s %12s %11s MiB %10s\n' "$peer predict (in-process)" "$p_rate" "$((p_kib / 1024))" "$p_secs"
   python3 -c "print('  ratio: stance is %.1fx %s throughput, %.1fx less peak memory' % ($s_rate / $p_rate, '$peer', $p_kib / $s_kib))"

@@ -261,6 +261,9 @@ struct Index {
     unigrams: Vec<[u32; 3]>,
     /// Lexicon phrases by first term id: (group, phrase index, term ids).
     phrases: Vec<Vec<Phrase>>,
+    /// By term id: whether some bigram or trigram feature starts with the term. Most words
+    /// start none, and this spares their n-grams a hash lookup.
+    starts_ngram: Vec<bool>,
     /// Cue group names, in `Lexicons::groups` order.
     groups: Vec<String>,
     /// For each group: feature ids of its count in each context.
@@ -398,6 +401,11 @@ impl Featurizer {
                 index.unigrams[term][variant as usize] = i as u32;
             } else if variant == Variant::Plain {
                 index.ngrams.insert(ngram_key(&ids[..len], false), i as u32);
+                let first = ids[0] as usize;
+                if index.starts_ngram.len() <= first {
+                    index.starts_ngram.resize(first + 1, false);
+                }
+                index.starts_ngram[first] = true;
             } else {
                 return Err(Error::Param(format!("malformed feature name {name:?}")));
             }
@@ -504,6 +512,20 @@ impl Featurizer {
     }
 }
 
+/// `1 + ln(tf)`, with the common `tf = 1` answered without a logarithm.
+fn sublinear_tf(count: f32) -> f32 {
+    if count == 1.0 { 1.0 } else { 1.0 + count.ln() }
+}
+
+/// `ln(1 + count)` for cue counts, with the common small counts from a table.
+fn log_count(count: f32) -> f32 {
+    const TABLE: [f32; 4] = [0.0, std::f32::consts::LN_2, 1.098_612_3, 1.386_294_4];
+    match count as usize {
+        n @ 0..=3 if n as f32 == count => TABLE[n],
+        _ => count.ln_1p(),
+    }
+}
+
 /// Counts repeated ids: calls `emit(id, count)` once per distinct id, in order of first
 /// appearance, using `scratch` (all zeros, one slot per feature) and leaving it all zeros and
 /// `ids` empty.
@@ -575,8 +597,7 @@ fn phrase_terms(phrase: &str, stemmer: &Stemmer) -> Vec<String> {
 /// Almost all news text is ASCII once quotes and dashes are normalised, and for ASCII the
 /// UAX #29 rules reduce to a few byte tests, which run several times faster than the general
 /// tables. The fast path gives the same words and punctuation as `unicode-segmentation`
-/// (property-tested below); only runs of white space may be cut differently, which no caller
-/// looks at.
+/// (property-tested below) but skips white space, which no caller looks at.
 pub fn word_bounds(text: &str) -> impl Iterator<Item = &str> {
     let ascii = text.is_ascii();
     let fast = ascii.then_some(AsciiWords { text, pos: 0 });
@@ -595,6 +616,10 @@ impl<'a> Iterator for AsciiWords<'a> {
 
     fn next(&mut self) -> Option<&'a str> {
         let bytes = self.text.as_bytes();
+        // White space is skipped rather than returned: no caller looks at it.
+        while self.pos < bytes.len() && bytes[self.pos].is_ascii_whitespace() {
+            self.pos += 1;
+        }
         let start = self.pos;
         let first = *bytes.get(start)?;
         let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
@@ -668,7 +693,7 @@ fn unify_marks_into(text: &str, out: &mut String) {
     if text.is_ascii() {
         let from = out.len();
         out.push_str(text);
-        if text.contains('`') {
+        if memchr::memchr(b'`', text.as_bytes()).is_some() {
             let tail = out[from..].replace('`', "'");
             out.truncate(from);
             out.push_str(&tail);
@@ -751,6 +776,17 @@ impl WordKind {
     }
 }
 
+/// What the analyzer caches about a distinct word.
+#[derive(Debug, Clone, Copy)]
+struct WordInfo {
+    term: u32,
+    kind: WordKind,
+    /// A contraction such as "didn't": a negator whose token becomes "not".
+    contraction: bool,
+    /// Capitalised with a letter after the first (a name, if not sentence-initial).
+    name_shape: bool,
+}
+
 /// One analysed token.
 #[derive(Debug, Clone, Copy)]
 struct Tok {
@@ -773,10 +809,14 @@ struct Shape {
 pub struct Analyzer<'a> {
     featurizer: &'a Featurizer,
     stemmer: Stemmer,
-    /// Word -> term id, keyed by a 64-bit hash of the word's bytes rather than the word: a
-    /// string key costs a byte comparison on every hit, the hot spot of classification. Two
-    /// distinct words colliding is a ~1e-9 event at the cache's size limit.
-    cache: FxHashMap<u64, u32>,
+    /// Word -> everything tokenising needs to know about it, keyed by a 64-bit hash of the
+    /// word's bytes rather than the word: a string key costs a byte comparison on every hit,
+    /// the hot spot of classification. Two distinct words colliding is a ~1e-9 event at the
+    /// cache's size limit.
+    cache: FxHashMap<u64, WordInfo>,
+    /// Term ids of "not" (for contractions) and "<ent>" (for masked names).
+    not_term: u32,
+    ent_term: u32,
     /// When fitting, new terms are interned into a private table.
     open: bool,
     open_terms: FxHashMap<String, u32>,
@@ -803,7 +843,7 @@ const CACHE_LIMIT: usize = 200_000;
 
 impl<'a> Analyzer<'a> {
     fn new(featurizer: &'a Featurizer, open: bool) -> Self {
-        Analyzer {
+        let mut analyzer = Analyzer {
             featurizer,
             stemmer: Stemmer::new(featurizer.spec.config.stem),
             cache: FxHashMap::default(),
@@ -826,15 +866,40 @@ impl<'a> Analyzer<'a> {
             normal: String::new(),
             hits: Vec::new(),
             scratch: vec![0.0; featurizer.len()],
+            not_term: UNKNOWN,
+            ent_term: UNKNOWN,
             group_counts: Vec::new(),
-        }
+        };
+        analyzer.not_term = analyzer.term_of("not");
+        analyzer.ent_term = analyzer.term_of("<ent>");
+        analyzer
     }
 
-    fn term_id(&mut self, word: &str) -> u32 {
+    /// Looks a word up in the cache, analysing it on a miss.
+    fn word(&mut self, word: &str) -> WordInfo {
         let key = word_hash(word);
-        if let Some(&id) = self.cache.get(&key) {
-            return id;
+        if let Some(&info) = self.cache.get(&key) {
+            return info;
         }
+        let kind = WordKind::of(word);
+        let mut chars = word.chars();
+        let info = WordInfo {
+            term: self.term_of(word),
+            kind,
+            contraction: kind == WordKind::Negator && word.len() > 3 && word.ends_with("'t"),
+            name_shape: chars.next().is_some_and(char::is_uppercase)
+                && chars.next().is_some_and(char::is_alphabetic),
+        };
+        if self.cache.len() >= CACHE_LIMIT {
+            self.cache.clear();
+        }
+        self.cache.insert(key, info);
+        info
+    }
+
+    /// The term id of a word: lower-cased, numbers as shapes, stemmed, then looked up (or,
+    /// when fitting, interned).
+    fn term_of(&mut self, word: &str) -> u32 {
         let lower: Cow<str> = if word.chars().any(char::is_uppercase) {
             Cow::Owned(word.to_lowercase())
         } else {
@@ -842,7 +907,7 @@ impl<'a> Analyzer<'a> {
         };
         let form = word_form(&lower);
         let stem = self.stemmer.stem(&form);
-        let id = if self.open {
+        if self.open {
             let before = self.open_terms.len();
             let id = intern(&mut self.open_terms, &stem).unwrap_or(UNKNOWN);
             if self.open_terms.len() > before {
@@ -856,12 +921,7 @@ impl<'a> Analyzer<'a> {
                 .get(stem.as_ref())
                 .copied()
                 .unwrap_or(UNKNOWN)
-        };
-        if self.cache.len() >= CACHE_LIMIT {
-            self.cache.clear();
         }
-        self.cache.insert(key, id);
-        id
     }
 
     /// Tokenises a sentence into `self.toks`, marking negation and subordinate scopes.
@@ -910,9 +970,8 @@ impl<'a> Analyzer<'a> {
                 }
                 continue;
             }
-            let kind = WordKind::of(seg);
-            // "didn't", "won't": the negation is what matters, so the token becomes "not".
-            let contraction = kind == WordKind::Negator && seg.len() > 3 && seg.ends_with("'t");
+            let info = self.word(seg);
+            let kind = info.kind;
             let phrase_negator = matches!(
                 (prev, kind),
                 (WordKind::Refuse, WordKind::To) | (WordKind::Rule, WordKind::Out)
@@ -921,16 +980,12 @@ impl<'a> Analyzer<'a> {
                 negated = false;
                 subordinate = false;
             }
-            let name = mask_names
-                && !opening
-                && first.is_uppercase()
-                && seg.chars().nth(1).is_some_and(char::is_alphabetic);
-            let term = if contraction {
-                self.term_id("not")
-            } else if name {
-                self.term_id("<ent>")
+            let term = if info.contraction {
+                self.not_term
+            } else if mask_names && !opening && info.name_shape {
+                self.ent_term
             } else {
-                self.term_id(seg)
+                info.term
             };
             self.toks.push(Tok {
                 term,
@@ -978,9 +1033,11 @@ impl<'a> Analyzer<'a> {
                         .unigrams
                         .get(tok.term as usize)
                         .map_or(NONE, |u| u[Variant::of(tok, config) as usize])
-                } else {
+                } else if index.starts_ngram.get(ids[0] as usize) == Some(&true) {
                     let key = ngram_key(&ids[..n], false);
                     index.ngrams.get(&key).copied().unwrap_or(NONE)
+                } else {
+                    NONE
                 };
                 if feature != NONE {
                     self.hits.push(feature);
@@ -989,7 +1046,7 @@ impl<'a> Analyzer<'a> {
         }
         // Sublinear TF-IDF, L2-normalised over the n-gram block.
         tally(&mut self.hits, &mut self.scratch, |feature, count| {
-            out.push((feature, (1.0 + count.ln()) * f.spec.idf[feature as usize]));
+            out.push((feature, sublinear_tf(count) * f.spec.idf[feature as usize]));
         });
         let norm = out.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
         for (_, v) in out.iter_mut() {
@@ -1042,12 +1099,12 @@ impl<'a> Analyzer<'a> {
             for (g, by_ctx) in group_counts.iter().enumerate() {
                 for (ctx, &count) in by_ctx.iter().enumerate() {
                     if let (true, Some(feature)) = (count > 0.0, index.group_counts[g][ctx]) {
-                        out.push((feature, scale * count.ln_1p()));
+                        out.push((feature, scale * log_count(count)));
                     }
                 }
             }
             tally(&mut self.hits, &mut self.scratch, |feature, count| {
-                out.push((feature, scale * count.ln_1p()));
+                out.push((feature, scale * log_count(count)));
             });
             if let Some(verb) = first_verb {
                 out.push((verb as u32, scale));
@@ -1206,6 +1263,16 @@ mod tests {
             ],
             min_df_one(),
         )
+    }
+
+    #[test]
+    fn log_fast_paths_match_the_functions() {
+        for c in 1..=6 {
+            let c = c as f32;
+            assert!((sublinear_tf(c) - (1.0 + c.ln())).abs() < 1e-6);
+            assert!((log_count(c) - c.ln_1p()).abs() < 1e-6);
+        }
+        assert!((log_count(0.5) - 0.5f32.ln_1p()).abs() < 1e-6);
     }
 
     #[test]

@@ -340,26 +340,30 @@ impl<R: Read> Read for CrlfToLf<R> {
         if buf.len() < 2 {
             return self.inner.read(buf);
         }
-        // Leave room for a held-back `\r`.
-        let n = self.inner.read(&mut buf[1..])?;
-        let mut out = 0;
-        if self.pending_cr {
-            self.pending_cr = false;
-            if n == 0 || buf[1] != b'\n' {
-                buf[out] = b'\r';
-                out += 1;
-            }
-        }
-        if out == 0 && memchr::memchr(b'\r', &buf[1..=n]).is_none() {
-            // The common case: no carriage return at all.
-            buf.copy_within(1..=n, 0);
+        // Leave room at the front for a `\r` held back from the previous read.
+        let offset = self.pending_cr as usize;
+        let n = self.inner.read(&mut buf[offset..])?;
+        let end = offset + n;
+        if offset == 0 && memchr::memchr(b'\r', &buf[..n]).is_none() {
+            // The common case, untouched: no carriage return at all.
             return Ok(n);
         }
-        let mut i = 1;
-        while i <= n {
+        // Compact in place; bytes are only ever removed, so writing never overtakes reading.
+        let mut out = 0;
+        let mut i = 0;
+        if self.pending_cr {
+            self.pending_cr = false;
+            // The held-back `\r` goes if a `\n` follows it, and stays otherwise.
+            if n == 0 || buf[1] != b'\n' {
+                buf[0] = b'\r';
+                out = 1;
+            }
+            i = 1;
+        }
+        while i < end {
             let b = buf[i];
             if b == b'\r' {
-                if i == n {
+                if i + 1 == end {
                     self.pending_cr = true;
                     i += 1;
                     continue;

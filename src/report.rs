@@ -295,7 +295,7 @@ fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
 /// Writes the document's name as a CSV field without building the name for every row.
 fn doc_name_field(out: &mut Vec<u8>, doc: &Document) {
     match doc.line {
-        Some(line) if !doc.source.contains([',', '"', '\n', '\r']) => {
+        Some(line) if !needs_quotes(&doc.source) => {
             out.extend_from_slice(doc.source.as_bytes());
             out.push(b':');
             out.extend_from_slice(line.to_string().as_bytes());
@@ -304,12 +304,15 @@ fn doc_name_field(out: &mut Vec<u8>, doc: &Document) {
     }
 }
 
+/// Whether a CSV field must be quoted: it holds a comma, quote or line break.
+fn needs_quotes(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    memchr::memchr3(b',', b'"', b'\n', bytes).is_some() || memchr::memchr(b'\r', bytes).is_some()
+}
+
 /// Writes one CSV field, quoted (RFC 4180) when it holds a comma, quote or line break.
 pub fn csv_field(out: &mut Vec<u8>, value: &str) {
-    let bytes = value.as_bytes();
-    let special = memchr::memchr3(b',', b'"', b'\n', bytes).is_some()
-        || memchr::memchr(b'\r', bytes).is_some();
-    if special {
+    if needs_quotes(value) {
         out.push(b'"');
         for part in value.split_inclusive('"') {
             out.extend_from_slice(part.as_bytes());
