@@ -2,35 +2,14 @@
 //! user had is lost. Each case asserts the exit code, the message and, where files are
 //! involved, that they did not change.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use common::{data, fixture_model, stance};
 use predicates::prelude::*;
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
-
-fn stance() -> Command {
-    let mut cmd = Command::cargo_bin("stance").unwrap();
-    cmd.env_remove("STANCE_MODEL");
-    cmd
-}
-
-fn fixture_model(dir: &Path) -> PathBuf {
-    let out = dir.join("model.json");
-    stance()
-        .args(["train", "--min-df", "1", "--out"])
-        .arg(&out)
-        .arg(data("train_small.csv"))
-        .assert()
-        .success();
-    out
-}
 
 /// Runs `train` and `evaluate` on a CSV with the given bytes; both must fail with exit 1 and
 /// a message containing every fragment.

@@ -4,22 +4,12 @@
 //! Golden files were produced by the binary and checked by hand; after an intended change,
 //! regenerate them with `STANCE_BLESS=1 cargo test --test cli` and review the diff.
 
-use std::path::{Path, PathBuf};
+mod common;
 
-use assert_cmd::Command;
+use std::path::Path;
+
+use common::{data, fixture_model, stance, stdout_of};
 use serde_json::Value;
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(name)
-}
-
-fn stance() -> Command {
-    let mut cmd = Command::cargo_bin("stance").unwrap();
-    cmd.env_remove("STANCE_MODEL");
-    cmd
-}
 
 /// Compares `actual` with `tests/golden/NAME`, or rewrites it when STANCE_BLESS is set.
 fn golden(name: &str, actual: &str) {
@@ -40,21 +30,20 @@ fn golden(name: &str, actual: &str) {
     assert_eq!(actual, expected, "output differs from {}", path.display());
 }
 
-/// Trains the fixture model into a temp dir (fixed seed and options) and returns its path.
-fn fixture_model(dir: &Path) -> PathBuf {
-    let out = dir.join("model.json");
-    stance()
-        .args(["train", "--min-df", "1", "--alpha", "0.3", "--out"])
-        .arg(&out)
-        .arg(data("train_small.csv"))
-        .assert()
-        .success();
-    out
-}
-
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.assert().success().get_output().stdout.clone();
-    String::from_utf8(out).unwrap()
+/// Classifies the fixture article with the fixture model, from `tests/data`, with extra
+/// arguments; returns standard output.
+fn classify_fixture_article(extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    stdout_of(
+        stance()
+            .current_dir(data(""))
+            .arg("classify")
+            .args(extra)
+            .arg("--model")
+            .arg(&model)
+            .arg("article.txt"),
+    )
 }
 
 #[test]
@@ -129,30 +118,14 @@ fn search_prints_its_table_and_keeps_the_best() {
 
 #[test]
 fn classify_table_matches_golden() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = fixture_model(dir.path());
-    let text = stdout_of(
-        stance()
-            .current_dir(data(""))
-            .args(["classify", "--model"])
-            .arg(&model)
-            .arg("article.txt"),
-    );
+    let text = classify_fixture_article(&[]);
     golden("classify_table.txt", &text);
     assert!(text.contains("summary: 6 sentences"), "{text}");
 }
 
 #[test]
 fn classify_csv_matches_golden_and_parses_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = fixture_model(dir.path());
-    let text = stdout_of(
-        stance()
-            .current_dir(data(""))
-            .args(["classify", "--format", "csv", "--model"])
-            .arg(&model)
-            .arg("article.txt"),
-    );
+    let text = classify_fixture_article(&["--format", "csv"]);
     golden("classify.csv", &text);
     let article = std::fs::read_to_string(data("article.txt")).unwrap();
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -191,15 +164,7 @@ fn classify_csv_matches_golden_and_parses_back() {
 
 #[test]
 fn classify_jsonl_matches_golden_and_parses_back() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = fixture_model(dir.path());
-    let text = stdout_of(
-        stance()
-            .current_dir(data(""))
-            .args(["classify", "--format", "jsonl", "--model"])
-            .arg(&model)
-            .arg("article.txt"),
-    );
+    let text = classify_fixture_article(&["--format", "jsonl"]);
     golden("classify.jsonl", &text);
     let rows: Vec<Value> = text
         .lines()
