@@ -185,23 +185,27 @@ fn classify_jsonl_matches_golden_and_parses_back() {
     }
 }
 
+/// Classifies `input` given on standard input with `model` and extra arguments.
+fn classify_stdin(model: &Path, extra: &[&str], input: &str) -> String {
+    stdout_of(
+        stance()
+            .arg("classify")
+            .args(extra)
+            .arg("--model")
+            .arg(model)
+            .write_stdin(input),
+    )
+}
+
 #[test]
 fn explain_lists_contributions_strongest_first() {
     let dir = tempfile::tempdir().unwrap();
     let model = fixture_model(dir.path());
-    let text = stdout_of(
-        stance()
-            .args([
-                "classify",
-                "--format",
-                "jsonl",
-                "--explain",
-                "--top",
-                "4",
-                "--model",
-            ])
-            .arg(&model)
-            .write_stdin("Beijing warned it would retaliate against the tariffs."),
+    let sentence = "Beijing warned it would retaliate against the tariffs.";
+    let text = classify_stdin(
+        &model,
+        &["--format", "jsonl", "--explain", "--top", "4"],
+        sentence,
     );
     let row: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     let explanation = row["explanation"].as_array().unwrap();
@@ -219,12 +223,7 @@ fn explain_lists_contributions_strongest_first() {
             .any(|e| e["feature"] == "#lex:hostility" && e["contribution"].as_f64().unwrap() > 0.0),
         "{explanation:?}"
     );
-    let table = stdout_of(
-        stance()
-            .args(["classify", "--explain", "--model"])
-            .arg(&model)
-            .write_stdin("Beijing warned it would retaliate against the tariffs."),
-    );
+    let table = classify_stdin(&model, &["--explain"], sentence);
     assert!(table.contains("because: "), "{table}");
 }
 
@@ -232,18 +231,10 @@ fn explain_lists_contributions_strongest_first() {
 fn min_confidence_marks_uncertain() {
     let dir = tempfile::tempdir().unwrap();
     let model = fixture_model(dir.path());
-    let text = stdout_of(
-        stance()
-            .args([
-                "classify",
-                "--format",
-                "csv",
-                "--min-confidence",
-                "1",
-                "--model",
-            ])
-            .arg(&model)
-            .write_stdin("One thing. Another thing."),
+    let text = classify_stdin(
+        &model,
+        &["--format", "csv", "--min-confidence", "1"],
+        "One thing. Another thing.",
     );
     let labels: Vec<String> = csv::Reader::from_reader(text.as_bytes())
         .records()
