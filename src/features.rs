@@ -270,6 +270,8 @@ struct Index {
     group_counts: Vec<[Option<u32>; 3]>,
     /// For each group and phrase: feature id of the hit.
     hits: Vec<Vec<Option<u32>>>,
+    /// For each group: whether it is a reporting-verb class (`verbs_*`).
+    verb_groups: Vec<bool>,
     /// For each group that is a reporting-verb class: the feature id.
     verb_class: Vec<Option<u32>>,
     quote: Option<u32>,
@@ -454,6 +456,12 @@ impl Featurizer {
             index: Index::default(),
         };
         f.index.groups = f.spec.lexicons.groups.keys().cloned().collect();
+        f.index.verb_groups = f
+            .index
+            .groups
+            .iter()
+            .map(|g| g.starts_with("verbs_"))
+            .collect();
         let stemmer = Stemmer::new(f.spec.config.stem);
         let mut phrases: Vec<Vec<Phrase>> = Vec::new();
         for (g, name) in f.index.groups.iter().enumerate() {
@@ -527,19 +535,17 @@ fn log_count(count: f32) -> f32 {
 }
 
 /// Counts repeated ids: calls `emit(id, count)` once per distinct id, in order of first
-/// appearance, using `scratch` (all zeros, one slot per feature) and leaving it all zeros and
-/// `ids` empty.
-fn tally(ids: &mut Vec<u32>, scratch: &mut [f32], mut emit: impl FnMut(u32, f32)) {
-    for &id in ids.iter() {
+/// appearance, using `scratch` (all zeros, one slot per feature) and leaving it all zeros.
+fn tally(ids: &[u32], scratch: &mut [f32], mut emit: impl FnMut(u32, f32)) {
+    for &id in ids {
         scratch[id as usize] += 1.0;
     }
-    for &id in ids.iter() {
+    for &id in ids {
         let count = std::mem::take(&mut scratch[id as usize]);
         if count > 0.0 {
             emit(id, count);
         }
     }
-    ids.clear();
 }
 
 /// Whether a feature belongs to the unnormalised cue block.
@@ -1015,100 +1021,66 @@ impl<'a> Analyzer<'a> {
         let config = &f.spec.config;
         let index = &f.index;
         self.hits.clear();
-        let toks = &self.toks;
-        for (i, tok) in toks.iter().enumerate() {
-            for n in 1..=config.ngram_max.min(i + 1) {
-                let window = &toks[i + 1 - n..=i];
-                if window.iter().any(|t| t.term == UNKNOWN)
-                    || window[1..].iter().any(|t| t.boundary_before)
-                {
-                    break;
-                }
-                let mut ids = [0u32; 3];
-                for (slot, t) in ids.iter_mut().zip(window) {
-                    *slot = t.term;
-                }
-                let feature = if n == 1 {
+        self.group_counts.clear();
+        self.group_counts.resize(index.groups.len(), [0.0; 3]);
+        let (hits, group_counts) = (&mut self.hits, &mut self.group_counts);
+        let mut ngram_hits = 0;
+        let mut verb = None;
+        visit(&self.toks, index, config, |event| match event {
+            Event::Ngram(window, variant) => {
+                let first = window[0].term as usize;
+                let feature = if window.len() == 1 {
                     index
                         .unigrams
-                        .get(tok.term as usize)
-                        .map_or(NONE, |u| u[Variant::of(tok, config) as usize])
-                } else if index.starts_ngram.get(ids[0] as usize) == Some(&true) {
-                    let key = ngram_key(&ids[..n], false);
+                        .get(first)
+                        .map_or(NONE, |u| u[variant as usize])
+                } else if index.starts_ngram.get(first) == Some(&true) {
+                    let mut ids = [0u32; 3];
+                    for (slot, t) in ids.iter_mut().zip(window) {
+                        *slot = t.term;
+                    }
+                    let key = ngram_key(&ids[..window.len()], false);
                     index.ngrams.get(&key).copied().unwrap_or(NONE)
                 } else {
                     NONE
                 };
                 if feature != NONE {
-                    self.hits.push(feature);
+                    hits.push(feature);
+                    ngram_hits += 1;
                 }
             }
-        }
-        // Sublinear TF-IDF, L2-normalised over the n-gram block.
-        tally(&mut self.hits, &mut self.scratch, |feature, count| {
+            Event::Lexicon { group, phrase, ctx } => {
+                group_counts[group][ctx] += 1.0;
+                if let Some(hit) = index.hits[group][phrase] {
+                    hits.push(hit);
+                }
+            }
+            Event::Verb(group) => verb = index.verb_class[group],
+        });
+        // The n-gram block: sublinear TF-IDF, L2-normalised. (N-gram events all come before
+        // lexicon events, so the first `ngram_hits` hits are the n-grams.)
+        let (ngram_ids, cue_ids) = self.hits.split_at(ngram_hits);
+        tally(ngram_ids, &mut self.scratch, |feature, count| {
             out.push((feature, sublinear_tf(count) * f.spec.idf[feature as usize]));
         });
         let norm = out.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
         for (_, v) in out.iter_mut() {
             *v /= norm;
         }
+        // The cue block: log counts, scaled, not normalised.
         let scale = config.cue_scale;
-        if config.lexicons || config.structure {
-            let group_counts = &mut self.group_counts;
-            group_counts.clear();
-            group_counts.resize(index.groups.len(), [0.0; 3]);
-            let mut first_verb: Option<usize> = None;
-            let toks = &self.toks;
-            for start in 0..toks.len() {
-                let Some(candidates) = index.phrases.get(toks[start].term as usize) else {
-                    continue;
-                };
-                for (g, p, ids) in candidates {
-                    let end = start + ids.len();
-                    let matches = end <= toks.len()
-                        && toks[start..end]
-                            .iter()
-                            .zip(ids)
-                            .all(|(t, &id)| t.term == id);
-                    if !matches {
-                        continue;
-                    }
-                    let tok = toks[start];
-                    if let Some(verb) = index.verb_class[*g] {
-                        if config.structure && first_verb.is_none() && !tok.subordinate {
-                            first_verb = Some(verb as usize);
-                        }
-                        continue;
-                    }
-                    if !config.lexicons {
-                        continue;
-                    }
-                    let ctx = if tok.negated {
-                        2
-                    } else if tok.subordinate {
-                        1
-                    } else {
-                        0
-                    };
-                    group_counts[*g][ctx] += 1.0;
-                    if let Some(hit) = index.hits[*g][*p] {
-                        self.hits.push(hit);
-                    }
+        for (g, by_ctx) in self.group_counts.iter().enumerate() {
+            for (ctx, &count) in by_ctx.iter().enumerate() {
+                if let (true, Some(feature)) = (count > 0.0, index.group_counts[g][ctx]) {
+                    out.push((feature, scale * log_count(count)));
                 }
             }
-            for (g, by_ctx) in group_counts.iter().enumerate() {
-                for (ctx, &count) in by_ctx.iter().enumerate() {
-                    if let (true, Some(feature)) = (count > 0.0, index.group_counts[g][ctx]) {
-                        out.push((feature, scale * log_count(count)));
-                    }
-                }
-            }
-            tally(&mut self.hits, &mut self.scratch, |feature, count| {
-                out.push((feature, scale * log_count(count)));
-            });
-            if let Some(verb) = first_verb {
-                out.push((verb as u32, scale));
-            }
+        }
+        tally(cue_ids, &mut self.scratch, |feature, count| {
+            out.push((feature, scale * log_count(count)));
+        });
+        if let Some(verb) = verb {
+            out.push((verb, scale));
         }
         if config.structure {
             let flags = [
@@ -1128,67 +1100,35 @@ impl<'a> Analyzer<'a> {
     fn feature_names(&mut self, text: &str, names: &mut Vec<String>) {
         let shape = self.tokenize(text);
         let open = self.featurizer;
-        let config = &open.spec.config;
+        let index = &open.index;
         let by_id = &self.open_names;
-        let toks = &self.toks;
-        for (i, tok) in toks.iter().enumerate() {
-            for n in 1..=config.ngram_max.min(i + 1) {
-                let window = &toks[i + 1 - n..=i];
-                if window.iter().any(|t| t.term == UNKNOWN)
-                    || window[1..].iter().any(|t| t.boundary_before)
-                {
-                    break;
-                }
+        visit(&self.toks, index, &open.spec.config, |event| match event {
+            Event::Ngram(window, variant) => {
                 let words: Vec<&str> = window
                     .iter()
                     .map(|t| by_id[t.term as usize].as_str())
                     .collect();
-                let mut name = words.join(" ");
-                if n == 1 {
-                    name.insert_str(0, Variant::of(tok, config).prefix());
-                }
-                names.push(name);
+                let prefix = if window.len() == 1 {
+                    variant.prefix()
+                } else {
+                    ""
+                };
+                names.push(format!("{prefix}{}", words.join(" ")));
             }
-        }
-        let index = &open.index;
-        let mut first_verb = false;
-        for start in 0..toks.len() {
-            let Some(candidates) = index.phrases.get(toks[start].term as usize) else {
-                continue;
-            };
-            for (g, p, ids) in candidates {
-                let end = start + ids.len();
-                if end > toks.len()
-                    || !toks[start..end]
-                        .iter()
-                        .zip(ids)
-                        .all(|(t, &id)| t.term == id)
-                {
-                    continue;
-                }
-                let group = &index.groups[*g];
-                let tok = toks[start];
-                if let Some(class) = group.strip_prefix("verbs_") {
-                    if config.structure && !first_verb && !tok.subordinate {
-                        first_verb = true;
-                        names.push(format!("#verb:{class}"));
-                    }
-                    continue;
-                }
-                if config.lexicons {
-                    let ctx = CONTEXTS[if tok.negated {
-                        2
-                    } else if tok.subordinate {
-                        1
-                    } else {
-                        0
-                    }];
-                    names.push(format!("#lex:{group}{ctx}"));
-                    names.push(format!("@{group}:{}", open.spec.lexicons.groups[group][*p]));
-                }
+            Event::Lexicon { group, phrase, ctx } => {
+                let name = &index.groups[group];
+                names.push(format!("#lex:{name}{}", CONTEXTS[ctx]));
+                names.push(format!(
+                    "@{name}:{}",
+                    open.spec.lexicons.groups[name][phrase]
+                ));
             }
-        }
-        if config.structure {
+            Event::Verb(group) => {
+                let class = index.groups[group].trim_start_matches("verbs_");
+                names.push(format!("#verb:{class}"));
+            }
+        });
+        if open.spec.config.structure {
             for (on, name) in [
                 (shape.quote, "#quote"),
                 (shape.start_quote, "#startquote"),
@@ -1197,6 +1137,82 @@ impl<'a> Analyzer<'a> {
                 if on {
                     names.push(name.to_string());
                 }
+            }
+        }
+    }
+}
+
+/// One feature occurrence in a sentence, before it is named (fitting) or numbered
+/// (prediction): the single place that decides what a sentence's features are.
+enum Event<'t> {
+    /// A word n-gram of 1 to 3 tokens; single words carry their scope marking.
+    Ngram(&'t [Tok], Variant),
+    /// A lexicon phrase hit, with its clause context (an index into [`CONTEXTS`]).
+    Lexicon {
+        group: usize,
+        phrase: usize,
+        ctx: usize,
+    },
+    /// The first reporting verb outside background clauses: its lexicon group.
+    Verb(usize),
+}
+
+/// Walks a tokenised sentence and reports its features: all n-grams first, then lexicon hits
+/// and the governing reporting verb.
+fn visit<'t>(
+    toks: &'t [Tok],
+    index: &Index,
+    config: &FeatureConfig,
+    mut emit: impl FnMut(Event<'t>),
+) {
+    for (i, tok) in toks.iter().enumerate() {
+        for n in 1..=config.ngram_max.min(i + 1) {
+            let window = &toks[i + 1 - n..=i];
+            // N-grams stop at unknown words and clause boundaries.
+            if window.iter().any(|t| t.term == UNKNOWN)
+                || window[1..].iter().any(|t| t.boundary_before)
+            {
+                break;
+            }
+            emit(Event::Ngram(window, Variant::of(tok, config)));
+        }
+    }
+    if !(config.lexicons || config.structure) {
+        return;
+    }
+    let mut verb_found = false;
+    for (start, tok) in toks.iter().enumerate() {
+        let Some(candidates) = index.phrases.get(tok.term as usize) else {
+            continue;
+        };
+        for (group, phrase, ids) in candidates {
+            let end = start + ids.len();
+            let matches = end <= toks.len()
+                && toks[start..end]
+                    .iter()
+                    .zip(ids)
+                    .all(|(t, &id)| t.term == id);
+            if !matches {
+                continue;
+            }
+            if index.verb_groups[*group] {
+                if config.structure && !verb_found && !tok.subordinate {
+                    verb_found = true;
+                    emit(Event::Verb(*group));
+                }
+            } else if config.lexicons {
+                let ctx = if tok.negated {
+                    2
+                } else if tok.subordinate {
+                    1
+                } else {
+                    0
+                };
+                emit(Event::Lexicon {
+                    group: *group,
+                    phrase: *phrase,
+                    ctx,
+                });
             }
         }
     }
