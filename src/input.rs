@@ -279,6 +279,11 @@ impl RowReader {
                     }
                 };
                 *line += 1;
+                // A byte-order mark at the start of the file is not part of the JSON.
+                let raw = match raw.strip_prefix('\u{FEFF}') {
+                    Some(rest) if *line == 1 => rest.to_string(),
+                    _ => raw,
+                };
                 if raw.trim().is_empty() {
                     continue;
                 }
@@ -541,6 +546,24 @@ mod tests {
             err.contains("line 3") && err.contains("no `text` field"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn jsonl_may_start_with_a_byte_order_mark() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "bom.jsonl",
+            "\u{FEFF}{\"text\":\"Talks resumed.\"}\n".as_bytes(),
+        );
+        let format = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let docs: Vec<Document> = Documents::open(&[path], format)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(docs[0].text, "Talks resumed.");
     }
 
     #[test]

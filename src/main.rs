@@ -134,8 +134,8 @@ struct ClassifyArgs {
     /// Field holding the text with --input jsonl
     #[arg(long, default_value = "text")]
     text_field: String,
-    /// Worker threads [default: all cores]
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    /// Worker threads, 1 to 256 [default: all cores]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
     /// Show the features behind each label
     #[arg(long)]

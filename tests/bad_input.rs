@@ -296,6 +296,7 @@ fn usage_errors_exit_2_with_help_hint() {
         &["classify", "--no-such-flag"],
         &["classify", "--format", "xml"],
         &["classify", "--threads", "0"],
+        &["classify", "--threads", "60000"],
         &["classify", "--min-confidence", "1.5"],
         &["train"],
         &["train", "--ngrams", "9", "x.csv"],
