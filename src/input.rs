@@ -423,17 +423,24 @@ fn read_text(path: &Path) -> Result<Document> {
 }
 
 /// Adds every `*.txt` file under `dir` to `out`, sorted, recursing into subdirectories.
+///
+/// Symbolic links to directories are not followed (as ripgrep does by default): a link back to
+/// a parent would otherwise list the same articles over and over. Links to files are read.
 fn collect_txt(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let name = dir.display().to_string();
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(&name, e))?
-        .map(|e| e.map(|e| e.path()).map_err(|e| Error::io(&name, e)))
+        .map(|e| {
+            let e = e.map_err(|e| Error::io(&name, e))?;
+            let is_real_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            Ok((e.path(), is_real_dir))
+        })
         .collect::<Result<_>>()?;
     entries.sort();
-    for path in entries {
-        if path.is_dir() {
+    for (path, is_real_dir) in entries {
+        if is_real_dir {
             collect_txt(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "txt") {
+        } else if path.extension().is_some_and(|e| e == "txt") && path.is_file() {
             out.push(path);
         }
     }
@@ -463,6 +470,22 @@ mod tests {
             .unwrap();
         let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
         assert_eq!(texts, ["C.", "B."]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinked_directories_are_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a/x.txt", b"Talks resumed.");
+        std::os::unix::fs::symlink(dir.path(), dir.path().join("a/back")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("a/x.txt"), dir.path().join("link.txt"))
+            .unwrap();
+        let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        let names: Vec<String> = docs.iter().map(|d| d.name()).collect();
+        assert_eq!(docs.len(), 2, "{names:?}");
     }
 
     #[test]
