@@ -2,7 +2,7 @@
 //!
 //! Documents are taken from the input in chunks (a few thousand documents or a few megabytes,
 //! whichever comes first). Each chunk is segmented, featurised, predicted and rendered in
-//! parallel with rayon, one reusable [`Analyzer`](crate::features::Analyzer) per worker, and
+//! parallel with rayon, one reusable [`Analyzer`] per worker, and
 //! written in input order. While a chunk is being processed, the previous chunk's output is
 //! written and the next chunk is read, so I/O overlaps with computation. Memory is bounded by
 //! three chunks whatever the size of the input, and the output does not depend on the number

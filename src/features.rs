@@ -820,7 +820,7 @@ pub struct Analyzer<'a> {
     /// the hot spot of classification. Two distinct words colliding is a ~1e-9 event at the
     /// cache's size limit.
     cache: FxHashMap<u64, WordInfo>,
-    /// Term ids of "not" (for contractions) and "<ent>" (for masked names).
+    /// Term ids of "not" (for contractions) and `<ent>` (for masked names).
     not_term: u32,
     ent_term: u32,
     /// When fitting, new terms are interned into a private table.
