@@ -93,7 +93,7 @@ pub struct LabeledSentence {
     pub story: Option<String>,
 }
 
-/// Reads a labelled CSV file.
+/// Reads a labelled CSV file (`-` for standard input).
 ///
 /// Returns an error if:
 /// - the file cannot be read, or is a directory;
@@ -101,6 +101,20 @@ pub struct LabeledSentence {
 /// - a row is short, not UTF-8, has an empty text or an unknown label (the error names the line);
 /// - it has a header but no rows.
 pub fn read_labelled(path: &Path) -> Result<Vec<LabeledSentence>> {
+    let (name, bytes) = read_source(path)?;
+    read_labelled_from(&bytes, &name)
+}
+
+/// Reads a whole input file, or standard input for `-`; returns the name to use in messages
+/// and the bytes.
+pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
+    let mut bytes = Vec::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("<stdin>", e))?;
+        return Ok(("<stdin>".into(), bytes));
+    }
     let name = path.display().to_string();
     if path.is_dir() {
         return Err(Error::Corpus {
@@ -108,11 +122,10 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabeledSentence>> {
             message: "is a directory, expected a CSV file".into(),
         });
     }
-    let mut bytes = Vec::new();
     File::open(path)
         .and_then(|mut f| f.read_to_end(&mut bytes))
         .map_err(|e| Error::io(&name, e))?;
-    read_labelled_from(&bytes, &name)
+    Ok((name, bytes))
 }
 
 /// Reads a labelled CSV held in memory; `name` is used in error messages.

@@ -3,7 +3,7 @@
 //! which clap handles). Output to a closed pipe ends quietly with 0.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -48,7 +48,7 @@ struct ModelArg {
 
 #[derive(clap::Args)]
 struct TrainArgs {
-    /// Labelled CSV with `text` and `label` columns
+    /// Labelled CSV with `text` and `label` columns (`-` for standard input)
     data: PathBuf,
     /// Where to write the model (written atomically)
     #[arg(short, long, default_value = "models/stance.json")]
@@ -174,7 +174,7 @@ struct EvaluateArgs {
     /// List up to N misclassified sentences
     #[arg(long, value_name = "N", default_value_t = 0)]
     errors: usize,
-    /// Labelled CSV with `text` and `label` columns
+    /// Labelled CSV with `text` and `label` columns (`-` for standard input)
     data: PathBuf,
 }
 
@@ -242,8 +242,9 @@ fn load_model(arg: &ModelArg) -> Result<StanceModel> {
 
 fn train(args: TrainArgs) -> Result<()> {
     check_writable(&args.out)?;
-    let name = args.data.display().to_string();
-    let rows = stance::corpus::read_labelled(&args.data)?;
+    // Read once: the same bytes are parsed and fingerprinted.
+    let (name, bytes) = stance::corpus::read_source(&args.data)?;
+    let rows = stance::corpus::read_labelled_from(&bytes, &name)?;
     let lexicons = match &args.lexicons {
         Some(dir) => Lexicons::from_dir(dir)?,
         None => Lexicons::builtin(),
@@ -338,7 +339,10 @@ fn train(args: TrainArgs) -> Result<()> {
         .file_name()
         .map(|f| f.to_string_lossy().into_owned())
         .unwrap_or_default();
-    info.data_sha256 = sha256_file(&args.data)?;
+    info.data_sha256 = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     info.cross_validation = cv_scores;
     model.save(&args.out)?;
     println!(
@@ -388,12 +392,6 @@ fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
     if let Some(c) = args.cue_scale {
         f.cue_scale = c;
     }
-}
-
-fn sha256_file(path: &Path) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path.display().to_string(), e))?;
-    let digest = Sha256::digest(&bytes);
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn classify(args: ClassifyArgs) -> Result<()> {

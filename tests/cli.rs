@@ -74,6 +74,36 @@ fn train_reports_counts_and_writes_identical_models() {
 }
 
 #[test]
+fn train_and_evaluate_read_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_file = fixture_model(dir.path());
+    let from_stdin = dir.path().join("stdin.json");
+    let csv = std::fs::read_to_string(data("train_small.csv")).unwrap();
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(&from_stdin)
+        .arg("-")
+        .write_stdin(csv.clone())
+        .assert()
+        .success();
+    let read = |p: &Path| -> Value { serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() };
+    let (a, b) = (read(&from_file), read(&from_stdin));
+    assert_eq!(a["training"]["data_sha256"], b["training"]["data_sha256"]);
+    assert_eq!(a["weights"], b["weights"]);
+    let report = stdout_of(
+        stance()
+            .args(["evaluate", "--model"])
+            .arg(&from_stdin)
+            .arg("-")
+            .write_stdin(csv),
+    );
+    assert!(
+        report.starts_with("evaluated on -: 30 sentences"),
+        "{report}"
+    );
+}
+
+#[test]
 fn search_prints_its_table_and_keeps_the_best() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("m.json");
