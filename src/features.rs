@@ -591,11 +591,20 @@ fn chi_square(by_class: &[u32; 3], class_totals: &[usize; 3], n: usize) -> f64 {
 
 /// Terms of a lexicon phrase, tokenised and stemmed like sentence text.
 fn phrase_terms(phrase: &str, stemmer: &Stemmer) -> Vec<String> {
-    let normal = normalize(phrase);
-    word_bounds(&normal)
+    let mut marks = String::new();
+    unify_marks_into(phrase, &mut marks);
+    word_bounds(&marks)
         .filter(|w| w.chars().next().is_some_and(char::is_alphanumeric))
-        .map(|w| stemmer.stem(&word_form(w)).into_owned())
+        .map(|w| term_form(w, stemmer))
         .collect()
+}
+
+/// The form a word is counted under: lower-cased, numbers as shape tokens, stemmed. Sentence
+/// words and lexicon entries both go through here, so that they always meet. (Allocates:
+/// sentence words reach it only on a cache miss.)
+fn term_form(word: &str, stemmer: &Stemmer) -> String {
+    let lower = word.to_lowercase();
+    stemmer.stem(&word_form(&lower)).into_owned()
 }
 
 /// Unicode word boundaries (UAX #29) of a text: words, and single punctuation characters.
@@ -677,21 +686,8 @@ impl Stemmer {
 /// are the same to everything downstream.
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    normalize_into(text, &mut out);
-    out
-}
-
-/// [`normalize`] into an existing buffer (appends).
-fn normalize_into(text: &str, out: &mut String) {
-    let from = out.len();
-    unify_marks_into(text, out);
-    if out[from..].is_ascii() {
-        out[from..].make_ascii_lowercase();
-    } else {
-        let lower = out[from..].to_lowercase();
-        out.truncate(from);
-        out.push_str(&lower);
-    }
+    unify_marks_into(text, &mut out);
+    out.to_lowercase()
 }
 
 /// Unifies quotes and dashes but keeps letter case (appends to `out`).
@@ -906,25 +902,19 @@ impl<'a> Analyzer<'a> {
     /// The term id of a word: lower-cased, numbers as shapes, stemmed, then looked up (or,
     /// when fitting, interned).
     fn term_of(&mut self, word: &str) -> u32 {
-        let lower: Cow<str> = if word.chars().any(char::is_uppercase) {
-            Cow::Owned(word.to_lowercase())
-        } else {
-            Cow::Borrowed(word)
-        };
-        let form = word_form(&lower);
-        let stem = self.stemmer.stem(&form);
+        let stem = term_form(word, &self.stemmer);
         if self.open {
             let before = self.open_terms.len();
             let id = intern(&mut self.open_terms, &stem).unwrap_or(UNKNOWN);
             if self.open_terms.len() > before {
-                self.open_names.push(stem.into_owned());
+                self.open_names.push(stem);
             }
             id
         } else {
             self.featurizer
                 .index
                 .terms
-                .get(stem.as_ref())
+                .get(stem.as_str())
                 .copied()
                 .unwrap_or(UNKNOWN)
         }
