@@ -13,10 +13,11 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
+use crate::context;
 use crate::error::{Error, Result};
 use crate::features::{Analyzer, SparseVec};
 use crate::input::Document;
-use crate::model::StanceModel;
+use crate::model::{Contribution, Prediction, StanceModel};
 use crate::report::{Renderer, SentenceResult};
 use crate::segment;
 
@@ -41,7 +42,8 @@ const CHUNK_DOCS: usize = 4096;
 /// Most text bytes in one chunk.
 const CHUNK_BYTES: usize = 4 << 20;
 
-/// Classifies every sentence of one document into `results` (cleared first).
+/// Classifies every sentence of one document into `results` (cleared first): each sentence
+/// on its own, then adjusted by its neighbours (see [`crate::context`]).
 pub fn classify_document<'d>(
     model: &StanceModel,
     worker: &mut Worker<'_>,
@@ -54,23 +56,53 @@ pub fn classify_document<'d>(
         analyzer,
         features,
         spans,
+        own,
+        explained,
     } = worker;
     segment::spans_into(&doc.text, spans);
-    for (i, &(start, end)) in spans.iter().enumerate() {
-        let text = &doc.text[start..end];
-        analyzer.transform(text, features);
+    own.clear();
+    explained.clear();
+    for &(start, end) in spans.iter() {
+        analyzer.transform(&doc.text[start..end], features);
         let prediction = model.predict_features(features);
+        own.push(prediction);
+        if let Some(top) = options.explain {
+            explained.push(model.explain(features, prediction.label, top));
+        }
+    }
+    let smoothed = match model.context() {
+        Some(c) => c.smooth(own, model.labels()),
+        None => own.clone(),
+    };
+    for (i, (&(start, end), prediction)) in spans.iter().zip(smoothed).enumerate() {
         let uncertain = options
             .min_confidence
             .is_some_and(|p| prediction.confidence() < p);
-        let explanation = options
-            .explain
-            .map(|top| model.explain(features, prediction.label, top));
+        let explanation = options.explain.map(|top| {
+            let mut list = if prediction.label == own[i].label {
+                std::mem::take(&mut explained[i])
+            } else {
+                // Context changed the label: explain the label that was given.
+                analyzer.transform(&doc.text[start..end], features);
+                model.explain(features, prediction.label, top)
+            };
+            if let Some(c) =
+                context::contribution(&own[i], &prediction, prediction.label, model.labels())
+            {
+                let at = list
+                    .iter()
+                    .position(|x| x.contribution < c.contribution)
+                    .unwrap_or(list.len());
+                list.insert(at, c);
+                list.truncate(top);
+            }
+            list
+        });
         results.push(SentenceResult {
             index: i + 1,
             start,
             end,
-            text,
+            text: &doc.text[start..end],
             prediction,
             uncertain,
             explanation,
@@ -83,6 +115,9 @@ pub struct Worker<'m> {
     analyzer: Analyzer<'m>,
     features: SparseVec,
     spans: Vec<(usize, usize)>,
+    /// Each sentence's prediction on its own, before context.
+    own: Vec<Prediction>,
+    explained: Vec<Vec<Contribution>>,
 }
 
 impl<'m> Worker<'m> {
@@ -91,6 +126,8 @@ impl<'m> Worker<'m> {
             analyzer: model.featurizer().analyzer(),
             features: Vec::new(),
             spans: Vec::new(),
+            own: Vec::new(),
+            explained: Vec::new(),
         }
     }
 }

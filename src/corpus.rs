@@ -91,7 +91,16 @@ pub struct LabeledSentence {
     /// Cross-validation keeps a story's sentences in one fold, so that its scores measure
     /// generalisation to unseen events rather than recall of the story's vocabulary.
     pub story: Option<String>,
+    /// The document (article) the sentence was taken from, from the first of the
+    /// [`DOCUMENT_COLUMNS`] the file has. Consecutive rows with the same document are read
+    /// as one article's sentences in order, so each is labelled in the context of its
+    /// neighbours (see [`crate::context`]).
+    pub document: Option<String>,
 }
+
+/// Columns that name the document a labelled sentence comes from, in order of preference.
+/// `article_id` and `doc_id` are what annotation exports commonly call it.
+pub const DOCUMENT_COLUMNS: [&str; 4] = ["document", "article", "article_id", "doc_id"];
 
 /// Reads a labelled CSV file (`-` for standard input).
 ///
@@ -148,6 +157,9 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
     let text_col = find_column(&headers, "text").ok_or_else(|| missing_column(name, "text"))?;
     let label_col = find_column(&headers, "label").ok_or_else(|| missing_column(name, "label"))?;
     let story_col = find_column(&headers, "story");
+    let document_col = DOCUMENT_COLUMNS
+        .iter()
+        .find_map(|c| find_column(&headers, c));
     let needed = text_col.max(label_col) + 1;
 
     let mut rows = Vec::new();
@@ -181,17 +193,19 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             return Err(data_error("empty text".into()));
         }
         let label = label.parse::<Stance>().map_err(data_error)?;
-        let story = story_col
-            .and_then(|c| record.get(c))
-            .and_then(|s| std::str::from_utf8(s).ok())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from);
+        let optional = |col: Option<usize>| {
+            col.and_then(|c| record.get(c))
+                .and_then(|s| std::str::from_utf8(s).ok())
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+        };
         rows.push(LabeledSentence {
             text: text.to_string(),
             label,
             line,
-            story,
+            story: optional(story_col),
+            document: optional(document_col),
         });
     }
     if rows.is_empty() {
@@ -364,6 +378,16 @@ mod tests {
                 Err(e) => proptest::prop_assert!(texts.iter().any(|t| t.trim().is_empty()), "{}", e),
             }
         }
+    }
+
+    #[test]
+    fn reads_the_first_document_column_present() {
+        let rows =
+            read(b"text,label,article_id,doc_id\nA.,analytical,a1,x\nB.,analytical, ,y\n").unwrap();
+        assert_eq!(rows[0].document.as_deref(), Some("a1"));
+        assert_eq!(rows[1].document, None, "blank ids are no document");
+        let rows = read(b"text,label\nA.,analytical\n").unwrap();
+        assert_eq!(rows[0].document, None);
     }
 
     #[test]

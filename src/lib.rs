@@ -12,7 +12,9 @@
 //!    lexicons, reporting-verb and quotation cues).
 //! 4. [`model`]: multinomial logistic regression trained with linfa-logistic, predicting
 //!    with exported sparse weights; [`tune`]: cross-validation and hyperparameter search.
-//! 5. [`eval`] and [`report`]: scores and renderings; [`batch`]: streaming, parallel
+//! 5. [`context`]: each sentence's label leans toward its neighbours' in the same document,
+//!    by a weight chosen by cross-validation.
+//! 6. [`eval`] and [`report`]: scores and renderings; [`batch`]: streaming, parallel
 //!    classification of many documents.
 //!
 //! ```
@@ -29,7 +31,7 @@
 //! let rows: Vec<LabeledSentence> = data
 //!     .iter()
 //!     .enumerate()
-//!     .map(|(i, (text, label))| LabeledSentence { text: text.to_string(), label: *label, line: i as u64 + 2, story: None })
+//!     .map(|(i, (text, label))| LabeledSentence { text: text.to_string(), label: *label, line: i as u64 + 2, story: None, document: None })
 //!     .collect();
 //! let params = TrainParams {
 //!     alpha: 0.1,
@@ -43,6 +45,7 @@
 //! ```
 
 pub mod batch;
+pub mod context;
 pub mod corpus;
 pub mod error;
 pub mod eval;

@@ -108,6 +108,10 @@ struct TrainArgs {
     /// Read lexicons from this directory of *.txt files instead of the built-in ones
     #[arg(long, value_name = "DIR")]
     lexicons: Option<PathBuf>,
+    /// Do not learn document context (how labels follow one another in the data's
+    /// documents); with --folds or --search it is kept only if it does not hurt
+    #[arg(long)]
+    no_context: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -146,6 +150,9 @@ struct ClassifyArgs {
     /// Label sentences whose confidence is below P as `uncertain`
     #[arg(long, value_name = "P", value_parser = parse_probability)]
     min_confidence: Option<f32>,
+    /// Label each sentence on its own, ignoring its neighbours in the same document
+    #[arg(long)]
+    no_context: bool,
     /// Input files or directories; `-` or nothing reads standard input
     files: Vec<PathBuf>,
 }
@@ -168,6 +175,9 @@ enum InputArg {
 struct EvaluateArgs {
     #[command(flatten)]
     model: ModelArg,
+    /// Label each sentence on its own, ignoring its neighbours in the same document
+    #[arg(long)]
+    no_context: bool,
     /// Report format
     #[arg(long, value_enum, default_value_t = EvalFormatArg::Text)]
     format: EvalFormatArg,
@@ -240,6 +250,34 @@ fn load_model(arg: &ModelArg) -> Result<StanceModel> {
     }
 }
 
+/// Prints the cross-validated effect of document context and says whether to keep it.
+fn report_context(
+    rows: &[stance::LabeledSentence],
+    predictions: &[stance::Prediction],
+    prior: Prior,
+) -> bool {
+    match tune::check_context(rows, predictions, prior) {
+        None => {
+            println!(
+                "context: fewer than {} sentences in documents (rows sharing a `document` or `article_id`); none learned",
+                stance::context::MIN_CONTEXT_SENTENCES
+            );
+            true
+        }
+        Some(check) => {
+            let keep = check.keep();
+            println!(
+                "context: cross-validated macro-F1 on the {} sentences with neighbours: {:.4} alone, {:.4} in context -> {}",
+                check.sentences,
+                check.macro_f1_alone,
+                check.macro_f1_in_context,
+                if keep { "on" } else { "off" }
+            );
+            keep
+        }
+    }
+}
+
 fn train(args: TrainArgs) -> Result<()> {
     check_writable(&args.out)?;
     // Read once: the same bytes are parsed and fingerprinted.
@@ -279,7 +317,7 @@ fn train(args: TrainArgs) -> Result<()> {
             "  {:>6}  {:<9} {:>6} {:>8} {:>6} {:>9} {:>8}  {:>8}",
             "alpha", "prior", "ngrams", "negation", "cues", "features", "accuracy", "macro-F1"
         );
-        let (best, table) = tune::search(&rows, &params, &lexicons, k, |row| {
+        let (best, table, predictions) = tune::search(&rows, &params, &lexicons, k, |row| {
             let p = &row.params;
             println!(
                 "  {:>6}  {:<9} {:>6} {:>8} {:>6} {:>9} {:>8.4}  {:>8.4}",
@@ -313,6 +351,9 @@ fn train(args: TrainArgs) -> Result<()> {
             macro_f1: best_row.macro_f1,
         });
         params = best;
+        if params.context {
+            params.context = report_context(&rows, &predictions, params.prior);
+        }
     } else if let Some(k) = folds {
         let cv = tune::cross_validate(&rows, &params, &lexicons, k)?;
         let (accuracy, macro_f1) = cv.get(params.prior);
@@ -322,6 +363,13 @@ fn train(args: TrainArgs) -> Result<()> {
             accuracy,
             macro_f1,
         });
+        if params.context {
+            let p = Prior::ALL
+                .iter()
+                .position(|p| *p == params.prior)
+                .expect("every prior is listed");
+            params.context = report_context(&rows, &cv.predictions[p], params.prior);
+        }
     }
     let capped = params.features_for_rows(rows.len()).max_features;
     if capped < params.features.max_features {
@@ -366,6 +414,9 @@ fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
     if let Some(b) = args.dense_budget {
         params.dense_budget_mib = b;
     }
+    if args.no_context {
+        params.context = false;
+    }
     if let Some(p) = args.prior {
         params.prior = match p {
             PriorArg::Train => Prior::Train,
@@ -395,7 +446,10 @@ fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
 }
 
 fn classify(args: ClassifyArgs) -> Result<()> {
-    let model = load_model(&args.model)?;
+    let mut model = load_model(&args.model)?;
+    if args.no_context {
+        model = model.without_context();
+    }
     let format = match args.input {
         InputArg::Text => InputFormat::Text,
         InputArg::Csv => InputFormat::Csv {
@@ -460,15 +514,18 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<()> {
-    let model = load_model(&args.model)?;
+    let mut model = load_model(&args.model)?;
+    if args.no_context {
+        model = model.without_context();
+    }
     let rows = stance::corpus::read_labelled(&args.data)?;
-    let featurizer = model.featurizer();
-    let mut analyzer = featurizer.analyzer();
-    let mut x = Vec::new();
+    // Rows of one document (see stance::corpus::DOCUMENT_COLUMNS) are read in order, each
+    // sentence in the context of its neighbours, as `classify` reads an article.
+    let documents = stance::context::documents(&rows);
     let mut predictions = Vec::with_capacity(rows.len());
-    for row in &rows {
-        analyzer.transform(&row.text, &mut x);
-        predictions.push(model.predict_features(&x));
+    for doc in documents {
+        let texts: Vec<&str> = rows[doc].iter().map(|r| r.text.as_str()).collect();
+        predictions.extend(model.predict_document(&texts));
     }
     let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
     let evaluation = eval::evaluate(&gold, &predictions);
@@ -535,6 +592,28 @@ fn inspect(args: InspectArgs) -> Result<()> {
             "cross-validation ({} folds): accuracy {:.4}, macro-F1 {:.4}\n",
             cv.folds, cv.accuracy, cv.macro_f1
         ));
+    }
+    match model.context() {
+        Some(c) => {
+            s.push_str(&format!(
+                "context: label transitions learned from {} sentence pairs (rows: from, columns: to)\n",
+                c.pairs
+            ));
+            s.push_str(&format!(
+                "  {:<13} {:>12} {:>12} {:>12}\n",
+                "", "adversarial", "analytical", "conciliatory"
+            ));
+            for (label, row) in Stance::ALL.iter().zip(c.transitions) {
+                s.push_str(&format!(
+                    "  {:<13} {:>12.3} {:>12.3} {:>12.3}\n",
+                    label.as_str(),
+                    row[0],
+                    row[1],
+                    row[2]
+                ));
+            }
+        }
+        None => s.push_str("context: none (each sentence labelled on its own)\n"),
     }
     s.push_str(&format!("stance version: {}\n", info.crate_version));
     let names = model.featurizer().feature_names();

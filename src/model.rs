@@ -18,12 +18,16 @@ use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
+use crate::context::ContextModel;
 use crate::corpus::{LabeledSentence, Stance};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, FeaturizerSpec, Lexicons, SparseVec};
 
-/// The model file format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+/// The model file format this build writes. Version 2 added document context; version 1
+/// files are still read (as models without context).
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest model file format this build reads.
+const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// How class priors are handled. linfa-logistic has no class weights, so priors are set by
 /// correcting the intercepts: adding `ln(target share) - ln(training share)` to each label's
@@ -83,6 +87,15 @@ pub struct TrainParams {
     #[serde(default = "default_dense_budget")]
     pub dense_budget_mib: usize,
     pub features: FeatureConfig,
+    /// Learn how labels follow one another in the training documents and read each
+    /// sentence in the context of its neighbours (see [`crate::context`]). Defaults to
+    /// `true`; has no effect when the data has too few documents.
+    #[serde(default = "default_context")]
+    pub context: bool,
+}
+
+fn default_context() -> bool {
+    true
 }
 
 fn default_dense_budget() -> usize {
@@ -98,6 +111,7 @@ impl Default for TrainParams {
             seed: 42,
             dense_budget_mib: default_dense_budget(),
             features: FeatureConfig::default(),
+            context: default_context(),
         }
     }
 }
@@ -185,6 +199,7 @@ pub struct StanceModel {
     /// Row-major `features x labels`.
     weights: Vec<f32>,
     intercepts: Vec<f32>,
+    context: Option<ContextModel>,
     info: TrainingInfo,
 }
 
@@ -198,6 +213,9 @@ struct ModelFile {
     /// One row per feature, one column per label.
     weights: Vec<Vec<f32>>,
     intercepts: Vec<f32>,
+    /// Absent in version 1 files: no context.
+    #[serde(default)]
+    context: Option<ContextModel>,
     training: TrainingInfo,
 }
 
@@ -238,6 +256,9 @@ impl StanceModel {
         let fitted = fit_logistic(x, &labels, params.alpha, params.max_iter)?;
         let mut model = StanceModel::from_linfa(featurizer, &fitted);
         model.correct_prior(params.prior, &labels);
+        if params.context {
+            model.context = ContextModel::learn(rows, model.class_prior(params.prior, &labels));
+        }
         let mut per_label = BTreeMap::new();
         for label in &labels {
             *per_label.entry(label.to_string()).or_insert(0) += 1;
@@ -262,6 +283,7 @@ impl StanceModel {
             labels: fitted.classes().to_vec(),
             weights: params.iter().copied().collect(),
             intercepts: fitted.intercept().to_vec(),
+            context: None,
             info: TrainingInfo::default(),
         }
     }
@@ -346,7 +368,46 @@ impl StanceModel {
         }
     }
 
-    /// Predicts one sentence (convenience; batch callers reuse an analyzer).
+    /// How labels follow one another in documents, if the model learned it.
+    pub fn context(&self) -> Option<&ContextModel> {
+        self.context.as_ref()
+    }
+
+    /// Turns document context off: every sentence is labelled on its own.
+    pub fn without_context(mut self) -> Self {
+        self.context = None;
+        self
+    }
+
+    /// The label shares the model's probabilities assume: the target of `prior`, or the
+    /// shares of `labels` (the training labels) for [`Prior::Train`]. Labels the model does
+    /// not predict get a small share so that they stay harmless in divisions.
+    fn class_prior(&self, prior: Prior, labels: &[Stance]) -> [f32; 3] {
+        prior.target().unwrap_or_else(|| {
+            let n = labels.len().max(1) as f32;
+            Stance::ALL.map(|s| (labels.iter().filter(|l| **l == s).count() as f32 / n).max(1e-3))
+        })
+    }
+
+    /// Predicts the sentences of one document, in order: each on its own, then adjusted by
+    /// its neighbours (see [`crate::context`]).
+    pub fn predict_document<S: AsRef<str>>(&self, sentences: &[S]) -> Vec<Prediction> {
+        let mut analyzer = self.featurizer.analyzer();
+        let mut x = Vec::new();
+        let own: Vec<Prediction> = sentences
+            .iter()
+            .map(|s| {
+                analyzer.transform(s.as_ref(), &mut x);
+                self.predict_features(&x)
+            })
+            .collect();
+        match &self.context {
+            Some(c) => c.smooth(&own, &self.labels),
+            None => own,
+        }
+    }
+
+    /// Predicts one sentence on its own (convenience; batch callers reuse an analyzer).
     pub fn predict(&self, text: &str) -> Prediction {
         self.predict_features(&self.featurizer.transform(text))
     }
@@ -381,6 +442,7 @@ impl StanceModel {
             features: self.featurizer.spec().clone(),
             weights: self.weights.chunks(k).map(<[f32]>::to_vec).collect(),
             intercepts: self.intercepts.clone(),
+            context: self.context,
             training: self.info.clone(),
         };
         serde_json::to_string(&file).expect("a model always serialises")
@@ -401,10 +463,13 @@ impl StanceModel {
         let probe: VersionProbe =
             serde_json::from_str(json).map_err(|e| bad(format!("invalid JSON: {e}")))?;
         match probe.format_version {
-            Some(serde_json::Value::Number(v)) if v.as_u64() == Some(FORMAT_VERSION as u64) => {}
+            Some(serde_json::Value::Number(v))
+                if v.as_u64().is_some_and(|v| {
+                    (OLDEST_FORMAT_VERSION as u64..=FORMAT_VERSION as u64).contains(&v)
+                }) => {}
             Some(v) => {
                 return Err(bad(format!(
-                    "unknown format_version {v} (this build of stance reads version {FORMAT_VERSION})"
+                    "unknown format_version {v} (this build of stance reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})"
                 )));
             }
             None => return Err(bad("no format_version field".into())),
@@ -445,12 +510,19 @@ impl StanceModel {
         {
             return Err(bad("weights contain a non-finite number".into()));
         }
+        let context = file.context;
+        if context.is_some_and(|c| !c.is_valid()) {
+            return Err(bad(
+                "context transitions must be probability distributions".into()
+            ));
+        }
         let featurizer = Featurizer::from_spec(file.features).map_err(|e| bad(e.to_string()))?;
         Ok(StanceModel {
             featurizer,
             labels: file.labels,
             weights,
             intercepts: file.intercepts,
+            context,
             info: file.training,
         })
     }
@@ -607,6 +679,7 @@ mod tests {
                 label: *label,
                 line: i as u64 + 2,
                 story: None,
+                document: None,
             })
             .collect()
     }
@@ -784,6 +857,12 @@ mod tests {
         short_weights["weights"].as_array_mut().unwrap().pop();
         let mut short_row = value.clone();
         short_row["weights"][0].as_array_mut().unwrap().pop();
+        let mut bad_context = value.clone();
+        bad_context["context"] = serde_json::json!({
+            "transitions": [[0.5, 0.5, 0.5], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8]],
+            "prior": [0.3, 0.3, 0.4],
+            "pairs": 9
+        });
         value["intercepts"].as_array_mut().unwrap().pop();
         let cases: Vec<(String, &str)> = vec![
             (String::new(), "empty"),
@@ -793,6 +872,7 @@ mod tests {
             (short_weights.to_string(), "weights have"),
             (short_row.to_string(), "weight row 0"),
             (value.to_string(), "intercepts for 3 labels"),
+            (bad_context.to_string(), "context transitions"),
         ];
         for (text, fragment) in cases {
             let err = StanceModel::from_json(&text, "m.json")
@@ -803,6 +883,61 @@ mod tests {
                 "{fragment}: {err}"
             );
         }
+    }
+
+    /// Rows of `documents` articles whose labels run in blocks, as news copy does.
+    fn document_rows(documents: usize) -> Vec<LabeledSentence> {
+        let base = tiny_rows();
+        let mut rows = Vec::new();
+        for d in 0..documents {
+            // Each article: two sentences of one label, then two of the next.
+            for k in 0..4 {
+                let mut row = base[(d * 2 + k / 2 * 5 + k % 2) % base.len()].clone();
+                row.document = Some(format!("doc{d}"));
+                rows.push(row);
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn context_is_learned_from_documents_and_saved() {
+        let plain = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
+        assert!(plain.context().is_none(), "no documents, no context");
+        let rows = document_rows(40);
+        let model = StanceModel::train(&rows, &params(), &Lexicons::builtin()).unwrap();
+        let context = model.context().expect("160 document sentences");
+        assert_eq!(context.pairs, 120, "3 pairs in each of 40 documents");
+        let loaded = StanceModel::from_json(&model.to_json(), "m.json").unwrap();
+        assert_eq!(loaded.context(), model.context());
+        let off = TrainParams {
+            context: false,
+            ..params()
+        };
+        let model = StanceModel::train(&rows, &off, &Lexicons::builtin()).unwrap();
+        assert!(model.context().is_none(), "--no-context");
+    }
+
+    #[test]
+    fn version_1_files_load_without_context() {
+        let model =
+            StanceModel::train(&document_rows(40), &params(), &Lexicons::builtin()).unwrap();
+        let mut value: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
+        value["format_version"] = 1.into();
+        value.as_object_mut().unwrap().remove("context");
+        let old = StanceModel::from_json(&value.to_string(), "old.json").unwrap();
+        assert!(old.context().is_none());
+        let sentences = [
+            "Beijing warned of retaliation.",
+            "The talks resume on Monday.",
+        ];
+        let alone: Vec<Stance> = sentences.iter().map(|s| old.predict(s).label).collect();
+        let in_doc: Vec<Stance> = old
+            .predict_document(&sentences)
+            .iter()
+            .map(|p| p.label)
+            .collect();
+        assert_eq!(alone, in_doc, "without context a document is its sentences");
     }
 
     proptest::proptest! {

@@ -14,11 +14,14 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 
+use std::ops::Range;
+
+use crate::context::{self, ContextModel};
 use crate::corpus::{LabeledSentence, Stance};
 use crate::error::{Error, Result};
 use crate::eval::scores;
 use crate::features::Lexicons;
-use crate::model::{Prior, StanceModel, TrainParams};
+use crate::model::{Prediction, Prior, StanceModel, TrainParams};
 
 /// Assigns each row to one of `k` folds, keeping each label's share equal across folds.
 pub fn stratified_folds(labels: &[Stance], k: usize, seed: u64) -> Vec<usize> {
@@ -36,14 +39,14 @@ pub fn stratified_folds(labels: &[Stance], k: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
-/// Assigns rows to `k` folds keeping each story whole; rows without a story are their own
-/// group. Groups are taken in a seeded random order and each goes to the fold where it
+/// Assigns rows to `k` folds keeping each story whole (or, without a story, each document);
+/// other rows are their own group. Groups are taken in a seeded random order and each goes to the fold where it
 /// leaves the label counts most even, so folds stay roughly stratified.
 pub fn grouped_folds(rows: &[LabeledSentence], k: usize, seed: u64) -> Vec<usize> {
     let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     let mut singles = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        match &row.story {
+        match row.story.as_ref().or(row.document.as_ref()) {
             Some(story) => groups.entry(story.as_str()).or_default().push(i),
             None => singles.push(vec![i]),
         }
@@ -100,8 +103,10 @@ pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()>
 /// Cross-validated `(accuracy, macro_f1)` for one setting, under each prior.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CvResult {
-    /// Scores in [`Prior::ALL`] order.
+    /// Scores in [`Prior::ALL`] order, each sentence predicted on its own.
     pub by_prior: [(f64, f64); 3],
+    /// Out-of-fold predictions of every row (in row order), per prior, before context.
+    pub predictions: [Vec<Prediction>; 3],
 }
 
 impl CvResult {
@@ -122,39 +127,118 @@ pub fn cross_validate(
     lexicons: &Lexicons,
     k: usize,
 ) -> Result<CvResult> {
-    let folds = if rows.iter().any(|r| r.story.is_some()) {
+    let folds = if rows
+        .iter()
+        .any(|r| r.story.is_some() || r.document.is_some())
+    {
         grouped_folds(rows, k, params.seed)
     } else {
         let labels: Vec<Stance> = rows.iter().map(|r| r.label).collect();
         stratified_folds(&labels, k, params.seed)
     };
-    let mut gold = Vec::with_capacity(rows.len());
-    let mut predicted: [Vec<Stance>; 3] = Default::default();
+    let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
+    let placeholder = Prediction {
+        label: Stance::Analytical,
+        probabilities: [0.0; 3],
+    };
+    let mut predictions: [Vec<Prediction>; 3] = Default::default();
+    for p in &mut predictions {
+        p.resize(rows.len(), placeholder);
+    }
     let fold_params = TrainParams {
         prior: Prior::Train,
         ..params.clone()
     };
     for f in 0..k {
-        let (train, test): (Vec<_>, Vec<_>) =
-            rows.iter().zip(&folds).partition(|(_, fold)| **fold != f);
-        let train: Vec<LabeledSentence> = train.into_iter().map(|(r, _)| r.clone()).collect();
+        let train: Vec<LabeledSentence> = rows
+            .iter()
+            .zip(&folds)
+            .filter(|(_, fold)| **fold != f)
+            .map(|(r, _)| r.clone())
+            .collect();
         let model = StanceModel::train(&train, &fold_params, lexicons)?;
         let models = Prior::ALL.map(|prior| model.with_prior(prior, &train));
         let mut analyzer = model.featurizer().analyzer();
         let mut x = Vec::new();
-        for (row, _) in test {
-            gold.push(row.label);
+        for (i, row) in rows.iter().enumerate().filter(|(i, _)| folds[*i] == f) {
             analyzer.transform(&row.text, &mut x);
-            for (m, out) in models.iter().zip(predicted.iter_mut()) {
-                out.push(m.predict_features(&x).label);
+            for (m, out) in models.iter().zip(predictions.iter_mut()) {
+                out[i] = m.predict_features(&x);
             }
         }
     }
-    let by_prior = predicted.map(|p| {
-        let (accuracy, macro_f1, _, _) = scores(&gold, &p);
+    let by_prior = [0, 1, 2].map(|p| {
+        let labels: Vec<Stance> = predictions[p].iter().map(|x| x.label).collect();
+        let (accuracy, macro_f1, _, _) = scores(&gold, &labels);
         (accuracy, macro_f1)
     });
-    Ok(CvResult { by_prior })
+    Ok(CvResult {
+        by_prior,
+        predictions,
+    })
+}
+
+/// Cross-validated effect of document context, on the sentences that have neighbours.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ContextCheck {
+    /// Sentences in multi-sentence documents.
+    pub sentences: usize,
+    /// Macro-F1 of those sentences labelled on their own, and in context.
+    pub macro_f1_alone: f64,
+    pub macro_f1_in_context: f64,
+}
+
+impl ContextCheck {
+    /// Context stays on unless it clearly hurts: on near-ties the default is kept, as
+    /// everywhere in the search.
+    pub fn keep(&self) -> bool {
+        self.macro_f1_in_context > self.macro_f1_alone - MIN_GAIN
+    }
+}
+
+/// Scores document context on out-of-fold predictions (made under `prior`): the same
+/// sentences of multi-sentence documents, labelled alone and in context.
+///
+/// The transition table is counted from all rows rather than refitted per fold: it is nine
+/// numbers from thousands of sentence pairs, so what it leaks is negligible. Returns `None`
+/// when the data has too few documents to learn context at all.
+pub fn check_context(
+    rows: &[LabeledSentence],
+    predictions: &[Prediction],
+    prior: Prior,
+) -> Option<ContextCheck> {
+    let labels_seen: Vec<Stance> = rows.iter().map(|r| r.label).collect();
+    let shares = prior.target().unwrap_or_else(|| {
+        let n = labels_seen.len().max(1) as f32;
+        Stance::ALL.map(|s| (labels_seen.iter().filter(|l| **l == s).count() as f32 / n).max(1e-3))
+    });
+    let model = ContextModel::learn(rows, shares)?;
+    let labels: Vec<Stance> = Stance::ALL
+        .into_iter()
+        .filter(|l| labels_seen.contains(l))
+        .collect();
+    let docs: Vec<Range<usize>> = context::documents(rows)
+        .into_iter()
+        .filter(|d| d.len() > 1)
+        .collect();
+    let mut gold = Vec::new();
+    let mut alone = Vec::new();
+    let mut in_context = Vec::new();
+    for d in docs {
+        gold.extend(rows[d.clone()].iter().map(|r| r.label));
+        alone.extend(predictions[d.clone()].iter().map(|p| p.label));
+        in_context.extend(
+            model
+                .smooth(&predictions[d], &labels)
+                .into_iter()
+                .map(|p| p.label),
+        );
+    }
+    Some(ContextCheck {
+        sentences: gold.len(),
+        macro_f1_alone: scores(&gold, &alone).1,
+        macro_f1_in_context: scores(&gold, &in_context).1,
+    })
 }
 
 /// One row of the search table.
@@ -177,24 +261,26 @@ pub const MIN_GAIN: f64 = 0.002;
 /// Coordinate search over alpha, prior and feature options by k-fold macro-F1.
 ///
 /// `report` is called with each row as soon as it is scored, so a long search shows progress.
-/// Returns the best parameters and the whole table.
+/// Returns the best parameters, the whole table, and the best setting's out-of-fold
+/// predictions (for [`check_context`]).
 pub fn search(
     rows: &[LabeledSentence],
     base: &TrainParams,
     lexicons: &Lexicons,
     k: usize,
     mut report: impl FnMut(&SearchRow),
-) -> Result<(TrainParams, Vec<SearchRow>)> {
+) -> Result<(TrainParams, Vec<SearchRow>, Vec<Prediction>)> {
     let mut table: Vec<SearchRow> = Vec::new();
     let mut best = base.clone();
     let mut best_f1 = f64::NEG_INFINITY;
+    let mut best_predictions = Vec::new();
     let mut try_params = |candidate: TrainParams,
                           table: &mut Vec<SearchRow>,
                           best: &mut TrainParams,
                           best_f1: &mut f64|
      -> Result<()> {
         let cv = cross_validate(rows, &candidate, lexicons, k)?;
-        for prior in Prior::ALL {
+        for (p, prior) in Prior::ALL.into_iter().enumerate() {
             let (accuracy, macro_f1) = cv.get(prior);
             let row = SearchRow {
                 params: TrainParams {
@@ -209,6 +295,7 @@ pub fn search(
             if macro_f1 > *best_f1 + MIN_GAIN {
                 *best_f1 = macro_f1;
                 *best = row.params.clone();
+                best_predictions = cv.predictions[p].clone();
             }
             table.push(row);
         }
@@ -235,7 +322,7 @@ pub fn search(
             try_params(candidate, &mut table, &mut best, &mut best_f1)?;
         }
     }
-    Ok((best, table))
+    Ok((best, table, best_predictions))
 }
 
 fn with_features(
@@ -273,6 +360,7 @@ mod tests {
                 label: Stance::ALL[i % 3],
                 line: i as u64 + 2,
                 story: Some(format!("story{}", i / 4)),
+                document: None,
             })
             .collect();
         let folds = grouped_folds(&rows, 5, 3);
@@ -305,6 +393,7 @@ mod tests {
                 },
                 line: i + 2,
                 story: None,
+                document: None,
             })
             .collect();
         let err = check_folds(&rows, 5, "d.csv").unwrap_err().to_string();

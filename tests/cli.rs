@@ -66,7 +66,7 @@ fn train_reports_counts_and_writes_identical_models() {
     let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     assert_eq!(a, b, "same data and seed must give a byte-identical model");
     let model: Value = serde_json::from_slice(&a).unwrap();
-    assert_eq!(model["format_version"], 1);
+    assert_eq!(model["format_version"], 2);
     assert_eq!(model["training"]["cross_validation"]["folds"], 2);
     assert_eq!(model["training"]["data_file"], "train_small.csv");
     assert_eq!(model["training"]["sentences_per_label"]["conciliatory"], 10);
@@ -443,4 +443,123 @@ fn directories_are_searched_for_txt_files() {
         docs[0].ends_with("b.txt") && docs[2].ends_with("a.txt"),
         "{docs:?}"
     );
+}
+
+/// Writes the fixture sentences (`train_small.csv`, ten of each label in label order) as 40
+/// four-sentence articles whose labels run in pairs, with a `document` column.
+fn documents_csv(dir: &Path) -> std::path::PathBuf {
+    let mut reader = csv::Reader::from_path(data("train_small.csv")).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let path = dir.join("docs.csv");
+    let mut w = csv::Writer::from_path(&path).unwrap();
+    w.write_record(["text", "label", "document"]).unwrap();
+    for d in 0..40 {
+        for k in 0..4 {
+            let row = &rows[(d * 3 + k / 2 * 10 + k % 2) % rows.len()];
+            w.write_record([&row[0], &row[1], &format!("a{d}")])
+                .unwrap();
+        }
+    }
+    w.flush().unwrap();
+    path
+}
+
+#[test]
+fn context_is_learned_from_documents_and_can_be_turned_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = documents_csv(dir.path());
+    let model = dir.path().join("ctx.json");
+    let text = stdout_of(
+        stance()
+            .args(["train", "--min-df", "1", "--folds", "2", "--out"])
+            .arg(&model)
+            .arg(&docs),
+    );
+    // 160 sentences in 40 documents: enough to learn and to check the context.
+    assert!(
+        text.contains("context: cross-validated macro-F1 on the 160 sentences with neighbours"),
+        "{text}"
+    );
+    let inspect = stdout_of(stance().args(["inspect", "--model"]).arg(&model));
+    // 40 documents of 4 sentences: 120 adjacent pairs.
+    assert!(
+        inspect.contains("label transitions learned from 120 sentence pairs"),
+        "{inspect}"
+    );
+    // Every sentence of the fixture article gets the context term in its explanation.
+    let jsonl = stdout_of(
+        stance()
+            .current_dir(data(""))
+            .args([
+                "classify",
+                "--explain",
+                "--top",
+                "100",
+                "--format",
+                "jsonl",
+                "--model",
+            ])
+            .arg(&model)
+            .arg("article.txt"),
+    );
+    for line in jsonl.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let names: Vec<&str> = v["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["feature"].as_str().unwrap())
+            .collect();
+        assert!(
+            names.contains(&"(context: neighbouring sentences)"),
+            "{line}"
+        );
+    }
+    let off = stdout_of(
+        stance()
+            .current_dir(data(""))
+            .args([
+                "classify",
+                "--no-context",
+                "--explain",
+                "--top",
+                "100",
+                "--format",
+                "jsonl",
+            ])
+            .arg("--model")
+            .arg(&model)
+            .arg("article.txt"),
+    );
+    assert!(!off.contains("(context:"), "{off}");
+    assert_ne!(off, jsonl, "context changes the probabilities");
+    // --no-context at training time learns none.
+    stance()
+        .args(["train", "--min-df", "1", "--no-context", "--out"])
+        .arg(&model)
+        .arg(&docs)
+        .assert()
+        .success();
+    let inspect = stdout_of(stance().args(["inspect", "--model"]).arg(&model));
+    assert!(inspect.contains("context: none"), "{inspect}");
+}
+
+#[test]
+fn evaluate_reads_documents_in_context() {
+    // The shipped model has context; the same rows scored as documents and alone differ
+    // in their probabilities, so the calibration figures differ.
+    let dir = tempfile::tempdir().unwrap();
+    let docs = documents_csv(dir.path());
+    let json = |extra: &[&str]| -> Value {
+        let out = stdout_of(
+            stance()
+                .args(["evaluate", "--format", "json"])
+                .args(extra)
+                .arg(&docs),
+        );
+        serde_json::from_str(&out).unwrap()
+    };
+    let (with, without) = (json(&[]), json(&["--no-context"]));
+    assert_eq!(with["n"], 160);
+    assert_ne!(with["calibration"], without["calibration"]);
 }
