@@ -156,11 +156,13 @@ pub fn run<W: Write + Send>(
         .map(|_| Mutex::new(Worker::new(model)))
         .collect();
     let mut chunk = read_chunk(&mut documents)?;
-    let mut pending: Vec<u8> = Vec::new();
+    let mut pending: Vec<Vec<u8>> = Vec::new();
     while !chunk.is_empty() {
         let process = || render_chunk(model, renderer, options, &workers, &chunk);
         let io = || -> Result<Vec<Document>> {
-            write_out(out, &pending)?;
+            for part in &pending {
+                write_out(out, part)?;
+            }
             read_chunk(&mut documents)
         };
         let ((rendered, sentences), next) = rayon::join(process, io);
@@ -171,12 +173,15 @@ pub fn run<W: Write + Send>(
         pending = rendered;
         chunk = next;
     }
-    write_out(out, &pending)?;
+    for part in &pending {
+        write_out(out, part)?;
+    }
     out.flush().map_err(|e| Error::io("<output>", e))?;
     Ok(totals)
 }
 
-/// Segments, predicts and renders a chunk in parallel; returns its output and sentence count.
+/// Segments, predicts and renders a chunk in parallel; returns its output (one buffer per run,
+/// in order) and sentence count.
 ///
 /// The chunk is cut into contiguous runs, a few per thread, and each run is rendered into one
 /// buffer, so output order is input order and allocation is per run, not per document.
@@ -186,7 +191,7 @@ fn render_chunk<'m>(
     options: ClassifyOptions,
     workers: &[Mutex<Worker<'m>>],
     chunk: &[Document],
-) -> (Vec<u8>, usize) {
+) -> (Vec<Vec<u8>>, usize) {
     let runs = (rayon::current_num_threads() * 4).max(1);
     let run_len = chunk.len().div_ceil(runs).max(1);
     let parts: Vec<(Vec<u8>, usize)> = chunk
@@ -212,14 +217,11 @@ fn render_chunk<'m>(
             (out, sentences)
         })
         .collect();
-    let size = parts.iter().map(|(b, _)| b.len()).sum();
-    let mut output = Vec::with_capacity(size);
-    let mut sentences = 0;
-    for (bytes, n) in parts {
-        output.extend_from_slice(&bytes);
-        sentences += n;
-    }
-    (output, sentences)
+    let sentences = parts.iter().map(|(_, n)| n).sum();
+    (
+        parts.into_iter().map(|(bytes, _)| bytes).collect(),
+        sentences,
+    )
 }
 
 fn read_chunk(documents: &mut impl Iterator<Item = Result<Document>>) -> Result<Vec<Document>> {

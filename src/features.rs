@@ -255,7 +255,14 @@ impl Variant {
 #[derive(Debug, Clone, Default)]
 struct Index {
     terms: FxHashMap<String, u32>,
+    /// Trigram features by key (see [`ngram_key`]).
     ngrams: FxHashMap<u64, u32>,
+    /// Bigram features, by first term: the pairs `(second term, feature)` of first term `t`
+    /// are `bigram_pairs[bigram_starts[t]..bigram_starts[t + 1]]`, sorted by second term.
+    /// Bigrams are looked up at nearly every token, and a few contiguous pairs are cheaper to
+    /// scan than a hash table to probe.
+    bigram_starts: Vec<u32>,
+    bigram_pairs: Vec<(u32, u32)>,
     /// Unigram feature ids by term id, one per [`Variant`], `NONE` when not a feature. An
     /// array rather than a hash map because every token of every sentence looks here.
     unigrams: Vec<[u32; 3]>,
@@ -277,6 +284,31 @@ struct Index {
     quote: Option<u32>,
     start_quote: Option<u32>,
     question: Option<u32>,
+}
+
+impl Index {
+    /// The feature id of the bigram `first second`, or `NONE`.
+    fn bigram(&self, first: u32, second: u32) -> u32 {
+        let first = first as usize;
+        let (Some(&lo), Some(&hi)) = (
+            self.bigram_starts.get(first),
+            self.bigram_starts.get(first + 1),
+        ) else {
+            return NONE;
+        };
+        let pairs = &self.bigram_pairs[lo as usize..hi as usize];
+        // Most words start few bigrams: a short scan beats a binary search.
+        if pairs.len() <= 8 {
+            pairs
+                .iter()
+                .find(|(s, _)| *s == second)
+                .map_or(NONE, |&(_, f)| f)
+        } else {
+            pairs
+                .binary_search_by_key(&second, |&(s, _)| s)
+                .map_or(NONE, |i| pairs[i].1)
+        }
+    }
 }
 
 impl Featurizer {
@@ -368,6 +400,7 @@ impl Featurizer {
         }
         let mut f = Featurizer::open(spec.config.clone(), spec.lexicons.clone());
         let mut index = std::mem::take(&mut f.index);
+        let mut bigrams: Vec<(u32, u32, u32)> = Vec::new();
         let by_name: FxHashMap<&str, u32> = spec
             .features
             .iter()
@@ -402,7 +435,11 @@ impl Featurizer {
                 }
                 index.unigrams[term][variant as usize] = i as u32;
             } else if variant == Variant::Plain {
-                index.ngrams.insert(ngram_key(&ids[..len], false), i as u32);
+                if len == 2 {
+                    bigrams.push((ids[0], ids[1], i as u32));
+                } else {
+                    index.ngrams.insert(ngram_key(&ids[..len], false), i as u32);
+                }
                 let first = ids[0] as usize;
                 if index.starts_ngram.len() <= first {
                     index.starts_ngram.resize(first + 1, false);
@@ -412,6 +449,15 @@ impl Featurizer {
                 return Err(Error::Param(format!("malformed feature name {name:?}")));
             }
         }
+        bigrams.sort_unstable();
+        index.bigram_starts = vec![0; index.terms.len() + 1];
+        for &(first, _, _) in &bigrams {
+            index.bigram_starts[first as usize + 1] += 1;
+        }
+        for t in 1..index.bigram_starts.len() {
+            index.bigram_starts[t] += index.bigram_starts[t - 1];
+        }
+        index.bigram_pairs = bigrams.iter().map(|&(_, second, f)| (second, f)).collect();
         let id = |name: &str| by_name.get(name).copied();
         index.group_counts = index
             .groups
@@ -1024,6 +1070,8 @@ impl<'a> Analyzer<'a> {
                         .unigrams
                         .get(first)
                         .map_or(NONE, |u| u[variant as usize])
+                } else if window.len() == 2 {
+                    index.bigram(window[0].term, window[1].term)
                 } else if index.starts_ngram.get(first) == Some(&true) {
                     let mut ids = [0u32; 3];
                     for (slot, t) in ids.iter_mut().zip(window) {

@@ -366,20 +366,23 @@ impl<R: Read> Read for CrlfToLf<R> {
             i = 1;
         }
         while i < end {
-            let b = buf[i];
-            if b == b'\r' {
-                if i + 1 == end {
-                    self.pending_cr = true;
-                    i += 1;
-                    continue;
-                }
-                if buf[i + 1] == b'\n' {
-                    i += 1;
-                    continue;
-                }
+            // Move the run up to the next `\r` in one copy (CRLF files have one per line).
+            let cr = memchr::memchr(b'\r', &buf[i..end]).map_or(end, |k| i + k);
+            buf.copy_within(i..cr, out);
+            out += cr - i;
+            i = cr;
+            if i == end {
+                break;
             }
-            buf[out] = b;
-            out += 1;
+            if i + 1 == end {
+                self.pending_cr = true;
+                break;
+            }
+            if buf[i + 1] != b'\n' {
+                // A lone `\r` stays.
+                buf[out] = b'\r';
+                out += 1;
+            }
             i += 1;
         }
         if out == 0 && self.pending_cr {
