@@ -70,11 +70,13 @@ pub fn classify_document<'d>(
             explained.push(model.explain(features, prediction.label, top));
         }
     }
+    // Context only changes documents of two or more sentences; most tabular rows are one.
     let smoothed = match model.context() {
-        Some(c) => c.smooth(own, model.labels()),
-        None => own.clone(),
+        Some(c) if own.len() > 1 => Some(c.smooth(own, model.labels())),
+        _ => None,
     };
-    for (i, (&(start, end), prediction)) in spans.iter().zip(smoothed).enumerate() {
+    for (i, &(start, end)) in spans.iter().enumerate() {
+        let prediction = smoothed.as_ref().map_or(own[i], |s| s[i]);
         let uncertain = options
             .min_confidence
             .is_some_and(|p| prediction.confidence() < p);

@@ -255,12 +255,12 @@ impl Variant {
 #[derive(Debug, Clone, Default)]
 struct Index {
     terms: FxHashMap<String, u32>,
-    /// Trigram features by key (see [`ngram_key`]).
+    /// Bigram and trigram features by key (see [`ngram_key`]).
     ngrams: FxHashMap<u64, u32>,
     /// Bigram features, by first term: the pairs `(second term, feature)` of first term `t`
-    /// are `bigram_pairs[bigram_starts[t]..bigram_starts[t + 1]]`, sorted by second term.
-    /// Bigrams are looked up at nearly every token, and a few contiguous pairs are cheaper to
-    /// scan than a hash table to probe.
+    /// are `bigram_pairs[bigram_starts[t]..bigram_starts[t + 1]]`. Bigrams are looked up at
+    /// nearly every token, and a few contiguous pairs are cheaper to scan than a hash table
+    /// to probe.
     bigram_starts: Vec<u32>,
     bigram_pairs: Vec<(u32, u32)>,
     /// Unigram feature ids by term id, one per [`Variant`], `NONE` when not a feature. An
@@ -297,16 +297,17 @@ impl Index {
             return NONE;
         };
         let pairs = &self.bigram_pairs[lo as usize..hi as usize];
-        // Most words start few bigrams: a short scan beats a binary search.
+        // Most words start a few bigrams: a short scan of adjacent pairs. Common words
+        // ("the", "said") start hundreds, where one hash probe beats a binary search's chain
+        // of dependent loads.
         if pairs.len() <= 8 {
             pairs
                 .iter()
                 .find(|(s, _)| *s == second)
                 .map_or(NONE, |&(_, f)| f)
         } else {
-            pairs
-                .binary_search_by_key(&second, |&(s, _)| s)
-                .map_or(NONE, |i| pairs[i].1)
+            let key = ngram_key(&[first as u32, second], false);
+            self.ngrams.get(&key).copied().unwrap_or(NONE)
         }
     }
 }
@@ -437,9 +438,8 @@ impl Featurizer {
             } else if variant == Variant::Plain {
                 if len == 2 {
                     bigrams.push((ids[0], ids[1], i as u32));
-                } else {
-                    index.ngrams.insert(ngram_key(&ids[..len], false), i as u32);
                 }
+                index.ngrams.insert(ngram_key(&ids[..len], false), i as u32);
                 let first = ids[0] as usize;
                 if index.starts_ngram.len() <= first {
                     index.starts_ngram.resize(first + 1, false);
