@@ -335,6 +335,35 @@ mod tests {
         assert!(contribution(&own, &own, Stance::Adversarial, &ALL).is_none());
     }
 
+    proptest::proptest! {
+        /// Whatever distributions the sentence model gives (zeros from underflow, ties) and
+        /// whatever valid table a model file holds, smoothing gives finite probabilities that
+        /// sum to one.
+        #[test]
+        fn smoothing_always_gives_distributions(
+            probs in proptest::collection::vec(proptest::array::uniform3(0.0f32..=1.0), 1..30),
+            table in proptest::array::uniform3(proptest::array::uniform3(0.001f32..=1.0)),
+            prior in proptest::array::uniform3(0.001f32..=1.0),
+        ) {
+            let transitions = table.map(|row| {
+                let sum: f32 = row.iter().sum();
+                row.map(|x| x / sum)
+            });
+            let c = ContextModel { transitions, prior, pairs: 0 };
+            let doc: Vec<Prediction> = probs.iter().map(|&p| {
+                let sum: f32 = p.iter().sum();
+                Prediction {
+                    label: Stance::Analytical,
+                    probabilities: if sum > 0.0 { p.map(|x| x / sum) } else { [1.0 / 3.0; 3] },
+                }
+            }).collect();
+            for q in c.smooth(&doc, &ALL) {
+                proptest::prop_assert!(q.probabilities.iter().all(|x| x.is_finite()));
+                proptest::prop_assert!((q.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-3);
+            }
+        }
+    }
+
     #[test]
     fn documents_are_runs_of_equal_ids() {
         use Stance::Analytical as A;
