@@ -159,9 +159,13 @@ pub fn run<W: Write + Send>(
         .collect();
     let mut chunk = read_chunk(&mut documents)?;
     let mut pending: Vec<Vec<u8>> = Vec::new();
+    // The previous chunk's documents, freed on the I/O side of the next step: freeing a few
+    // thousand strings is work too, and between steps it would run on one thread alone.
+    let mut spent: Vec<Document> = Vec::new();
     while !chunk.is_empty() {
         let process = || render_chunk(model, renderer, options, &workers, &chunk);
         let io = || -> Result<Vec<Document>> {
+            drop(std::mem::take(&mut spent));
             for part in &pending {
                 write_out(out, part)?;
             }
@@ -173,7 +177,7 @@ pub fn run<W: Write + Send>(
         totals.sentences += sentences;
         progress(totals);
         pending = rendered;
-        chunk = next;
+        spent = std::mem::replace(&mut chunk, next);
     }
     for part in &pending {
         write_out(out, part)?;
@@ -185,8 +189,10 @@ pub fn run<W: Write + Send>(
 /// Segments, predicts and renders a chunk in parallel; returns its output (one buffer per run,
 /// in order) and sentence count.
 ///
-/// The chunk is cut into contiguous runs, a few per thread, and each run is rendered into one
-/// buffer, so output order is input order and allocation is per run, not per document.
+/// The chunk is cut into contiguous runs, sixteen per thread, and each run is rendered into one
+/// buffer, so output order is input order and allocation is per run, not per document. Runs
+/// are small so that the last of a chunk leaves little idle time before the next chunk
+/// (four per thread measured 1.44-1.66 s on the 1M-sentence bench, sixteen 1.36-1.47 s).
 fn render_chunk<'m>(
     model: &'m StanceModel,
     renderer: &Renderer,
@@ -194,7 +200,7 @@ fn render_chunk<'m>(
     workers: &[Mutex<Worker<'m>>],
     chunk: &[Document],
 ) -> (Vec<Vec<u8>>, usize) {
-    let runs = (rayon::current_num_threads() * 4).max(1);
+    let runs = (rayon::current_num_threads() * 16).max(1);
     let run_len = chunk.len().div_ceil(runs).max(1);
     let parts: Vec<(Vec<u8>, usize)> = chunk
         .par_chunks(run_len)
