@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ablation table: macro-F1 of the default model and of models with each feature group
-# removed, on data/test.csv and (when present) ../shared/eval/dev.csv, beside the two
+# (and document context) removed, on data/test.csv and (when present) ../shared/eval/dev.csv, beside the two
 # reference baselines of ../shared/baselines trained on the same data/train.csv.
 #
 #   benches/ablation.sh            (prints a Markdown table)
@@ -27,6 +27,7 @@ while IFS='|' read -r name flags; do
   echo "| $name | $(f1 "$model" data/test.csv) | $dev_f1 |"
 done <<'EOF_VARIANTS'
 stance (defaults)|
+without document context|--no-context
 without lexicons|--no-lexicons
 without structure (verbs, quotes)|--no-structure
 without negation scope|--no-negation

@@ -69,8 +69,10 @@ fn no_empty_or_duplicate_sentences_and_sane_lengths() {
     let mut seen: HashMap<String, &str> = HashMap::new();
     for file in ["data/train.csv", "data/test.csv"] {
         for row in read(file) {
+            // Two words is the shortest real copy gets: subheadings of Q&A explainers
+            // ("What changed?") are sentences of their articles.
             let n = words(&row.text).len();
-            assert!((3..=90).contains(&n), "{file} line {}: {n} words", row.line);
+            assert!((2..=90).contains(&n), "{file} line {}: {n} words", row.line);
             let key = words(&row.text).join(" ");
             if let Some(other) = seen.insert(key, file) {
                 panic!(
