@@ -257,17 +257,14 @@ struct Index {
     terms: FxHashMap<String, u32>,
     /// Bigram and trigram features by key (see [`ngram_key`]).
     ngrams: FxHashMap<u64, u32>,
-    /// Bigram features, by first term: the pairs `(second term, feature)` of first term `t`
-    /// are `bigram_pairs[bigram_starts[t]..bigram_starts[t + 1]]`. Bigrams are looked up at
-    /// nearly every token, and a few contiguous pairs are cheaper to scan than a hash table
-    /// to probe.
-    bigram_starts: Vec<u32>,
+    /// What every token looks up, by term id (see [`TermEntry`]).
+    term_table: Vec<TermEntry>,
+    /// Bigram features `(second term, feature)`, grouped by first term (see
+    /// [`TermEntry::bigrams`]).
     bigram_pairs: Vec<(u32, u32)>,
-    /// Unigram feature ids by term id, one per [`Variant`], `NONE` when not a feature. An
-    /// array rather than a hash map because every token of every sentence looks here.
-    unigrams: Vec<[u32; 3]>,
-    /// Lexicon phrases by first term id: (group, phrase index, term ids).
-    phrases: Vec<Vec<Phrase>>,
+    /// Lexicon phrases `(group, phrase index, term ids)`, grouped by first term (see
+    /// [`TermEntry::phrases`]), in lexicon order within a group.
+    phrase_list: Vec<Phrase>,
     /// By term id: whether some bigram or trigram feature starts with the term. Most words
     /// start none, and this spares their n-grams a hash lookup.
     starts_ngram: Vec<bool>,
@@ -286,17 +283,43 @@ struct Index {
     question: Option<u32>,
 }
 
+/// Everything a token's term needs at prediction time, in one record: every token of every
+/// sentence looks its term up here, and one cache line per token is cheaper than one per
+/// table.
+#[derive(Debug, Clone, Copy)]
+struct TermEntry {
+    /// Unigram feature id per [`Variant`], `NONE` when not a feature.
+    unigram: [u32; 3],
+    /// Range of `Index::bigram_pairs` holding the bigrams the term starts.
+    bigrams: [u32; 2],
+    /// Range of `Index::phrase_list` holding the lexicon phrases the term starts.
+    phrases: [u32; 2],
+}
+
+impl Default for TermEntry {
+    fn default() -> Self {
+        TermEntry {
+            unigram: [NONE; 3],
+            bigrams: [0; 2],
+            phrases: [0; 2],
+        }
+    }
+}
+
 impl Index {
+    /// The lexicon phrases that start with `term`.
+    fn phrases_from(&self, term: u32) -> &[Phrase] {
+        self.term_table.get(term as usize).map_or(&[], |e| {
+            &self.phrase_list[e.phrases[0] as usize..e.phrases[1] as usize]
+        })
+    }
+
     /// The feature id of the bigram `first second`, or `NONE`.
     fn bigram(&self, first: u32, second: u32) -> u32 {
-        let first = first as usize;
-        let (Some(&lo), Some(&hi)) = (
-            self.bigram_starts.get(first),
-            self.bigram_starts.get(first + 1),
-        ) else {
+        let Some(entry) = self.term_table.get(first as usize) else {
             return NONE;
         };
-        let pairs = &self.bigram_pairs[lo as usize..hi as usize];
+        let pairs = &self.bigram_pairs[entry.bigrams[0] as usize..entry.bigrams[1] as usize];
         // Most words start a few bigrams: a short scan of adjacent pairs. Common words
         // ("the", "said") start hundreds, where one hash probe beats a binary search's chain
         // of dependent loads.
@@ -306,7 +329,7 @@ impl Index {
                 .find(|(s, _)| *s == second)
                 .map_or(NONE, |&(_, f)| f)
         } else {
-            let key = ngram_key(&[first as u32, second], false);
+            let key = ngram_key(&[first, second], false);
             self.ngrams.get(&key).copied().unwrap_or(NONE)
         }
     }
@@ -402,6 +425,7 @@ impl Featurizer {
         let mut f = Featurizer::open(spec.config.clone(), spec.lexicons.clone());
         let mut index = std::mem::take(&mut f.index);
         let mut bigrams: Vec<(u32, u32, u32)> = Vec::new();
+        let mut unigrams: Vec<(u32, Variant, u32)> = Vec::new();
         let by_name: FxHashMap<&str, u32> = spec
             .features
             .iter()
@@ -430,11 +454,7 @@ impl Featurizer {
                 len += 1;
             }
             if len == 1 {
-                let term = ids[0] as usize;
-                if index.unigrams.len() <= term {
-                    index.unigrams.resize(term + 1, [NONE; 3]);
-                }
-                index.unigrams[term][variant as usize] = i as u32;
+                unigrams.push((ids[0], variant, i as u32));
             } else if variant == Variant::Plain {
                 if len == 2 {
                     bigrams.push((ids[0], ids[1], i as u32));
@@ -449,15 +469,22 @@ impl Featurizer {
                 return Err(Error::Param(format!("malformed feature name {name:?}")));
             }
         }
+        index
+            .term_table
+            .resize(index.terms.len(), TermEntry::default());
+        for (term, variant, feature) in unigrams {
+            index.term_table[term as usize].unigram[variant as usize] = feature;
+        }
         bigrams.sort_unstable();
-        index.bigram_starts = vec![0; index.terms.len() + 1];
-        for &(first, _, _) in &bigrams {
-            index.bigram_starts[first as usize + 1] += 1;
-        }
-        for t in 1..index.bigram_starts.len() {
-            index.bigram_starts[t] += index.bigram_starts[t - 1];
-        }
         index.bigram_pairs = bigrams.iter().map(|&(_, second, f)| (second, f)).collect();
+        let mut at = 0;
+        for (term, entry) in index.term_table.iter_mut().enumerate() {
+            let start = at;
+            while at < bigrams.len() && bigrams[at].0 as usize == term {
+                at += 1;
+            }
+            entry.bigrams = [start as u32, at as u32];
+        }
         let id = |name: &str| by_name.get(name).copied();
         index.group_counts = index
             .groups
@@ -509,7 +536,7 @@ impl Featurizer {
             .map(|g| g.starts_with("verbs_"))
             .collect();
         let stemmer = Stemmer::new(f.spec.config.stem);
-        let mut phrases: Vec<Vec<Phrase>> = Vec::new();
+        let mut phrases: Vec<(u32, Phrase)> = Vec::new();
         for (g, name) in f.index.groups.iter().enumerate() {
             for (p, phrase) in f.spec.lexicons.groups[name].iter().enumerate() {
                 let ids: Vec<u32> = phrase_terms(phrase, &stemmer)
@@ -517,14 +544,25 @@ impl Featurizer {
                     .map(|t| intern(&mut f.index.terms, t).unwrap_or(UNKNOWN))
                     .collect();
                 if let Some(&first) = ids.first().filter(|&&id| id != UNKNOWN) {
-                    if phrases.len() <= first as usize {
-                        phrases.resize(first as usize + 1, Vec::new());
-                    }
-                    phrases[first as usize].push((g, p, ids));
+                    phrases.push((first, (g, p, ids)));
                 }
             }
         }
-        f.index.phrases = phrases;
+        // Grouped by first term; a stable sort keeps lexicon order within a term.
+        phrases.sort_by_key(|(first, _)| *first);
+        let index = &mut f.index;
+        index
+            .term_table
+            .resize(index.terms.len(), TermEntry::default());
+        let mut at = 0;
+        for (term, entry) in index.term_table.iter_mut().enumerate() {
+            let start = at;
+            while at < phrases.len() && phrases[at].0 as usize == term {
+                at += 1;
+            }
+            entry.phrases = [start as u32, at as u32];
+        }
+        index.phrase_list = phrases.into_iter().map(|(_, phrase)| phrase).collect();
         f
     }
 
@@ -1067,9 +1105,9 @@ impl<'a> Analyzer<'a> {
                 let first = window[0].term as usize;
                 let feature = if window.len() == 1 {
                     index
-                        .unigrams
+                        .term_table
                         .get(first)
-                        .map_or(NONE, |u| u[variant as usize])
+                        .map_or(NONE, |e| e.unigram[variant as usize])
                 } else if window.len() == 2 {
                     index.bigram(window[0].term, window[1].term)
                 } else if index.starts_ngram.get(first) == Some(&true) {
@@ -1220,10 +1258,7 @@ fn visit<'t>(
     }
     let mut verb_found = false;
     for (start, tok) in toks.iter().enumerate() {
-        let Some(candidates) = index.phrases.get(tok.term as usize) else {
-            continue;
-        };
-        for (group, phrase, ids) in candidates {
+        for (group, phrase, ids) in index.phrases_from(tok.term) {
             let end = start + ids.len();
             let matches = end <= toks.len()
                 && toks[start..end]
