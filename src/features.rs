@@ -307,6 +307,60 @@ impl Default for TermEntry {
 }
 
 impl Index {
+    /// Renumbers the terms so that frequent words (low idf of their unigram feature) get the
+    /// smallest ids. Their [`TermEntry`] records then sit together in a few cache lines that
+    /// stay hot, instead of one line each scattered over the table. Ids are internal to a
+    /// loaded model, so nothing outside the index sees the change.
+    fn renumber_by_frequency(&mut self, idf: &[f32]) {
+        let n = self.term_table.len();
+        let rank = |e: &TermEntry| {
+            let f = e.unigram[Variant::Plain as usize];
+            if f == NONE {
+                f32::INFINITY
+            } else {
+                idf[f as usize]
+            }
+        };
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by(|&a, &b| {
+            rank(&self.term_table[a as usize])
+                .total_cmp(&rank(&self.term_table[b as usize]))
+                .then(a.cmp(&b))
+        });
+        let mut new_id = vec![0u32; n];
+        for (new, &old) in order.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        let map = |id: u32| new_id.get(id as usize).copied().unwrap_or(id);
+        for id in self.terms.values_mut() {
+            *id = map(*id);
+        }
+        self.term_table = order
+            .iter()
+            .map(|&old| self.term_table[old as usize])
+            .collect();
+        for pair in &mut self.bigram_pairs {
+            pair.0 = map(pair.0);
+        }
+        for (_, _, ids) in &mut self.phrase_list {
+            for id in ids.iter_mut() {
+                *id = map(*id);
+            }
+        }
+        self.ngrams = self
+            .ngrams
+            .iter()
+            .map(|(&key, &feature)| (remap_ngram_key(key, map), feature))
+            .collect();
+        let mut starts = vec![false; self.starts_ngram.len().max(n)];
+        for (old, &on) in self.starts_ngram.iter().enumerate() {
+            if on {
+                starts[map(old as u32) as usize] = true;
+            }
+        }
+        self.starts_ngram = starts;
+    }
+
     /// The lexicon phrases that start with `term`.
     fn phrases_from(&self, term: u32) -> &[Phrase] {
         self.term_table.get(term as usize).map_or(&[], |e| {
@@ -475,6 +529,12 @@ impl Featurizer {
         for (term, variant, feature) in unigrams {
             index.term_table[term as usize].unigram[variant as usize] = feature;
         }
+        if index.terms.len() >= 1 << KEY_ID_BITS {
+            return Err(Error::Param(format!(
+                "{} distinct terms in the vocabulary, more than n-gram keys hold; lower max_features",
+                index.terms.len()
+            )));
+        }
         bigrams.sort_unstable();
         index.bigram_pairs = bigrams.iter().map(|&(_, second, f)| (second, f)).collect();
         let mut at = 0;
@@ -512,6 +572,7 @@ impl Featurizer {
         index.quote = id("#quote");
         index.start_quote = id("#startquote");
         index.question = id("#question");
+        index.renumber_by_frequency(&spec.idf);
         f.index = index;
         f.spec = spec;
         Ok(f)
@@ -651,10 +712,28 @@ fn intern(terms: &mut FxHashMap<String, u32>, term: &str) -> Result<u32> {
     Ok(id as u32)
 }
 
+/// `key` (see [`ngram_key`]) with each term id passed through `map`.
+fn remap_ngram_key(key: u64, map: impl Fn(u32) -> u32) -> u64 {
+    let len = (key >> 62) as usize;
+    let negated = (key >> 61) & 1 == 1;
+    let mut ids = [0u32; 3];
+    for (i, id) in ids.iter_mut().enumerate().take(len) {
+        let shift = KEY_ID_BITS * (2 - i as u32);
+        *id = map(((key >> shift) & ((1 << KEY_ID_BITS) - 1)) as u32);
+    }
+    ngram_key(&ids[..len], negated)
+}
+
+/// Bits per term id in an n-gram key.
+const KEY_ID_BITS: u32 = 20;
+
+/// An n-gram as one integer: its length in the top two bits, the negation flag below them,
+/// then up to three term ids of [`KEY_ID_BITS`] each (ids of a loaded model are far fewer
+/// than 2^20; `from_spec` checks).
 fn ngram_key(ids: &[u32], negated: bool) -> u64 {
     let mut key = (ids.len() as u64) << 62 | (negated as u64) << 61;
     for (i, &id) in ids.iter().enumerate() {
-        key |= (id as u64) << (42 - 21 * i);
+        key |= (id as u64) << (KEY_ID_BITS * (2 - i as u32));
     }
     key
 }
@@ -1524,6 +1603,44 @@ mod tests {
             },
         );
         assert_eq!(capped.len(), 2);
+    }
+
+    #[test]
+    fn ngram_keys_round_trip_through_renumbering() {
+        for ids in [&[7u32][..], &[1, 2], &[(1 << 20) - 1, 3, (1 << 20) - 1]] {
+            for negated in [false, true] {
+                let key = ngram_key(ids, negated);
+                assert_eq!(remap_ngram_key(key, |id| id), key);
+                let doubled: Vec<u32> = ids.iter().map(|id| id / 2).collect();
+                assert_eq!(
+                    remap_ngram_key(key, |id| id / 2),
+                    ngram_key(&doubled, negated)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn trigram_features_survive_renumbering() {
+        let texts = [
+            "Officials told a news conference on Monday.",
+            "The minister told a news conference the talks failed.",
+            "He told a news conference that aid would flow.",
+            "Analysts said the move was expected.",
+        ];
+        let config = FeatureConfig {
+            ngram_max: 3,
+            ..min_df_one()
+        };
+        let f = fit(&texts, config);
+        let names = f.feature_names();
+        let got: Vec<&str> = f
+            .transform(texts[0])
+            .iter()
+            .map(|&(i, _)| names[i as usize].as_str())
+            .collect();
+        assert!(got.contains(&"told a news"), "{got:?}");
+        assert!(got.contains(&"a news confer"), "{got:?}");
     }
 
     #[test]
