@@ -537,13 +537,10 @@ impl Featurizer {
         }
         bigrams.sort_unstable();
         index.bigram_pairs = bigrams.iter().map(|&(_, second, f)| (second, f)).collect();
-        let mut at = 0;
-        for (term, entry) in index.term_table.iter_mut().enumerate() {
-            let start = at;
-            while at < bigrams.len() && bigrams[at].0 as usize == term {
-                at += 1;
-            }
-            entry.bigrams = [start as u32, at as u32];
+        let firsts: Vec<u32> = bigrams.iter().map(|b| b.0).collect();
+        let ranges = ranges_by_term(&firsts, index.term_table.len());
+        for (entry, range) in index.term_table.iter_mut().zip(ranges) {
+            entry.bigrams = range;
         }
         let id = |name: &str| by_name.get(name).copied();
         index.group_counts = index
@@ -615,13 +612,10 @@ impl Featurizer {
         index
             .term_table
             .resize(index.terms.len(), TermEntry::default());
-        let mut at = 0;
-        for (term, entry) in index.term_table.iter_mut().enumerate() {
-            let start = at;
-            while at < phrases.len() && phrases[at].0 as usize == term {
-                at += 1;
-            }
-            entry.phrases = [start as u32, at as u32];
+        let firsts: Vec<u32> = phrases.iter().map(|p| p.0).collect();
+        let ranges = ranges_by_term(&firsts, index.term_table.len());
+        for (entry, range) in index.term_table.iter_mut().zip(ranges) {
+            entry.phrases = range;
         }
         index.phrase_list = phrases.into_iter().map(|(_, phrase)| phrase).collect();
         f
@@ -710,6 +704,21 @@ fn intern(terms: &mut FxHashMap<String, u32>, term: &str) -> Result<u32> {
     }
     terms.insert(term.to_string(), id as u32);
     Ok(id as u32)
+}
+
+/// For items sorted by term id (`sorted_terms[i]` is item `i`'s term), the range of items
+/// each term `0..n` owns.
+fn ranges_by_term(sorted_terms: &[u32], n: usize) -> Vec<[u32; 2]> {
+    let mut at = 0;
+    (0..n)
+        .map(|term| {
+            let start = at;
+            while at < sorted_terms.len() && sorted_terms[at] as usize == term {
+                at += 1;
+            }
+            [start as u32, at as u32]
+        })
+        .collect()
 }
 
 /// `key` (see [`ngram_key`]) with each term id passed through `map`.

@@ -486,22 +486,19 @@ fn context_is_learned_from_documents_and_can_be_turned_off() {
         inspect.contains("label transitions learned from 120 sentence pairs"),
         "{inspect}"
     );
+    let explain = |extra: &[&str]| {
+        stdout_of(
+            stance()
+                .current_dir(data(""))
+                .args(["classify", "--explain", "--top", "100", "--format", "jsonl"])
+                .args(extra)
+                .arg("--model")
+                .arg(&model)
+                .arg("article.txt"),
+        )
+    };
     // Every sentence of the fixture article gets the context term in its explanation.
-    let jsonl = stdout_of(
-        stance()
-            .current_dir(data(""))
-            .args([
-                "classify",
-                "--explain",
-                "--top",
-                "100",
-                "--format",
-                "jsonl",
-                "--model",
-            ])
-            .arg(&model)
-            .arg("article.txt"),
-    );
+    let jsonl = explain(&[]);
     for line in jsonl.lines() {
         let v: Value = serde_json::from_str(line).unwrap();
         let names: Vec<&str> = v["explanation"]
@@ -515,22 +512,7 @@ fn context_is_learned_from_documents_and_can_be_turned_off() {
             "{line}"
         );
     }
-    let off = stdout_of(
-        stance()
-            .current_dir(data(""))
-            .args([
-                "classify",
-                "--no-context",
-                "--explain",
-                "--top",
-                "100",
-                "--format",
-                "jsonl",
-            ])
-            .arg("--model")
-            .arg(&model)
-            .arg("article.txt"),
-    );
+    let off = explain(&["--no-context"]);
     assert!(!off.contains("(context:"), "{off}");
     assert_ne!(off, jsonl, "context changes the probabilities");
     // --no-context at training time learns none.
