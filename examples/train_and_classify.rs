@@ -23,11 +23,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let text = std::fs::read_to_string(&article)?;
+    let sentences: Vec<&str> = segment::split(&text).iter().map(|s| s.text).collect();
+    // Labels in context: each sentence read with its neighbours (a no-op if the model has
+    // no document context).
+    let predictions = model.predict_document(&sentences);
     let mut analyzer = model.featurizer().analyzer();
     let mut features = Vec::new();
-    for sentence in segment::split(&text) {
-        analyzer.transform(sentence.text, &mut features);
-        let prediction = model.predict_features(&features);
+    for (sentence, prediction) in sentences.iter().zip(&predictions) {
+        analyzer.transform(sentence, &mut features);
         let why: Vec<String> = model
             .explain(&features, prediction.label, 2)
             .into_iter()
@@ -37,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "{:<13} {:.2}  {}  [{}]",
             prediction.label.as_str(),
             prediction.confidence(),
-            sentence.text,
+            sentence,
             why.join(", ")
         );
     }
