@@ -792,6 +792,27 @@ pub fn word_bounds(text: &str) -> impl Iterator<Item = &str> {
     fast.into_iter().flatten().chain(slow.into_iter().flatten())
 }
 
+/// Classes of ASCII bytes for [`AsciiWords`]: one table load instead of a chain of range
+/// tests per byte.
+const WORD: u8 = 1;
+const SPACE: u8 = 2;
+static ASCII_CLASS: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        table[i] = if b.is_ascii_alphanumeric() || b == b'_' {
+            WORD
+        } else if b.is_ascii_whitespace() {
+            SPACE
+        } else {
+            0
+        };
+        i += 1;
+    }
+    table
+};
+
 /// UAX #29 word segmentation restricted to ASCII input.
 struct AsciiWords<'a> {
     text: &'a str,
@@ -804,12 +825,12 @@ impl<'a> Iterator for AsciiWords<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let bytes = self.text.as_bytes();
         // White space is skipped rather than returned: no caller looks at it.
-        while self.pos < bytes.len() && bytes[self.pos].is_ascii_whitespace() {
+        while self.pos < bytes.len() && ASCII_CLASS[bytes[self.pos] as usize] == SPACE {
             self.pos += 1;
         }
         let start = self.pos;
         let first = *bytes.get(start)?;
-        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+        let word = |b: u8| ASCII_CLASS[b as usize] == WORD;
         let mut end = start + 1;
         if word(first) {
             loop {
@@ -1098,9 +1119,15 @@ impl<'a> Analyzer<'a> {
         let negation = config.negation;
         let mask_names = config.mask_names;
         self.toks.clear();
-        let mut normal = std::mem::take(&mut self.normal);
-        normal.clear();
-        unify_marks_into(text, &mut normal);
+        let mut buffer = std::mem::take(&mut self.normal);
+        // Most sentences have no curly quote, dash or backtick to unify: read them in place.
+        let normal: &str = if text.is_ascii() && memchr::memchr(b'`', text.as_bytes()).is_none() {
+            text
+        } else {
+            buffer.clear();
+            unify_marks_into(text, &mut buffer);
+            &buffer
+        };
         let mut shape = Shape {
             question: normal
                 .trim_end()
@@ -1115,7 +1142,7 @@ impl<'a> Analyzer<'a> {
         // Capitals are expected at the start of the sentence and of a quotation.
         let mut opening = true;
         let mut prev = WordKind::Plain;
-        for seg in word_bounds(&normal) {
+        for seg in word_bounds(normal) {
             let first = seg.chars().next().unwrap_or(' ');
             if !first.is_alphanumeric() {
                 if first.is_whitespace() || first == '-' {
@@ -1171,7 +1198,7 @@ impl<'a> Analyzer<'a> {
             }
             prev = kind;
         }
-        self.normal = normal;
+        self.normal = buffer;
         shape
     }
 
