@@ -59,6 +59,16 @@ impl Prior {
         }
     }
 
+    /// The label shares (in [`Stance::ALL`] order) a model trained on `labels` with this prior
+    /// assumes: the target, or for [`Prior::Train`] the shares of `labels`. Labels absent from
+    /// the data get a small share, so that they stay harmless in divisions.
+    pub fn shares(self, labels: &[Stance]) -> [f32; 3] {
+        self.target().unwrap_or_else(|| {
+            let n = labels.len().max(1) as f32;
+            Stance::ALL.map(|s| (labels.iter().filter(|l| **l == s).count() as f32 / n).max(1e-3))
+        })
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Prior::Train => "train",
@@ -257,7 +267,7 @@ impl StanceModel {
         let mut model = StanceModel::from_linfa(featurizer, &fitted);
         model.correct_prior(params.prior, &labels);
         if params.context {
-            model.context = ContextModel::learn(rows, model.class_prior(params.prior, &labels));
+            model.context = ContextModel::learn(rows, params.prior.shares(&labels));
         }
         let mut per_label = BTreeMap::new();
         for label in &labels {
@@ -377,16 +387,6 @@ impl StanceModel {
     pub fn without_context(mut self) -> Self {
         self.context = None;
         self
-    }
-
-    /// The label shares the model's probabilities assume: the target of `prior`, or the
-    /// shares of `labels` (the training labels) for [`Prior::Train`]. Labels the model does
-    /// not predict get a small share so that they stay harmless in divisions.
-    fn class_prior(&self, prior: Prior, labels: &[Stance]) -> [f32; 3] {
-        prior.target().unwrap_or_else(|| {
-            let n = labels.len().max(1) as f32;
-            Stance::ALL.map(|s| (labels.iter().filter(|l| **l == s).count() as f32 / n).max(1e-3))
-        })
     }
 
     /// Predicts the sentences of one document, in order: each on its own, then adjusted by

@@ -208,11 +208,7 @@ pub fn check_context(
     prior: Prior,
 ) -> Option<ContextCheck> {
     let labels_seen: Vec<Stance> = rows.iter().map(|r| r.label).collect();
-    let shares = prior.target().unwrap_or_else(|| {
-        let n = labels_seen.len().max(1) as f32;
-        Stance::ALL.map(|s| (labels_seen.iter().filter(|l| **l == s).count() as f32 / n).max(1e-3))
-    });
-    let model = ContextModel::learn(rows, shares)?;
+    let model = ContextModel::learn(rows, prior.shares(&labels_seen))?;
     let labels: Vec<Stance> = Stance::ALL
         .into_iter()
         .filter(|l| labels_seen.contains(l))
