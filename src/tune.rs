@@ -217,19 +217,13 @@ pub fn check_context(
         .into_iter()
         .filter(|d| d.len() > 1)
         .collect();
-    let mut gold = Vec::new();
-    let mut alone = Vec::new();
-    let mut in_context = Vec::new();
-    for d in docs {
-        gold.extend(rows[d.clone()].iter().map(|r| r.label));
-        alone.extend(predictions[d.clone()].iter().map(|p| p.label));
-        in_context.extend(
-            model
-                .smooth(&predictions[d], &labels)
-                .into_iter()
-                .map(|p| p.label),
-        );
-    }
+    let in_docs = || docs.iter().flat_map(|d| d.clone());
+    let gold: Vec<Stance> = in_docs().map(|i| rows[i].label).collect();
+    let alone: Vec<Stance> = in_docs().map(|i| predictions[i].label).collect();
+    let in_context: Vec<Stance> = context::smooth_all(Some(&model), predictions, &docs, &labels)
+        .into_iter()
+        .map(|p| p.label)
+        .collect();
     Some(ContextCheck {
         sentences: gold.len(),
         macro_f1_alone: scores(&gold, &alone).1,
