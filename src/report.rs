@@ -322,12 +322,14 @@ fn needs_quotes(value: &str) -> bool {
 pub fn csv_field(out: &mut Vec<u8>, value: &str) {
     if needs_quotes(value) {
         out.push(b'"');
-        for part in value.split_inclusive('"') {
-            out.extend_from_slice(part.as_bytes());
-            if part.ends_with('"') {
-                out.push(b'"');
-            }
+        let mut rest = value.as_bytes();
+        while let Some(at) = memchr::memchr(b'"', rest) {
+            // Up to and including the quote, then the quote again.
+            out.extend_from_slice(&rest[..=at]);
+            out.push(b'"');
+            rest = &rest[at + 1..];
         }
+        out.extend_from_slice(rest);
         out.push(b'"');
     } else {
         out.extend_from_slice(value.as_bytes());
