@@ -1,5 +1,6 @@
 //! Documents to classify: plain-text files (or directories of `*.txt`), standard input, or the
-//! rows of a CSV or JSON Lines file, each row one document.
+//! rows of CSV or JSON Lines files (or directories of `*.csv`, `*.jsonl`), each row one
+//! document.
 //!
 //! Documents are produced lazily, one at a time, so that a million-row file is never held in
 //! memory. Columns other than the text column travel with their row to the output (an `id`,
@@ -24,6 +25,17 @@ pub enum InputFormat {
     Csv { text_column: String },
     /// Each line is a JSON object; the text is in the named field.
     Jsonl { text_field: String },
+}
+
+impl InputFormat {
+    /// Extensions of the files read from a directory in this format.
+    pub fn extensions(&self) -> &'static [&'static str] {
+        match self {
+            InputFormat::Text => &["txt"],
+            InputFormat::Csv { .. } => &["csv"],
+            InputFormat::Jsonl { .. } => &["jsonl", "ndjson"],
+        }
+    }
 }
 
 /// One document to classify.
@@ -75,10 +87,12 @@ enum RowReader {
 }
 
 impl Documents {
-    /// Opens the sources: paths, directories (searched recursively for `*.txt`, in sorted
-    /// order) and `-` for standard input. No paths means standard input.
+    /// Opens the sources: paths, directories (searched recursively, in sorted order, for the
+    /// format's files: see [`InputFormat::extensions`]) and `-` for standard input. No paths
+    /// means standard input.
     ///
-    /// Returns an error if a path does not exist or a directory cannot be read.
+    /// Returns an error if a path does not exist, a directory cannot be read, or a directory
+    /// holds no file of the format (an empty run would look like a successful one).
     pub fn open(paths: &[PathBuf], format: InputFormat) -> Result<Self> {
         let mut sources = Vec::new();
         if paths.is_empty() {
@@ -88,7 +102,25 @@ impl Documents {
             if path.as_os_str() == "-" {
                 sources.push(path.clone());
             } else if path.is_dir() {
-                collect_txt(path, &mut sources)?;
+                let before = sources.len();
+                collect_files(path, format.extensions(), &mut sources)?;
+                if sources.len() == before {
+                    let wanted: Vec<String> = format
+                        .extensions()
+                        .iter()
+                        .map(|e| format!("*.{e}"))
+                        .collect();
+                    return Err(Error::io(
+                        path.display().to_string(),
+                        io::Error::new(
+                            io::ErrorKind::NotFound,
+                            format!(
+                                "no {} files in this directory or below (name files directly to read others)",
+                                wanted.join(" or ")
+                            ),
+                        ),
+                    ));
+                }
             } else if path.exists() {
                 sources.push(path.clone());
             } else {
@@ -425,11 +457,12 @@ fn read_text(path: &Path) -> Result<Document> {
     })
 }
 
-/// Adds every `*.txt` file under `dir` to `out`, sorted, recursing into subdirectories.
+/// Adds every file under `dir` whose extension is one of `extensions` to `out`, sorted,
+/// recursing into subdirectories.
 ///
 /// Symbolic links to directories are not followed (as ripgrep does by default): a link back to
 /// a parent would otherwise list the same articles over and over. Links to files are read.
-fn collect_txt(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+fn collect_files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<()> {
     let name = dir.display().to_string();
     let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(&name, e))?
@@ -442,8 +475,12 @@ fn collect_txt(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     entries.sort();
     for (path, is_real_dir) in entries {
         if is_real_dir {
-            collect_txt(&path, out)?;
-        } else if path.extension().is_some_and(|e| e == "txt") && path.is_file() {
+            collect_files(&path, extensions, out)?;
+        } else if path
+            .extension()
+            .is_some_and(|e| extensions.iter().any(|x| e == *x))
+            && path.is_file()
+        {
             out.push(path);
         }
     }
@@ -473,6 +510,48 @@ mod tests {
             .unwrap();
         let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
         assert_eq!(texts, ["C.", "B."]);
+    }
+
+    #[test]
+    fn tabular_directories_recurse_into_their_format() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "notes.txt", b"text\nNot a row.\n");
+        write(dir.path(), "b/rows.csv", b"text\nTalks resumed.\n");
+        write(
+            dir.path(),
+            "rows.jsonl",
+            b"{\"text\": \"Talks stalled.\"}\n",
+        );
+        let csv = InputFormat::Csv {
+            text_column: "text".into(),
+        };
+        let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], csv)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["Talks resumed."]);
+        let jsonl = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], jsonl)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["Talks stalled."]);
+    }
+
+    #[test]
+    fn a_directory_without_files_of_the_format_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a/page.html", b"<p>Talks resumed.</p>");
+        let Err(err) = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text) else {
+            panic!("a directory with no *.txt was accepted");
+        };
+        let err = err.to_string();
+        assert!(err.contains(&dir.path().display().to_string()), "{err}");
+        assert!(err.contains("no *.txt files"), "{err}");
     }
 
     #[cfg(unix)]

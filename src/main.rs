@@ -31,7 +31,7 @@ struct Cli {
 enum Cmd {
     /// Train a model from a labelled CSV (columns: text,label)
     Train(TrainArgs),
-    /// Label every sentence of articles (files, directories of *.txt, `-` for stdin)
+    /// Label every sentence of articles (files, directories of *.txt or of the --input format, `-` for stdin)
     Classify(ClassifyArgs),
     /// Score a model against a labelled CSV
     Evaluate(EvaluateArgs),
