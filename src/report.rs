@@ -62,6 +62,17 @@ pub const CSV_COLUMNS: [&str; 9] = [
     "text",
 ];
 
+/// The output name of a pass-through column: its own, or `input_<name>` when one of the
+/// output's own columns has that name (a CSV with a `label` column, classified, would
+/// otherwise have two `label` columns).
+fn passthrough_name<'a>(name: &'a str, reserved: &[&str]) -> std::borrow::Cow<'a, str> {
+    if reserved.contains(&name) {
+        format!("input_{name}").into()
+    } else {
+        name.into()
+    }
+}
+
 /// Renders classification output.
 #[derive(Debug, Clone)]
 pub struct Renderer {
@@ -75,16 +86,16 @@ impl Renderer {
     pub fn header(&self, out: &mut Vec<u8>) {
         if self.format == ClassifyFormat::Csv {
             let mut first = true;
-            for name in CSV_COLUMNS
+            let passed = self
+                .columns
                 .iter()
-                .copied()
-                .chain(self.columns.iter().map(String::as_str))
-            {
+                .map(|name| passthrough_name(name, &CSV_COLUMNS));
+            for name in CSV_COLUMNS.iter().map(|&n| n.into()).chain(passed) {
                 if !first {
                     out.push(b',');
                 }
                 first = false;
-                csv_field(out, name);
+                csv_field(out, &name);
             }
             out.push(b'\n');
         }
@@ -165,15 +176,7 @@ impl Renderer {
         let fields: serde_json::Map<String, Value> = doc
             .fields
             .iter()
-            .map(|(k, v)| {
-                // A pass-through column may not overwrite one of ours.
-                let key = if RESERVED.contains(&&**k) {
-                    format!("input_{k}")
-                } else {
-                    k.to_string()
-                };
-                (key, v.clone())
-            })
+            .map(|(k, v)| (passthrough_name(k, &RESERVED).into_owned(), v.clone()))
             .collect();
         let name = doc.name();
         for s in sentences {
@@ -573,13 +576,17 @@ mod tests {
         }];
         let r = Renderer {
             format: ClassifyFormat::Csv,
-            columns: vec!["id".into()],
+            columns: vec!["id".into(), "label".into()],
         };
         let mut out = Vec::new();
         r.header(&mut out);
         r.document(&doc, &results, &mut out);
         let mut reader = csv::Reader::from_reader(&out[..]);
-        assert_eq!(reader.headers().unwrap().len(), 10);
+        let headers = reader.headers().unwrap().clone();
+        assert_eq!(headers.len(), 11);
+        // The input's own `label` column is renamed rather than repeated.
+        assert_eq!(&headers[4], "label");
+        assert_eq!(&headers[10], "input_label");
         let row = reader.records().next().unwrap().unwrap();
         assert_eq!(&row[0], "a,b.txt");
         assert_eq!(&row[4], "adversarial");
