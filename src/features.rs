@@ -1018,6 +1018,22 @@ struct Tok {
     boundary_before: bool,
 }
 
+/// Where the tokeniser is within a sentence: the open scopes and what came just before.
+struct Scope {
+    /// Inside a negation scope ("not", "refused to", ...) that no boundary has closed.
+    negated: bool,
+    /// Inside a background clause ("after", "which", ...).
+    subordinate: bool,
+    /// A clause boundary came after the previous word.
+    boundary: bool,
+    /// At the start of the sentence or of a quotation, where capitals are expected.
+    opening: bool,
+    prev: WordKind,
+    /// The feature options that decide marking: negation scopes, masked names.
+    negation: bool,
+    mask_names: bool,
+}
+
 /// Sentence-level facts gathered while tokenising.
 #[derive(Debug, Default, Clone, Copy)]
 struct Shape {
@@ -1142,8 +1158,6 @@ impl<'a> Analyzer<'a> {
     /// Tokenises a sentence into `self.toks`, marking negation and subordinate scopes.
     fn tokenize(&mut self, text: &str) -> Shape {
         let config = &self.featurizer.spec.config;
-        let negation = config.negation;
-        let mask_names = config.mask_names;
         self.toks.clear();
         let mut buffer = std::mem::take(&mut self.normal);
         // Most sentences have no curly quote, dash or backtick to unify: read them in place.
@@ -1162,70 +1176,91 @@ impl<'a> Analyzer<'a> {
             start_quote: normal.trim_start().starts_with(['"', '\'']),
             ..Shape::default()
         };
-        let mut negated = false;
-        let mut subordinate = false;
-        let mut boundary = true;
-        // Capitals are expected at the start of the sentence and of a quotation.
-        let mut opening = true;
-        let mut prev = WordKind::Plain;
-        for seg in word_bounds(normal) {
-            let first = seg.chars().next().unwrap_or(' ');
-            if !first.is_alphanumeric() {
-                if first.is_whitespace() || first == '-' {
-                    continue;
-                }
-                if matches!(first, '"' | '\'') {
-                    shape.quote = true;
-                    opening = true;
-                }
-                if first == ':' {
-                    opening = true;
-                }
-                if matches!(
-                    first,
-                    ',' | ';' | ':' | '.' | '!' | '?' | '(' | ')' | '[' | ']' | '"' | '—'
-                ) {
-                    negated = false;
-                    subordinate = false;
-                    boundary = true;
-                }
-                continue;
+        let mut scope = Scope {
+            negated: false,
+            subordinate: false,
+            boundary: true,
+            opening: true,
+            prev: WordKind::Plain,
+            negation: config.negation,
+            mask_names: config.mask_names,
+        };
+        // The two segmenters of `word_bounds`, each in its own loop: going through
+        // `word_bounds`' chained iterator costs a few branches per word.
+        if is_fast_alphabet(normal) {
+            for seg in (LatinWords {
+                text: normal,
+                pos: 0,
+            }) {
+                self.segment(seg, &mut scope, &mut shape);
             }
-            let info = self.word(seg);
-            let kind = info.kind;
-            let phrase_negator = matches!(
-                (prev, kind),
-                (WordKind::Refuse, WordKind::To) | (WordKind::Rule, WordKind::Out)
-            );
-            if kind == WordKind::But {
-                negated = false;
-                subordinate = false;
+        } else {
+            for seg in normal.split_word_bounds() {
+                self.segment(seg, &mut scope, &mut shape);
             }
-            let term = if info.contraction {
-                self.not_term
-            } else if mask_names && !opening && info.name_shape {
-                self.ent_term
-            } else {
-                info.term
-            };
-            self.toks.push(Tok {
-                term,
-                negated: negated && negation,
-                subordinate,
-                boundary_before: boundary,
-            });
-            boundary = false;
-            opening = false;
-            if kind == WordKind::Negator || phrase_negator {
-                negated = true;
-            }
-            if kind == WordKind::Subordinator {
-                subordinate = true;
-            }
-            prev = kind;
         }
         self.normal = buffer;
         shape
+    }
+
+    /// Adds one segment of a sentence (a word, or punctuation that may close a scope) to
+    /// `self.toks`.
+    #[inline(always)]
+    fn segment(&mut self, seg: &str, scope: &mut Scope, shape: &mut Shape) {
+        let first = seg.chars().next().unwrap_or(' ');
+        if !first.is_alphanumeric() {
+            if first.is_whitespace() || first == '-' {
+                return;
+            }
+            if matches!(first, '"' | '\'') {
+                shape.quote = true;
+                scope.opening = true;
+            }
+            if first == ':' {
+                scope.opening = true;
+            }
+            if matches!(
+                first,
+                ',' | ';' | ':' | '.' | '!' | '?' | '(' | ')' | '[' | ']' | '"' | '—'
+            ) {
+                scope.negated = false;
+                scope.subordinate = false;
+                scope.boundary = true;
+            }
+            return;
+        }
+        let info = self.word(seg);
+        let kind = info.kind;
+        let phrase_negator = matches!(
+            (scope.prev, kind),
+            (WordKind::Refuse, WordKind::To) | (WordKind::Rule, WordKind::Out)
+        );
+        if kind == WordKind::But {
+            scope.negated = false;
+            scope.subordinate = false;
+        }
+        let term = if info.contraction {
+            self.not_term
+        } else if scope.mask_names && !scope.opening && info.name_shape {
+            self.ent_term
+        } else {
+            info.term
+        };
+        self.toks.push(Tok {
+            term,
+            negated: scope.negated && scope.negation,
+            subordinate: scope.subordinate,
+            boundary_before: scope.boundary,
+        });
+        scope.boundary = false;
+        scope.opening = false;
+        if kind == WordKind::Negator || phrase_negator {
+            scope.negated = true;
+        }
+        if kind == WordKind::Subordinator {
+            scope.subordinate = true;
+        }
+        scope.prev = kind;
     }
 
     /// Features of one sentence, as a sparse vector (see [`SparseVec`]).
