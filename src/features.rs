@@ -659,9 +659,13 @@ impl Featurizer {
     }
 }
 
-/// `1 + ln(tf)`, with the common `tf = 1` answered without a logarithm.
+/// `1 + ln(tf)`, with the common small counts (a word once, "the" twice) from a table.
 fn sublinear_tf(count: f32) -> f32 {
-    if count == 1.0 { 1.0 } else { 1.0 + count.ln() }
+    const TABLE: [f32; 4] = [f32::NEG_INFINITY, 1.0, 1.693_147_2, 2.098_612_3];
+    match count as usize {
+        n @ 1..=3 if n as f32 == count => TABLE[n],
+        _ => 1.0 + count.ln(),
+    }
 }
 
 /// `ln(1 + count)` for cue counts, with the common small counts from a table.
