@@ -65,8 +65,11 @@ pub struct Documents {
     format: InputFormat,
     sources: std::vec::IntoIter<PathBuf>,
     current: Option<RowReader>,
-    /// Pass-through column names, known once the first tabular source is opened.
+    /// Pass-through column names, known once the first tabular source is opened (CSV) or
+    /// its first row read (JSON Lines).
     columns: Option<Vec<String>>,
+    /// A row read ahead by [`Documents::columns`], handed out first.
+    peeked: Option<Document>,
 }
 
 /// The reader of the tabular source being read.
@@ -135,20 +138,24 @@ impl Documents {
             sources: sources.into_iter(),
             current: None,
             columns: None,
+            peeked: None,
         })
     }
 
-    /// Names of the pass-through columns, read from the first tabular source (opening it if
-    /// needed). Empty for plain text.
+    /// Names of the pass-through columns: the first CSV source's header, or the keys of the
+    /// first JSON Lines object (read ahead, and still handed out first). Empty for plain
+    /// text.
+    ///
+    /// Returns the error of the first source or row, if it has one.
     pub fn columns(&mut self) -> Result<Vec<String>> {
         if self.format == InputFormat::Text {
             return Ok(Vec::new());
         }
         if self.columns.is_none()
-            && self.current.is_none()
-            && let Some(path) = self.sources.next()
+            && self.peeked.is_none()
+            && let Some(first) = self.next_row()
         {
-            self.current = Some(self.open_rows(&path)?);
+            self.peeked = Some(first?);
         }
         Ok(self.columns.clone().unwrap_or_default())
     }
@@ -231,6 +238,9 @@ impl Iterator for Documents {
     type Item = Result<Document>;
 
     fn next(&mut self) -> Option<Result<Document>> {
+        if let Some(doc) = self.peeked.take() {
+            return Some(Ok(doc));
+        }
         match self.format {
             InputFormat::Text => self.next_text(),
             _ => self.next_row(),
@@ -540,6 +550,23 @@ mod tests {
             .unwrap();
         let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
         assert_eq!(texts, ["Talks stalled."]);
+    }
+
+    #[test]
+    fn jsonl_columns_come_from_the_first_object_which_is_still_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "in.jsonl",
+            b"{\"id\": 7, \"text\": \"One.\", \"src\": \"x\"}\n{\"id\": 8, \"text\": \"Two.\"}\n",
+        );
+        let format = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let mut docs = Documents::open(&[path], format).unwrap();
+        assert_eq!(docs.columns().unwrap(), ["id", "src"]);
+        let texts: Vec<String> = docs.map(|d| d.unwrap().text).collect();
+        assert_eq!(texts, ["One.", "Two."]);
     }
 
     #[test]

@@ -417,6 +417,19 @@ fn tabular_input_passes_columns_through_with_any_thread_count() {
     let row: Value = serde_json::from_str(text.trim()).unwrap();
     assert_eq!(row["id"], "a");
     assert_eq!(row["text"], "One sentence only.");
+
+    // JSON Lines in, CSV out: the other fields become columns too.
+    let text = stdout_of(
+        stance()
+            .args(["classify", "--input", "jsonl", "--format", "csv", "--model"])
+            .arg(&model)
+            .arg(&jsonl),
+    );
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(reader.headers().unwrap().get(9), Some("id"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(&rows[0][9], "a");
 }
 
 #[test]
