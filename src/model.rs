@@ -131,7 +131,8 @@ impl TrainParams {
     /// the dense matrix (4 bytes a cell, plus the cue features) fits `dense_budget_mib`.
     pub fn features_for_rows(&self, n: usize) -> FeatureConfig {
         const CUE_ALLOWANCE: usize = 1000;
-        let cells = self.dense_budget_mib * (1 << 20) / 4;
+        // Saturating: a budget past the address space means no cap, not an overflow.
+        let cells = self.dense_budget_mib.saturating_mul(1 << 20) / 4;
         let fits = (cells / n.max(1)).saturating_sub(CUE_ALLOWANCE).max(100);
         FeatureConfig {
             max_features: self.features.max_features.min(fits),
@@ -795,6 +796,12 @@ mod tests {
             p.features_for_rows(6_000).max_features,
             p.features.max_features
         );
+        // A budget too large to count in bytes is no cap (it used to overflow).
+        let huge = TrainParams {
+            dense_budget_mib: usize::MAX,
+            ..TrainParams::default()
+        };
+        assert_eq!(huge.features_for_rows(100_000).max_features, 6_000);
     }
 
     #[test]

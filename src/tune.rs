@@ -7,8 +7,8 @@
 //! versions), so a search is reproducible.
 //!
 //! The search is a coordinate search rather than a full grid: alpha first, then each feature
-//! option in turn at the best setting so far. Both class-prior settings are scored from the
-//! same fit, since balancing only shifts the intercepts.
+//! option in turn at the best setting so far. All three class-prior settings are scored from
+//! the same fit, since a prior only shifts the intercepts.
 
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
@@ -127,6 +127,13 @@ pub fn cross_validate(
     lexicons: &Lexicons,
     k: usize,
 ) -> Result<CvResult> {
+    if k < 2 || k > rows.len() {
+        return Err(Error::Param(format!(
+            "cross-validation needs 2 to {} folds for {} rows, got {k}",
+            rows.len(),
+            rows.len()
+        )));
+    }
     let folds = if rows
         .iter()
         .any(|r| r.story.is_some() || r.document.is_some())
@@ -304,7 +311,7 @@ pub fn search(
         Box::new(|p| with_features(p, |f| f.ngram_max = 3)),
         Box::new(|p| with_features(p, |f| f.negation = !f.negation)),
         Box::new(|p| with_features(p, |f| f.cue_scale *= 2.0)),
-        Box::new(|p| with_features(p, |f| f.max_features *= 2)),
+        Box::new(|p| with_features(p, |f| f.max_features = f.max_features.saturating_mul(2))),
     ];
     for vary in variations {
         let candidate = vary(&best);
@@ -390,5 +397,11 @@ mod tests {
         assert!(err.contains("analytical has 2"), "{err}");
         assert!(check_folds(&rows, 2, "d.csv").is_ok());
         assert!(check_folds(&rows, 1, "d.csv").is_err());
+        // The library checks too, for callers that skip check_folds.
+        let params = TrainParams::default();
+        for k in [0, 1, 8] {
+            let err = cross_validate(&rows, &params, &Lexicons::builtin(), k).unwrap_err();
+            assert!(err.to_string().contains("2 to 7 folds"), "{err}");
+        }
     }
 }
