@@ -32,8 +32,8 @@ use crate::error::{Error, Result};
 
 /// Feature options; stored in the model file so that prediction repeats training exactly.
 ///
-/// The defaults are the settings `stance train --search` chose on the shipped corpus
-/// (bigrams, negation marking, cue scale 0.5, 6,000 n-grams).
+/// The defaults are the settings `stance train --search` chose on the project's corpus
+/// (bigrams, negation marking, cue scale 0.5, 6,000 n-grams; see the README).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeatureConfig {
@@ -190,7 +190,8 @@ pub type SparseVec = Vec<(u32, f32)>;
 
 /// Term id of a word the featurizer does not know.
 const UNKNOWN: u32 = u32::MAX;
-/// Term ids are packed 21 bits apiece into n-gram keys.
+/// Most distinct words one fitting run interns: a bound on memory for pathological input.
+/// (A loaded model's n-gram keys have their own, smaller limit: [`KEY_ID_BITS`].)
 const MAX_TERMS: usize = 1 << 21;
 
 /// Clause contexts a lexicon hit is counted in.
@@ -1065,7 +1066,7 @@ pub struct Analyzer<'a> {
     open_names: Vec<String>,
     toks: Vec<Tok>,
     normal: String,
-    /// Feature ids hit by the current sentence (with repeats), tallied by sorting.
+    /// Feature ids hit by the current sentence (with repeats), tallied in `scratch`.
     hits: Vec<u32>,
     /// Dense per-feature counts, all zero between sentences: counting into an array and
     /// resetting the touched entries is cheaper than sorting or hashing the hits.

@@ -12,8 +12,9 @@
 //!    lexicons, reporting-verb and quotation cues).
 //! 4. [`model`]: multinomial logistic regression trained with linfa-logistic, predicting
 //!    with exported sparse weights; [`tune`]: cross-validation and hyperparameter search.
-//! 5. [`context`]: each sentence's label leans toward its neighbours' in the same document,
-//!    by a weight chosen by cross-validation.
+//! 5. [`context`]: each sentence is read with its neighbours in the same document, through
+//!    a table of how labels follow one another counted from the training articles (kept only
+//!    if cross-validation does not say it hurts).
 //! 6. [`eval`] and [`report`]: scores and renderings; [`batch`]: streaming, parallel
 //!    classification of many documents.
 //!

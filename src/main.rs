@@ -144,7 +144,7 @@ struct ClassifyArgs {
     /// Show the features behind each label
     #[arg(long)]
     explain: bool,
-    /// How many features --explain shows per sentence (jsonl/csv); the table shows 3
+    /// How many features --explain shows per sentence in jsonl (the table shows 3; csv has none)
     #[arg(long, default_value_t = 5)]
     top: usize,
     /// Label sentences whose confidence is below P as `uncertain`
@@ -259,8 +259,9 @@ fn report_context(
     match tune::check_context(rows, predictions, prior) {
         None => {
             println!(
-                "context: fewer than {} sentences in documents (rows sharing a `document` or `article_id`); none learned",
-                stance::context::MIN_CONTEXT_SENTENCES
+                "context: fewer than {} sentences in documents (rows sharing a value in a `{}` column); none learned",
+                stance::context::MIN_CONTEXT_SENTENCES,
+                stance::corpus::DOCUMENT_COLUMNS.join("`, `")
             );
             true
         }

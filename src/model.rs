@@ -82,7 +82,7 @@ impl Prior {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainParams {
     /// L2 penalty. linfa's loss is a sum over rows, so this is roughly 1/C of scikit-learn's.
-    /// Defaults to `0.3`, the value `stance train --search` chose on the shipped corpus.
+    /// Defaults to `0.3`, the value `stance train --search` chose on the project's corpus.
     pub alpha: f32,
     /// Optimiser iteration cap. Defaults to `200`.
     pub max_iter: u64,

@@ -292,14 +292,18 @@ fn breaks_at_line_end(line: &str, next: char) -> bool {
     };
     if TERMINATORS.contains(&last) || CLOSERS.contains(&last) {
         // A mark the punctuation rule declined (an abbreviation) or a closing quote.
-        return !",;:-–—(".contains(last) && next.is_uppercase() && line.chars().count() < 60;
+        return next.is_uppercase() && line.chars().count() < HEADLINE_CHARS;
     }
     if ",;:-–—(&/".contains(last) {
         return false;
     }
     let opens_line = next.is_uppercase() || next.is_ascii_digit() || "\"“‘'(".contains(next);
-    opens_line && line.chars().count() < 60
+    opens_line && line.chars().count() < HEADLINE_CHARS
 }
+
+/// Lines shorter than this that end without a period and are followed by a capital are taken
+/// as headlines or datelines; longer ones as hard-wrapped paragraph text.
+const HEADLINE_CHARS: usize = 60;
 
 fn char_at(text: &str, i: usize) -> char {
     text[i..].chars().next().unwrap_or(' ')
