@@ -520,20 +520,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         model = model.without_context();
     }
     let rows = stance::corpus::read_labelled(&args.data)?;
-    let mut analyzer = model.featurizer().analyzer();
-    let mut x = Vec::new();
-    let own: Vec<stance::Prediction> = rows
-        .iter()
-        .map(|row| {
-            analyzer.transform(&row.text, &mut x);
-            model.predict_features(&x)
-        })
-        .collect();
-    // Rows of one document (see stance::corpus::DOCUMENT_COLUMNS) are read in order, each
-    // sentence in the context of its neighbours, as `classify` reads an article.
-    let documents = stance::context::documents(&rows);
-    let predictions =
-        stance::context::smooth_all(model.context(), &own, &documents, model.labels());
+    let predictions = model.predict_rows(&rows);
     let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
     let evaluation = eval::evaluate(&gold, &predictions);
     let errors: Vec<Misclassified> = rows

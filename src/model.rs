@@ -393,19 +393,30 @@ impl StanceModel {
     /// Predicts the sentences of one document, in order: each on its own, then adjusted by
     /// its neighbours (see [`crate::context`]).
     pub fn predict_document<S: AsRef<str>>(&self, sentences: &[S]) -> Vec<Prediction> {
+        let own = self.predict_each(sentences.iter().map(AsRef::as_ref));
+        let whole = [0..own.len()];
+        crate::context::smooth_all(self.context.as_ref(), &own, &whole, &self.labels)
+    }
+
+    /// Predicts the rows of a labelled file as `stance evaluate` reads them: consecutive rows
+    /// sharing a document id (see [`crate::corpus::DOCUMENT_COLUMNS`]) in context, like the
+    /// sentences of an article; other rows on their own.
+    pub fn predict_rows(&self, rows: &[LabeledSentence]) -> Vec<Prediction> {
+        let own = self.predict_each(rows.iter().map(|r| r.text.as_str()));
+        let documents = crate::context::documents(rows);
+        crate::context::smooth_all(self.context.as_ref(), &own, &documents, &self.labels)
+    }
+
+    /// Each sentence predicted on its own, with one analyzer for all.
+    fn predict_each<'t>(&self, sentences: impl Iterator<Item = &'t str>) -> Vec<Prediction> {
         let mut analyzer = self.featurizer.analyzer();
         let mut x = Vec::new();
-        let own: Vec<Prediction> = sentences
-            .iter()
+        sentences
             .map(|s| {
-                analyzer.transform(s.as_ref(), &mut x);
+                analyzer.transform(s, &mut x);
                 self.predict_features(&x)
             })
-            .collect();
-        match &self.context {
-            Some(c) => c.smooth(&own, &self.labels),
-            None => own,
-        }
+            .collect()
     }
 
     /// Predicts one sentence on its own (convenience; batch callers reuse an analyzer).
@@ -802,6 +813,46 @@ mod tests {
             ..TrainParams::default()
         };
         assert_eq!(huge.features_for_rows(100_000).max_features, 6_000);
+    }
+
+    #[test]
+    fn predict_rows_reads_each_document_in_context_and_other_rows_alone() {
+        let mut model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
+        // A strongly persistent chain, so that context visibly moves probabilities.
+        model.context = Some(crate::context::ContextModel {
+            transitions: [[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]],
+            prior: [1.0 / 3.0; 3],
+            pairs: 0,
+        });
+        let texts = [
+            "Beijing warned it would retaliate.",
+            "The talks were held in Geneva.",
+            "Both sides agreed to resume talks.",
+            "The ministry accused Moscow of interference.",
+        ];
+        let rows: Vec<LabeledSentence> = texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| LabeledSentence {
+                text: t.to_string(),
+                label: Stance::Analytical,
+                line: i as u64 + 2,
+                story: None,
+                document: (i < 3).then(|| "d1".to_string()),
+            })
+            .collect();
+        let got = model.predict_rows(&rows);
+        assert_eq!(got[..3], model.predict_document(&texts[..3])[..]);
+        assert_eq!(
+            got[3],
+            model.predict(texts[3]),
+            "a row without a document is alone"
+        );
+        assert_ne!(
+            got[1],
+            model.predict(texts[1]),
+            "context changed the middle sentence"
+        );
     }
 
     #[test]
