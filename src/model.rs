@@ -394,8 +394,10 @@ impl StanceModel {
     /// its neighbours (see [`crate::context`]).
     pub fn predict_document<S: AsRef<str>>(&self, sentences: &[S]) -> Vec<Prediction> {
         let own = self.predict_each(sentences.iter().map(AsRef::as_ref));
-        let whole = [0..own.len()];
-        crate::context::smooth_all(self.context.as_ref(), &own, &whole, &self.labels)
+        match &self.context {
+            Some(c) => c.smooth(&own, &self.labels),
+            None => own,
+        }
     }
 
     /// Predicts the rows of a labelled file as `stance evaluate` reads them: consecutive rows
