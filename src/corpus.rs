@@ -251,6 +251,22 @@ impl<'a> LineCounter<'a> {
     }
 }
 
+/// Why these rows cannot train a model, if they cannot: training needs at least two
+/// different labels.
+pub fn too_few_labels(rows: &[LabeledSentence]) -> Option<String> {
+    let counts = label_counts(rows);
+    if counts.iter().filter(|&&c| c > 0).count() >= 2 {
+        return None;
+    }
+    let only = Stance::ALL
+        .into_iter()
+        .find(|l| counts[l.index()] > 0)
+        .map_or("none", |l| l.as_str());
+    Some(format!(
+        "training needs at least two different labels, found only {only}"
+    ))
+}
+
 /// Counts sentences per label, in [`Stance::ALL`] order.
 pub fn label_counts(rows: &[LabeledSentence]) -> [usize; 3] {
     let mut counts = [0; 3];

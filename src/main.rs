@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use sha2::{Digest, Sha256};
 
 use stance::batch::{self, ClassifyOptions};
 use stance::eval;
@@ -291,17 +290,14 @@ fn train(args: TrainArgs) -> Result<()> {
     let mut params = TrainParams::default();
     apply_overrides(&args, &mut params);
     params.check()?;
-    let counts = stance::corpus::label_counts(&rows);
-    if counts.iter().filter(|&&c| c > 0).count() < 2 {
-        let only = Stance::ALL
-            .into_iter()
-            .find(|l| counts[l.index()] > 0)
-            .map_or("none", |l| l.as_str());
+    // Checked before any cross-validation, so the error names the file.
+    if let Some(message) = stance::corpus::too_few_labels(&rows) {
         return Err(Error::Corpus {
             path: name,
-            message: format!("training needs at least two different labels, found only {only}"),
+            message,
         });
     }
+    let counts = stance::corpus::label_counts(&rows);
     let folds = args.folds.or(args.search.then_some(5));
     if let Some(k) = folds {
         tune::check_folds(&rows, k, &name)?;
@@ -365,11 +361,8 @@ fn train(args: TrainArgs) -> Result<()> {
             macro_f1,
         });
         if params.context {
-            let p = Prior::ALL
-                .iter()
-                .position(|p| *p == params.prior)
-                .expect("every prior is listed");
-            params.context = report_context(&rows, &cv.predictions[p], params.prior);
+            let predictions = cv.predictions_for(params.prior);
+            params.context = report_context(&rows, predictions, params.prior);
         }
     }
     let capped = params.features_for_rows(rows.len()).max_features;
@@ -383,15 +376,7 @@ fn train(args: TrainArgs) -> Result<()> {
     }
     let mut model = StanceModel::train(&rows, &params, &lexicons)?;
     let info = model.info_mut();
-    info.data_file = args
-        .data
-        .file_name()
-        .map(|f| f.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    info.data_sha256 = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    info.record_source(&args.data, &bytes);
     info.cross_validation = cv_scores;
     model.save(&args.out)?;
     println!(

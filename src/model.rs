@@ -179,6 +179,22 @@ pub struct TrainingInfo {
     pub crate_version: String,
 }
 
+impl TrainingInfo {
+    /// Records the training file: its name (without directories) and the SHA-256 of the
+    /// bytes the rows were parsed from, so that a model says exactly what it learned from.
+    pub fn record_source(&mut self, path: &Path, bytes: &[u8]) {
+        use sha2::{Digest, Sha256};
+        self.data_file = path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.data_sha256 = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+    }
+}
+
 /// A label with the probability of every label.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Prediction {
@@ -248,16 +264,8 @@ impl StanceModel {
         lexicons: &Lexicons,
     ) -> Result<Self> {
         params.check()?;
-        let present: std::collections::BTreeSet<Stance> = rows.iter().map(|r| r.label).collect();
-        if present.len() < 2 {
-            return Err(Error::Param(format!(
-                "training needs at least two different labels, found only {}",
-                present
-                    .iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )));
+        if let Some(message) = crate::corpus::too_few_labels(rows) {
+            return Err(Error::Param(message));
         }
         let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
         let labels: Vec<Stance> = rows.iter().map(|r| r.label).collect();
@@ -854,6 +862,18 @@ mod tests {
             got[1],
             model.predict(texts[1]),
             "context changed the middle sentence"
+        );
+    }
+
+    #[test]
+    fn training_info_records_file_name_and_sha256() {
+        let mut info = TrainingInfo::default();
+        info.record_source(Path::new("some/dir/train.csv"), b"abc");
+        assert_eq!(info.data_file, "train.csv");
+        // SHA-256("abc"), the FIPS 180-2 test vector.
+        assert_eq!(
+            info.data_sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 

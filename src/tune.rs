@@ -112,11 +112,19 @@ pub struct CvResult {
 impl CvResult {
     /// Scores under the given prior.
     pub fn get(&self, prior: Prior) -> (f64, f64) {
-        let i = Prior::ALL
+        self.by_prior[Self::slot(prior)]
+    }
+
+    /// Out-of-fold predictions under the given prior.
+    pub fn predictions_for(&self, prior: Prior) -> &[Prediction] {
+        &self.predictions[Self::slot(prior)]
+    }
+
+    fn slot(prior: Prior) -> usize {
+        Prior::ALL
             .iter()
             .position(|p| *p == prior)
-            .expect("every prior is listed");
-        self.by_prior[i]
+            .expect("every prior is listed")
     }
 }
 
