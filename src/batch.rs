@@ -33,7 +33,9 @@ pub struct ClassifyOptions {
 /// Counts of what a run processed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {
+    /// Documents read.
     pub documents: usize,
+    /// Sentences labelled.
     pub sentences: usize,
 }
 
@@ -123,6 +125,7 @@ pub struct Worker<'m> {
 }
 
 impl<'m> Worker<'m> {
+    /// A worker for `model`, with an empty word cache.
     pub fn new(model: &'m StanceModel) -> Self {
         Worker {
             analyzer: model.featurizer().analyzer(),

@@ -83,7 +83,9 @@ impl FromStr for Stance {
 /// One row of a labelled CSV.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LabeledSentence {
+    /// The sentence, as written.
     pub text: String,
+    /// Its gold label.
     pub label: Stance,
     /// 1-based line of the row in its file, for error messages and reports.
     pub line: u64,

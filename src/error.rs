@@ -15,27 +15,42 @@ pub enum Error {
     /// A file could not be opened, read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The file (`-` or `<stdin>` for standard input).
         path: String,
         #[source]
+        /// What the operating system said.
         source: io::Error,
     },
 
     /// A labelled CSV (or tabular input) is malformed at a given line.
     #[error("{path}: line {line}: {message}")]
     Data {
+        /// The file.
         path: String,
+        /// The 1-based line of the row, as an editor shows it.
         line: u64,
+        /// What is wrong and what was expected.
         message: String,
     },
 
     /// A labelled CSV is well-formed row by row but unusable as a whole
     /// (empty, one label only, too small for the requested folds).
     #[error("{path}: {message}")]
-    Corpus { path: String, message: String },
+    Corpus {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
 
     /// A model file is missing, damaged, of an unknown version or inconsistent.
     #[error("{path}: not a usable model file: {message}")]
-    Model { path: String, message: String },
+    Model {
+        /// The model file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
 
     /// Parameters that cannot work together (for example `alpha <= 0`).
     #[error("invalid parameter: {0}")]

@@ -15,17 +15,24 @@ use crate::model::Prediction;
 /// Scores of one class.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ClassScores {
+    /// Of the sentences predicted as this label, the share that have it.
     pub precision: f64,
+    /// Of the sentences that have this label, the share predicted as it.
     pub recall: f64,
+    /// Harmonic mean of precision and recall.
     pub f1: f64,
+    /// Sentences with this gold label.
     pub support: usize,
 }
 
 /// What always predicting the most frequent gold label would score.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Baseline {
+    /// The label it always predicts (the most frequent gold label).
     pub label: Stance,
+    /// Its accuracy.
     pub accuracy: f64,
+    /// Its macro-F1.
     pub macro_f1: f64,
 }
 
@@ -34,9 +41,13 @@ pub struct Baseline {
 pub struct ReliabilityBin {
     /// Confidence range `[lower, upper)` (the last bin includes 1.0).
     pub lower: f64,
+    /// Upper edge of the range (see `lower`).
     pub upper: f64,
+    /// Predictions whose confidence falls in the bin.
     pub count: usize,
+    /// Their mean confidence.
     pub mean_confidence: f64,
+    /// The share of them that are right.
     pub accuracy: f64,
 }
 
@@ -45,25 +56,35 @@ pub struct ReliabilityBin {
 pub struct Calibration {
     /// Expected calibration error: the count-weighted mean |accuracy - confidence| over bins.
     pub expected_calibration_error: f64,
+    /// Every bin, empty ones included, lowest confidence first.
     pub bins: Vec<ReliabilityBin>,
 }
 
 /// The confusion matrix: rows gold, columns predicted, in `labels` order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Confusion {
+    /// Row and column order.
     pub labels: Vec<Stance>,
+    /// `matrix[gold][predicted]`: sentence counts.
     pub matrix: Vec<Vec<usize>>,
 }
 
 /// A model's scores on a labelled set.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Evaluation {
+    /// Sentences scored.
     pub n: usize,
+    /// Share of sentences labelled right.
     pub accuracy: f64,
+    /// Mean of the per-label F1 scores (labels present in gold or predictions).
     pub macro_f1: f64,
+    /// Precision, recall and F1 of each label.
     pub per_class: std::collections::BTreeMap<Stance, ClassScores>,
+    /// Gold against predicted counts.
     pub confusion: Confusion,
+    /// What always predicting the most frequent label scores, for scale.
     pub majority_baseline: Baseline,
+    /// How far confidence matches accuracy.
     pub calibration: Calibration,
 }
 

@@ -112,6 +112,7 @@ impl FeatureConfig {
 /// feature `#verb:hostile`); the others are cue lexicons.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Lexicons {
+    /// Group name (file stem, e.g. `hostility`) -> its phrases, lower-cased.
     pub groups: BTreeMap<String, Vec<String>>,
 }
 
@@ -208,7 +209,9 @@ pub struct Featurizer {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeaturizerSpec {
+    /// The feature options it was fitted with.
     pub config: FeatureConfig,
+    /// The lexicons it matches (saved in the model file, so a model is self-contained).
     pub lexicons: Lexicons,
     /// Feature names, in column order.
     pub features: Vec<String>,

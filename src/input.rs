@@ -22,9 +22,15 @@ pub enum InputFormat {
     /// Each file is one article.
     Text,
     /// Each CSV row is a document; the text is in the named column.
-    Csv { text_column: String },
+    Csv {
+        /// Header of the column holding the text.
+        text_column: String,
+    },
     /// Each line is a JSON object; the text is in the named field.
-    Jsonl { text_field: String },
+    Jsonl {
+        /// Name of the field holding the text.
+        text_field: String,
+    },
 }
 
 impl InputFormat {
@@ -45,6 +51,7 @@ pub struct Document {
     pub source: Arc<str>,
     /// The line of the row, for tabular input.
     pub line: Option<u64>,
+    /// The document's text (an article, or a row's text column).
     pub text: String,
     /// Other columns of a tabular row, passed through to the output.
     pub fields: Vec<(Arc<str>, Value)>,

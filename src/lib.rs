@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! # stance
 //!
 //! Labels every sentence of a news article about international relations by the stance it

@@ -69,6 +69,7 @@ impl Prior {
         })
     }
 
+    /// The prior's name on the command line and in reports.
     pub fn name(self) -> &'static str {
         match self {
             Prior::Train => "train",
@@ -96,6 +97,7 @@ pub struct TrainParams {
     /// however large the data. Defaults to `1024`.
     #[serde(default = "default_dense_budget")]
     pub dense_budget_mib: usize,
+    /// Feature options (see [`FeatureConfig`]).
     pub features: FeatureConfig,
     /// Learn how labels follow one another in the training documents and read each
     /// sentence in the context of its neighbours (see [`crate::context`]). Defaults to
@@ -161,8 +163,11 @@ impl TrainParams {
 /// Cross-validated scores, stored in the model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CvScores {
+    /// Number of folds.
     pub folds: usize,
+    /// Pooled out-of-fold accuracy.
     pub accuracy: f64,
+    /// Pooled out-of-fold macro-F1.
     pub macro_f1: f64,
 }
 
@@ -172,10 +177,15 @@ pub struct TrainingInfo {
     /// File name of the training CSV (without directories, so models are reproducible
     /// wherever they are trained).
     pub data_file: String,
+    /// SHA-256 of the training file's bytes, in hex.
     pub data_sha256: String,
+    /// Training sentences per label.
     pub sentences_per_label: BTreeMap<String, usize>,
+    /// The parameters the model was trained with.
     pub params: Option<TrainParams>,
+    /// Cross-validated scores, when `--folds` or `--search` was given.
     pub cross_validation: Option<CvScores>,
+    /// Version of `stance` that trained the model.
     pub crate_version: String,
 }
 
@@ -198,6 +208,7 @@ impl TrainingInfo {
 /// A label with the probability of every label.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Prediction {
+    /// The most probable label.
     pub label: Stance,
     /// Probabilities in [`Stance::ALL`] order.
     pub probabilities: [f32; 3],
@@ -213,7 +224,9 @@ impl Prediction {
 /// One feature's push toward a label: value x weight.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
+    /// The feature's name, as `stance inspect` shows it.
     pub feature: String,
+    /// Its weight for the label times its value in the sentence (log-odds units).
     pub contribution: f32,
 }
 
@@ -338,6 +351,7 @@ impl StanceModel {
         &mut self.info
     }
 
+    /// The fitted feature extractor.
     pub fn featurizer(&self) -> &Featurizer {
         &self.featurizer
     }

@@ -20,7 +20,9 @@ pub enum ClassifyFormat {
     /// Aligned columns and a per-article summary, for people.
     #[default]
     Table,
+    /// One row per sentence, with byte offsets and probabilities.
     Csv,
+    /// One JSON object per sentence.
     Jsonl,
 }
 
@@ -29,12 +31,17 @@ pub enum ClassifyFormat {
 pub struct SentenceResult<'a> {
     /// 1-based position of the sentence in its document.
     pub index: usize,
+    /// Byte offset of the sentence's start in the document's text.
     pub start: usize,
+    /// Byte offset just past its end.
     pub end: usize,
+    /// The sentence.
     pub text: &'a str,
+    /// Its label and probabilities (in context, when the model has context).
     pub prediction: Prediction,
     /// True when the confidence is under `--min-confidence`: the label shown is `uncertain`.
     pub uncertain: bool,
+    /// The features behind the label, strongest first, with `--explain`.
     pub explanation: Option<Vec<Contribution>>,
 }
 
@@ -76,6 +83,7 @@ fn passthrough_name<'a>(name: &'a str, reserved: &[&str]) -> std::borrow::Cow<'a
 /// Renders classification output.
 #[derive(Debug, Clone)]
 pub struct Renderer {
+    /// Output format.
     pub format: ClassifyFormat,
     /// Pass-through columns of tabular input, in order.
     pub columns: Vec<String>,
@@ -343,18 +351,26 @@ pub fn csv_field(out: &mut Vec<u8>, value: &str) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EvalFormat {
     #[default]
+    /// Plain text for a terminal.
     Text,
+    /// One JSON object.
     Json,
+    /// Markdown tables.
     Markdown,
 }
 
 /// A misclassified sentence, for `--errors N`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Misclassified {
+    /// Line of the row in the labelled file.
     pub line: u64,
+    /// The sentence.
     pub text: String,
+    /// Its gold label.
     pub gold: Stance,
+    /// The label given.
     pub predicted: Stance,
+    /// Probability of the label given.
     pub confidence: f32,
 }
 

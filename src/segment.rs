@@ -19,6 +19,7 @@
 /// One sentence: its text and its byte offsets into the article.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sentence<'a> {
+    /// The sentence text (a slice of the input).
     pub text: &'a str,
     /// Byte offset of the first character.
     pub start: usize,

@@ -200,6 +200,7 @@ pub struct ContextCheck {
     pub sentences: usize,
     /// Macro-F1 of those sentences labelled on their own, and in context.
     pub macro_f1_alone: f64,
+    /// Macro-F1 of the same sentences read in context.
     pub macro_f1_in_context: f64,
 }
 
@@ -249,8 +250,11 @@ pub fn check_context(
 /// One row of the search table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchRow {
+    /// The setting scored (its prior included).
     pub params: TrainParams,
+    /// Pooled out-of-fold accuracy.
     pub accuracy: f64,
+    /// Pooled out-of-fold macro-F1.
     pub macro_f1: f64,
 }
 
