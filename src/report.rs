@@ -80,6 +80,9 @@ fn passthrough_name<'a>(name: &'a str, reserved: &[&str]) -> std::borrow::Cow<'a
     }
 }
 
+/// How many contributions `--explain` shows under each sentence of the table.
+pub const TABLE_EXPLANATIONS: usize = 3;
+
 /// Renders classification output.
 #[derive(Debug, Clone)]
 pub struct Renderer {
@@ -220,6 +223,8 @@ impl Renderer {
             let _ = writeln!(s, "   {k}: {v}");
         }
         let _ = writeln!(s, "{:>4}  {:<12}  {:>5}  sentence", "#", "label", "conf");
+        // Sentences per label in Stance::ALL order, then those shown as uncertain.
+        const UNCERTAIN: usize = 3;
         let mut counts = [0usize; 4];
         for r in sentences {
             let _ = writeln!(
@@ -233,15 +238,16 @@ impl Renderer {
             if let Some(explanation) = &r.explanation {
                 let top: Vec<String> = explanation
                     .iter()
-                    .take(3)
+                    .take(TABLE_EXPLANATIONS)
                     .map(|c| format!("{} ({:+.2})", c.feature, c.contribution))
                     .collect();
                 if !top.is_empty() {
+                    // Indented to the sentence column: 4 + 2 + 12 + 2 + 5 + 2.
                     let _ = writeln!(s, "{:>27}because: {}", "", top.join(", "));
                 }
             }
             counts[if r.uncertain {
-                3
+                UNCERTAIN
             } else {
                 r.prediction.label.index()
             }] += 1;
@@ -257,11 +263,11 @@ impl Renderer {
                 )
             })
             .collect();
-        if counts[3] > 0 {
+        if counts[UNCERTAIN] > 0 {
             parts.push(format!(
                 "uncertain {} ({:.0}%)",
-                counts[3],
-                percent(counts[3], n)
+                counts[UNCERTAIN],
+                percent(counts[UNCERTAIN], n)
             ));
         }
         let _ = writeln!(
