@@ -185,7 +185,7 @@ pub fn run<W: Write + Send>(
     for part in &pending {
         write_out(out, part)?;
     }
-    out.flush().map_err(|e| Error::io("<output>", e))?;
+    out.flush().map_err(|e| Error::io("<stdout>", e))?;
     Ok(totals)
 }
 
@@ -252,5 +252,5 @@ fn read_chunk(documents: &mut impl Iterator<Item = Result<Document>>) -> Result<
 }
 
 fn write_out<W: Write>(out: &mut W, bytes: &[u8]) -> Result<()> {
-    out.write_all(bytes).map_err(|e| Error::io("<output>", e))
+    out.write_all(bytes).map_err(|e| Error::io("<stdout>", e))
 }

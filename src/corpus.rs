@@ -253,6 +253,12 @@ impl<'a> LineCounter<'a> {
     }
 }
 
+/// The bytes without a leading UTF-8 byte-order mark (spreadsheet programs write one before
+/// a CSV header).
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
 /// Why these rows cannot train a model, if they cannot: training needs at least two
 /// different labels.
 pub fn too_few_labels(rows: &[LabeledSentence]) -> Option<String> {
@@ -281,7 +287,7 @@ pub fn label_counts(rows: &[LabeledSentence]) -> [usize; 3] {
 /// Finds a header column by name, ignoring case, spaces and a UTF-8 byte-order mark.
 pub(crate) fn find_column(headers: &csv::ByteRecord, wanted: &str) -> Option<usize> {
     headers.iter().position(|h| {
-        let h = h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h);
+        let h = strip_bom(h);
         std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
     })
 }

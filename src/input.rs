@@ -187,7 +187,7 @@ impl Documents {
                 let headers: Vec<Arc<str>> = header
                     .iter()
                     .map(|h| {
-                        let h = h.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(h);
+                        let h = crate::corpus::strip_bom(h);
                         Arc::from(String::from_utf8_lossy(h).trim())
                     })
                     .collect();
