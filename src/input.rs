@@ -81,19 +81,29 @@ pub struct Documents {
 
 /// The reader of the tabular source being read.
 enum RowReader {
-    Csv {
-        name: Arc<str>,
-        reader: csv::Reader<Box<dyn Read + Send>>,
-        text_col: usize,
-        headers: Vec<Arc<str>>,
-        record: csv::ByteRecord,
-    },
-    Jsonl {
-        name: Arc<str>,
-        lines: io::Lines<BufReader<Box<dyn Read + Send>>>,
-        line: u64,
-        field: String,
-    },
+    Csv(CsvRows),
+    Jsonl(JsonlRows),
+}
+
+/// Rows of one CSV source.
+struct CsvRows {
+    name: Arc<str>,
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    /// Index of the text column.
+    text_col: usize,
+    headers: Vec<Arc<str>>,
+    /// Reused for every row.
+    record: csv::ByteRecord,
+}
+
+/// Objects of one JSON Lines source.
+struct JsonlRows {
+    name: Arc<str>,
+    lines: io::Lines<BufReader<Box<dyn Read + Send>>>,
+    /// Lines read so far (the current line's number, once it is read).
+    line: u64,
+    /// Name of the text field.
+    field: String,
 }
 
 impl Documents {
@@ -201,20 +211,20 @@ impl Documents {
                             .collect(),
                     );
                 }
-                Ok(RowReader::Csv {
+                Ok(RowReader::Csv(CsvRows {
                     name: name.into(),
                     reader,
                     text_col,
                     headers,
                     record: csv::ByteRecord::new(),
-                })
+                }))
             }
-            InputFormat::Jsonl { text_field } => Ok(RowReader::Jsonl {
+            InputFormat::Jsonl { text_field } => Ok(RowReader::Jsonl(JsonlRows {
                 name: name.into(),
                 lines: BufReader::new(reader).lines(),
                 line: 0,
                 field: text_field.clone(),
-            }),
+            })),
         }
     }
 
@@ -256,118 +266,132 @@ impl Iterator for Documents {
 }
 
 impl RowReader {
+    /// The next row as a document, `None` at the end of the source. JSON Lines sources set
+    /// `columns` from their first object if nothing has yet.
     fn next_document(&mut self, columns: &mut Option<Vec<String>>) -> Option<Result<Document>> {
         match self {
-            RowReader::Csv {
-                name,
-                reader,
-                text_col,
-                headers,
-                record,
-            } => {
-                match reader.read_byte_record(record) {
-                    Ok(false) => return None,
-                    Ok(true) => {}
-                    Err(e) => return Some(Err(csv_error(name, e))),
+            RowReader::Csv(rows) => rows.next_document(),
+            RowReader::Jsonl(rows) => rows.next_document(columns),
+        }
+    }
+}
+
+impl CsvRows {
+    fn next_document(&mut self) -> Option<Result<Document>> {
+        let CsvRows {
+            name,
+            reader,
+            text_col,
+            headers,
+            record,
+        } = self;
+        match reader.read_byte_record(record) {
+            Ok(false) => return None,
+            Ok(true) => {}
+            Err(e) => return Some(Err(csv_error(name, e))),
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let bad = |message: String| Error::Data {
+            path: name.to_string(),
+            line,
+            message,
+        };
+        let Some(text) = record.get(*text_col) else {
+            return Some(Err(bad(format!(
+                "row has {} field(s), the text column is column {}",
+                record.len(),
+                *text_col + 1
+            ))));
+        };
+        let text = match std::str::from_utf8(text) {
+            Ok(t) => t.to_string(),
+            Err(e) => return Some(Err(bad(format!("text is not valid UTF-8 ({e})")))),
+        };
+        let fields = headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i != text_col)
+            .map(|(i, h)| {
+                let value = record
+                    .get(i)
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                (h.clone(), Value::String(value.into_owned()))
+            })
+            .collect();
+        Some(Ok(Document {
+            source: name.clone(),
+            line: Some(line),
+            text,
+            fields,
+        }))
+    }
+}
+
+impl JsonlRows {
+    fn next_document(&mut self, columns: &mut Option<Vec<String>>) -> Option<Result<Document>> {
+        let JsonlRows {
+            name,
+            lines,
+            line,
+            field,
+        } = self;
+        loop {
+            let raw = match lines.next()? {
+                Ok(raw) => raw,
+                Err(e) => {
+                    let message = if e.kind() == io::ErrorKind::InvalidData {
+                        "line is not valid UTF-8".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    return Some(Err(Error::Data {
+                        path: name.to_string(),
+                        line: *line + 1,
+                        message,
+                    }));
                 }
-                let line = record.position().map_or(0, |p| p.line());
-                let bad = |message: String| Error::Data {
-                    path: name.to_string(),
-                    line,
-                    message,
-                };
-                let Some(text) = record.get(*text_col) else {
-                    return Some(Err(bad(format!(
-                        "row has {} field(s), the text column is column {}",
-                        record.len(),
-                        *text_col + 1
-                    ))));
-                };
-                let text = match std::str::from_utf8(text) {
-                    Ok(t) => t.to_string(),
-                    Err(e) => return Some(Err(bad(format!("text is not valid UTF-8 ({e})")))),
-                };
-                let fields = headers
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| i != text_col)
-                    .map(|(i, h)| {
-                        let value = record
-                            .get(i)
-                            .map(String::from_utf8_lossy)
-                            .unwrap_or_default();
-                        (h.clone(), Value::String(value.into_owned()))
-                    })
-                    .collect();
-                Some(Ok(Document {
-                    source: name.clone(),
-                    line: Some(line),
-                    text,
-                    fields,
-                }))
+            };
+            *line += 1;
+            // A byte-order mark at the start of the file is not part of the JSON.
+            let raw = match raw.strip_prefix('\u{FEFF}') {
+                Some(rest) if *line == 1 => rest.to_string(),
+                _ => raw,
+            };
+            if raw.trim().is_empty() {
+                continue;
             }
-            RowReader::Jsonl {
-                name,
-                lines,
-                line,
-                field,
-            } => loop {
-                let raw = match lines.next()? {
-                    Ok(raw) => raw,
-                    Err(e) => {
-                        let message = if e.kind() == io::ErrorKind::InvalidData {
-                            "line is not valid UTF-8".to_string()
-                        } else {
-                            e.to_string()
-                        };
-                        return Some(Err(Error::Data {
-                            path: name.to_string(),
-                            line: *line + 1,
-                            message,
-                        }));
-                    }
-                };
-                *line += 1;
-                // A byte-order mark at the start of the file is not part of the JSON.
-                let raw = match raw.strip_prefix('\u{FEFF}') {
-                    Some(rest) if *line == 1 => rest.to_string(),
-                    _ => raw,
-                };
-                if raw.trim().is_empty() {
-                    continue;
+            let bad = |message: String| Error::Data {
+                path: name.to_string(),
+                line: *line,
+                message,
+            };
+            let object = match serde_json::from_str::<Value>(&raw) {
+                Ok(Value::Object(map)) => map,
+                Ok(_) => return Some(Err(bad("expected a JSON object".into()))),
+                Err(e) => return Some(Err(bad(format!("invalid JSON ({e})")))),
+            };
+            let text = match object.get(field.as_str()) {
+                Some(Value::String(s)) => s.clone(),
+                Some(_) => return Some(Err(bad(format!("field `{field}` is not a string")))),
+                None => {
+                    return Some(Err(bad(format!("no `{field}` field (set --text-field)"))));
                 }
-                let bad = |message: String| Error::Data {
-                    path: name.to_string(),
-                    line: *line,
-                    message,
-                };
-                let object = match serde_json::from_str::<Value>(&raw) {
-                    Ok(Value::Object(map)) => map,
-                    Ok(_) => return Some(Err(bad("expected a JSON object".into()))),
-                    Err(e) => return Some(Err(bad(format!("invalid JSON ({e})")))),
-                };
-                let text = match object.get(field.as_str()) {
-                    Some(Value::String(s)) => s.clone(),
-                    Some(_) => return Some(Err(bad(format!("field `{field}` is not a string")))),
-                    None => {
-                        return Some(Err(bad(format!("no `{field}` field (set --text-field)"))));
-                    }
-                };
-                let fields: Vec<(Arc<str>, Value)> = object
-                    .into_iter()
-                    .filter(|(k, _)| k != field)
-                    .map(|(k, v)| (Arc::from(k), v))
-                    .collect();
-                if columns.is_none() {
-                    *columns = Some(fields.iter().map(|(k, _)| k.to_string()).collect());
-                }
-                return Some(Ok(Document {
-                    source: name.clone(),
-                    line: Some(*line),
-                    text,
-                    fields,
-                }));
-            },
+            };
+            let fields: Vec<(Arc<str>, Value)> = object
+                .into_iter()
+                .filter(|(k, _)| k != field)
+                .map(|(k, v)| (Arc::from(k), v))
+                .collect();
+            if columns.is_none() {
+                *columns = Some(fields.iter().map(|(k, _)| k.to_string()).collect());
+            }
+            return Some(Ok(Document {
+                source: name.clone(),
+                line: Some(*line),
+                text,
+                fields,
+            }));
         }
     }
 }
