@@ -98,16 +98,14 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
                     .chars()
                     .any(|ch| CLOSERS.contains(&ch));
                 let brk = newlines >= 2
-                    || ends_sentence(
-                        text,
-                        sentence_start,
-                        i,
-                        c,
-                        cluster_end - next_i,
+                    || ends_sentence(&Mark {
+                        before: &text[sentence_start..i],
+                        ch: c,
+                        cluster_len: cluster_end - next_i,
                         closed,
-                        newlines > 0,
-                        &text[after_space..],
-                    );
+                        newline_between: newlines > 0,
+                        rest: &text[after_space..],
+                    });
                 if brk {
                     out.push((sentence_start, cluster_end));
                     start = None;
@@ -215,27 +213,40 @@ const OPENERS: &[&str] = &[
     "also",
 ];
 
-/// Decides whether the mark at `mark` (with `cluster_len` further marks/closers after it)
-/// ends the sentence, given the text that follows the white space.
-#[allow(clippy::too_many_arguments)]
-fn ends_sentence(
-    text: &str,
-    sentence_start: usize,
-    mark: usize,
-    c: char,
+/// A sentence-final mark followed by white space, and what surrounds it.
+struct Mark<'t> {
+    /// The sentence so far, up to the mark.
+    before: &'t str,
+    /// The mark: `.`, `!`, `?` or `…`.
+    ch: char,
+    /// Further marks and closers right after it (`?!`, `."`), in bytes.
     cluster_len: usize,
+    /// Whether a closing quote or bracket is among them.
     closed: bool,
+    /// Whether the white space after it holds a line break.
     newline_between: bool,
-    rest: &str,
-) -> bool {
+    /// The text after the white space.
+    rest: &'t str,
+}
+
+/// Decides whether a mark ends the sentence.
+fn ends_sentence(mark: &Mark<'_>) -> bool {
+    let Mark {
+        before,
+        ch,
+        cluster_len,
+        closed,
+        newline_between,
+        rest,
+    } = *mark;
     let next = rest.chars().next().unwrap_or(' ');
     if next.is_lowercase() {
         return false;
     }
-    if c != '.' || closed || cluster_len > 0 {
+    if ch != '.' || closed || cluster_len > 0 {
         return true;
     }
-    let word = word_before(text, sentence_start, mark);
+    let word = word_before(before);
     if word.is_empty() {
         return true;
     }
@@ -257,22 +268,22 @@ fn ends_sentence(
     true
 }
 
-/// The word (letters and inner periods) right before the period at `mark`, looking back at
-/// most 24 bytes so that a long run of "a.a.a." stays linear.
-fn word_before(text: &str, sentence_start: usize, mark: usize) -> &str {
-    let mut floor = sentence_start.max(mark.saturating_sub(24));
-    while !text.is_char_boundary(floor) {
+/// The word (letters and inner periods) at the end of `before`, looking back at most 24
+/// bytes so that a long run of "a.a.a." stays linear.
+fn word_before(before: &str) -> &str {
+    let mut floor = before.len().saturating_sub(24);
+    while !before.is_char_boundary(floor) {
         floor += 1;
     }
-    let mut begin = mark;
-    for (idx, ch) in text[floor..mark].char_indices().rev() {
+    let mut begin = before.len();
+    for (idx, ch) in before[floor..].char_indices().rev() {
         if ch.is_alphabetic() || ch == '.' {
             begin = floor + idx;
         } else {
             break;
         }
     }
-    text[begin..mark].trim_start_matches('.')
+    before[begin..].trim_start_matches('.')
 }
 
 fn starts_with_opener(rest: &str) -> bool {
