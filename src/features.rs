@@ -393,6 +393,102 @@ impl Index {
     }
 }
 
+impl Index {
+    /// Indexes the word n-gram features of a saved vocabulary (`NOT_word`, `BG_word`, `word`,
+    /// `first second`, `a b c`): interns their terms and fills the per-term table, the bigram
+    /// pairs and the n-gram keys.
+    fn add_word_features(&mut self, features: &[String]) -> Result<()> {
+        let mut bigrams: Vec<(u32, u32, u32)> = Vec::new();
+        let mut unigrams: Vec<(u32, Variant, u32)> = Vec::new();
+        for (i, name) in features.iter().enumerate() {
+            if is_cue(name) {
+                continue;
+            }
+            let malformed = || Error::Param(format!("malformed feature name {name:?}"));
+            let (variant, body) = match (name.strip_prefix("NOT_"), name.strip_prefix("BG_")) {
+                (Some(rest), _) => (Variant::Negated, rest),
+                (_, Some(rest)) => (Variant::Background, rest),
+                _ => (Variant::Plain, name.as_str()),
+            };
+            let mut ids = [0u32; 3];
+            let mut len = 0;
+            for term in body.split(' ') {
+                if len == 3 || term.is_empty() {
+                    return Err(malformed());
+                }
+                ids[len] = intern(&mut self.terms, term)?;
+                len += 1;
+            }
+            if len == 1 {
+                unigrams.push((ids[0], variant, i as u32));
+            } else if variant == Variant::Plain {
+                if len == 2 {
+                    bigrams.push((ids[0], ids[1], i as u32));
+                }
+                self.ngrams.insert(ngram_key(&ids[..len], false), i as u32);
+                let first = ids[0] as usize;
+                if self.starts_ngram.len() <= first {
+                    self.starts_ngram.resize(first + 1, false);
+                }
+                self.starts_ngram[first] = true;
+            } else {
+                return Err(malformed());
+            }
+        }
+        if self.terms.len() >= 1 << KEY_ID_BITS {
+            return Err(Error::Param(format!(
+                "{} distinct terms in the vocabulary, more than n-gram keys hold; lower max_features",
+                self.terms.len()
+            )));
+        }
+        self.term_table
+            .resize(self.terms.len(), TermEntry::default());
+        for (term, variant, feature) in unigrams {
+            self.term_table[term as usize].unigram[variant as usize] = feature;
+        }
+        bigrams.sort_unstable();
+        self.bigram_pairs = bigrams.iter().map(|&(_, second, f)| (second, f)).collect();
+        let firsts: Vec<u32> = bigrams.iter().map(|b| b.0).collect();
+        let ranges = ranges_by_term(&firsts, self.term_table.len());
+        for (entry, range) in self.term_table.iter_mut().zip(ranges) {
+            entry.bigrams = range;
+        }
+        Ok(())
+    }
+
+    /// Looks up the feature ids of the cue block (lexicon counts and hits, reporting-verb
+    /// classes, quotation and question flags); `id` gives a feature name's id, if the
+    /// vocabulary has it.
+    fn add_cue_features(&mut self, lexicons: &Lexicons, id: impl Fn(&str) -> Option<u32>) {
+        self.group_counts = self
+            .groups
+            .iter()
+            .map(|g| CONTEXTS.map(|ctx| id(&format!("#lex:{g}{ctx}"))))
+            .collect();
+        self.hits = self
+            .groups
+            .iter()
+            .map(|g| {
+                lexicons.groups[g]
+                    .iter()
+                    .map(|phrase| id(&format!("@{g}:{phrase}")))
+                    .collect()
+            })
+            .collect();
+        self.verb_class = self
+            .groups
+            .iter()
+            .map(|g| {
+                g.strip_prefix("verbs_")
+                    .and_then(|class| id(&format!("#verb:{class}")))
+            })
+            .collect();
+        self.quote = id("#quote");
+        self.start_quote = id("#startquote");
+        self.question = id("#question");
+    }
+}
+
 impl Featurizer {
     /// Fits the vocabulary on training sentences.
     ///
@@ -480,10 +576,6 @@ impl Featurizer {
         if let Some(bad) = spec.idf.iter().find(|v| !v.is_finite()) {
             return Err(Error::Param(format!("idf value {bad} is not finite")));
         }
-        let mut f = Featurizer::open(spec.config.clone(), spec.lexicons.clone());
-        let mut index = std::mem::take(&mut f.index);
-        let mut bigrams: Vec<(u32, u32, u32)> = Vec::new();
-        let mut unigrams: Vec<(u32, Variant, u32)> = Vec::new();
         let by_name: FxHashMap<&str, u32> = spec
             .features
             .iter()
@@ -493,86 +585,10 @@ impl Featurizer {
         if by_name.len() != spec.features.len() {
             return Err(Error::Param("duplicate feature names".into()));
         }
-        for (i, name) in spec.features.iter().enumerate() {
-            if is_cue(name) {
-                continue;
-            }
-            let (variant, body) = match (name.strip_prefix("NOT_"), name.strip_prefix("BG_")) {
-                (Some(rest), _) => (Variant::Negated, rest),
-                (_, Some(rest)) => (Variant::Background, rest),
-                _ => (Variant::Plain, name.as_str()),
-            };
-            let mut ids = [0u32; 3];
-            let mut len = 0;
-            for term in body.split(' ') {
-                if len == 3 || term.is_empty() {
-                    return Err(Error::Param(format!("malformed feature name {name:?}")));
-                }
-                ids[len] = intern(&mut index.terms, term)?;
-                len += 1;
-            }
-            if len == 1 {
-                unigrams.push((ids[0], variant, i as u32));
-            } else if variant == Variant::Plain {
-                if len == 2 {
-                    bigrams.push((ids[0], ids[1], i as u32));
-                }
-                index.ngrams.insert(ngram_key(&ids[..len], false), i as u32);
-                let first = ids[0] as usize;
-                if index.starts_ngram.len() <= first {
-                    index.starts_ngram.resize(first + 1, false);
-                }
-                index.starts_ngram[first] = true;
-            } else {
-                return Err(Error::Param(format!("malformed feature name {name:?}")));
-            }
-        }
-        index
-            .term_table
-            .resize(index.terms.len(), TermEntry::default());
-        for (term, variant, feature) in unigrams {
-            index.term_table[term as usize].unigram[variant as usize] = feature;
-        }
-        if index.terms.len() >= 1 << KEY_ID_BITS {
-            return Err(Error::Param(format!(
-                "{} distinct terms in the vocabulary, more than n-gram keys hold; lower max_features",
-                index.terms.len()
-            )));
-        }
-        bigrams.sort_unstable();
-        index.bigram_pairs = bigrams.iter().map(|&(_, second, f)| (second, f)).collect();
-        let firsts: Vec<u32> = bigrams.iter().map(|b| b.0).collect();
-        let ranges = ranges_by_term(&firsts, index.term_table.len());
-        for (entry, range) in index.term_table.iter_mut().zip(ranges) {
-            entry.bigrams = range;
-        }
-        let id = |name: &str| by_name.get(name).copied();
-        index.group_counts = index
-            .groups
-            .iter()
-            .map(|g| CONTEXTS.map(|ctx| id(&format!("#lex:{g}{ctx}"))))
-            .collect();
-        index.hits = index
-            .groups
-            .iter()
-            .map(|g| {
-                spec.lexicons.groups[g]
-                    .iter()
-                    .map(|phrase| id(&format!("@{g}:{phrase}")))
-                    .collect()
-            })
-            .collect();
-        index.verb_class = index
-            .groups
-            .iter()
-            .map(|g| {
-                g.strip_prefix("verbs_")
-                    .and_then(|class| id(&format!("#verb:{class}")))
-            })
-            .collect();
-        index.quote = id("#quote");
-        index.start_quote = id("#startquote");
-        index.question = id("#question");
+        let mut f = Featurizer::open(spec.config.clone(), spec.lexicons.clone());
+        let mut index = std::mem::take(&mut f.index);
+        index.add_word_features(&spec.features)?;
+        index.add_cue_features(&spec.lexicons, |name| by_name.get(name).copied());
         index.renumber_by_frequency(&spec.idf);
         f.index = index;
         f.spec = spec;
