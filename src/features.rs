@@ -195,8 +195,9 @@ const UNKNOWN: u32 = u32::MAX;
 /// (A loaded model's n-gram keys have their own, smaller limit: [`KEY_ID_BITS`].)
 const MAX_TERMS: usize = 1 << 21;
 
-/// Clause contexts a lexicon hit is counted in.
-const CONTEXTS: [&str; 3] = ["", ":sub", ":neg"];
+/// Name suffixes of the clause scopes a lexicon hit is counted in: the main clause, a
+/// background clause (`:sub`, the name model files use) and a negation scope.
+const CLAUSE_SCOPES: [&str; 3] = ["", ":sub", ":neg"];
 
 /// A fitted feature extractor: the vocabulary, idf weights and lexicons.
 #[derive(Debug, Clone)]
@@ -239,7 +240,7 @@ impl Variant {
     fn of(tok: &Tok, config: &FeatureConfig) -> Self {
         if tok.negated {
             Variant::Negated
-        } else if tok.subordinate && config.mark_background {
+        } else if tok.background && config.mark_background {
             Variant::Background
         } else {
             Variant::Plain
@@ -463,7 +464,7 @@ impl Index {
         self.group_counts = self
             .groups
             .iter()
-            .map(|g| CONTEXTS.map(|ctx| id(&format!("#lex:{g}{ctx}"))))
+            .map(|g| CLAUSE_SCOPES.map(|scope| id(&format!("#lex:{g}{scope}"))))
             .collect();
         self.hits = self
             .groups
@@ -980,7 +981,7 @@ enum WordKind {
     /// "not", "no", "never", "didn't", ...: opens a negation scope.
     Negator,
     /// "after", "since", "which", ...: opens a background clause.
-    Subordinator,
+    Background,
     /// "but": closes both scopes.
     But,
     /// "refused"/"ruled" and friends: "refused to", "ruled out" open a negation scope.
@@ -1009,7 +1010,7 @@ impl WordKind {
             | b"nothing" => WordKind::Negator,
             b"after" | b"since" | b"following" | b"amid" | b"despite" | b"which" | b"who"
             | b"whom" | b"whose" | b"when" | b"while" | b"before" | b"until" | b"although"
-            | b"though" | b"because" | b"if" | b"whereas" => WordKind::Subordinator,
+            | b"though" | b"because" | b"if" | b"whereas" => WordKind::Background,
             b"but" => WordKind::But,
             b"refused" | b"refuses" | b"refuse" | b"refusing" => WordKind::Refuse,
             b"ruled" | b"rule" | b"rules" | b"ruling" => WordKind::Rule,
@@ -1035,8 +1036,10 @@ struct WordInfo {
 #[derive(Debug, Clone, Copy)]
 struct Tok {
     term: u32,
+    /// In a negation scope.
     negated: bool,
-    subordinate: bool,
+    /// In a background clause.
+    background: bool,
     /// A clause boundary (punctuation) separates this token from the previous one.
     boundary_before: bool,
 }
@@ -1046,7 +1049,7 @@ struct Scope {
     /// Inside a negation scope ("not", "refused to", ...) that no boundary has closed.
     negated: bool,
     /// Inside a background clause ("after", "which", ...).
-    subordinate: bool,
+    background: bool,
     /// A clause boundary came after the previous word.
     boundary: bool,
     /// At the start of the sentence or of a quotation, where capitals are expected.
@@ -1178,7 +1181,7 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// Tokenises a sentence into `self.toks`, marking negation and subordinate scopes.
+    /// Tokenises a sentence into `self.toks`, marking negation scopes and background clauses.
     fn tokenize(&mut self, text: &str) -> Shape {
         let config = &self.featurizer.spec.config;
         self.toks.clear();
@@ -1201,7 +1204,7 @@ impl<'a> Analyzer<'a> {
         };
         let mut scope = Scope {
             negated: false,
-            subordinate: false,
+            background: false,
             boundary: true,
             opening: true,
             prev: WordKind::Plain,
@@ -1247,7 +1250,7 @@ impl<'a> Analyzer<'a> {
                 ',' | ';' | ':' | '.' | '!' | '?' | '(' | ')' | '[' | ']' | '"' | '—'
             ) {
                 scope.negated = false;
-                scope.subordinate = false;
+                scope.background = false;
                 scope.boundary = true;
             }
             return;
@@ -1260,7 +1263,7 @@ impl<'a> Analyzer<'a> {
         );
         if kind == WordKind::But {
             scope.negated = false;
-            scope.subordinate = false;
+            scope.background = false;
         }
         let term = if info.contraction {
             self.not_term
@@ -1272,7 +1275,7 @@ impl<'a> Analyzer<'a> {
         self.toks.push(Tok {
             term,
             negated: scope.negated && scope.negation,
-            subordinate: scope.subordinate,
+            background: scope.background,
             boundary_before: scope.boundary,
         });
         scope.boundary = false;
@@ -1280,8 +1283,8 @@ impl<'a> Analyzer<'a> {
         if kind == WordKind::Negator || phrase_negator {
             scope.negated = true;
         }
-        if kind == WordKind::Subordinator {
-            scope.subordinate = true;
+        if kind == WordKind::Background {
+            scope.background = true;
         }
         scope.prev = kind;
     }
@@ -1330,8 +1333,12 @@ impl<'a> Analyzer<'a> {
                         ngram_hits += 1;
                     }
                 }
-                Event::Lexicon { group, phrase, ctx } => {
-                    group_counts[group][ctx] += 1.0;
+                Event::Lexicon {
+                    group,
+                    phrase,
+                    scope,
+                } => {
+                    group_counts[group][scope] += 1.0;
                     if let Some(hit) = index.hits[group][phrase] {
                         hits.push(hit);
                     }
@@ -1351,9 +1358,9 @@ impl<'a> Analyzer<'a> {
         }
         // The cue block: log counts, scaled, not normalised.
         let scale = config.cue_scale;
-        for (g, by_ctx) in self.group_counts.iter().enumerate() {
-            for (ctx, &count) in by_ctx.iter().enumerate() {
-                if let (true, Some(feature)) = (count > 0.0, index.group_counts[g][ctx]) {
+        for (g, by_scope) in self.group_counts.iter().enumerate() {
+            for (scope, &count) in by_scope.iter().enumerate() {
+                if let (true, Some(feature)) = (count > 0.0, index.group_counts[g][scope]) {
                     out.push((feature, scale * log_count(count)));
                 }
             }
@@ -1397,9 +1404,13 @@ impl<'a> Analyzer<'a> {
                 };
                 names.push(format!("{prefix}{}", words.join(" ")));
             }
-            Event::Lexicon { group, phrase, ctx } => {
+            Event::Lexicon {
+                group,
+                phrase,
+                scope,
+            } => {
                 let name = &index.groups[group];
-                names.push(format!("#lex:{name}{}", CONTEXTS[ctx]));
+                names.push(format!("#lex:{name}{}", CLAUSE_SCOPES[scope]));
                 names.push(format!(
                     "@{name}:{}",
                     open.spec.lexicons.groups[name][phrase]
@@ -1429,11 +1440,11 @@ impl<'a> Analyzer<'a> {
 enum Event<'t> {
     /// A word n-gram of 1 to 3 tokens; single words carry their scope marking.
     Ngram(&'t [Tok], Variant),
-    /// A lexicon phrase hit, with its clause context (an index into [`CONTEXTS`]).
+    /// A lexicon phrase hit, with its clause scope (an index into [`CLAUSE_SCOPES`]).
     Lexicon {
         group: usize,
         phrase: usize,
-        ctx: usize,
+        scope: usize,
     },
     /// The first reporting verb outside background clauses: its lexicon group.
     Verb(usize),
@@ -1475,14 +1486,14 @@ fn visit<'t>(
                 continue;
             }
             if index.verb_groups[*group] {
-                if config.structure && !verb_found && !tok.subordinate {
+                if config.structure && !verb_found && !tok.background {
                     verb_found = true;
                     emit(Event::Verb(*group));
                 }
             } else if config.lexicons {
-                let ctx = if tok.negated {
+                let scope = if tok.negated {
                     2
-                } else if tok.subordinate {
+                } else if tok.background {
                     1
                 } else {
                     0
@@ -1490,7 +1501,7 @@ fn visit<'t>(
                 emit(Event::Lexicon {
                     group: *group,
                     phrase: *phrase,
-                    ctx,
+                    scope,
                 });
             }
         }
