@@ -310,38 +310,15 @@ fn train(args: TrainArgs) -> Result<()> {
     if args.search {
         let k = folds.unwrap_or(5);
         println!("\nsearch ({k}-fold cross-validated macro-F1):");
-        println!(
-            "  {:>6}  {:<9} {:>6} {:>8} {:>6} {:>9} {:>8}  {:>8}",
-            "alpha", "prior", "ngrams", "negation", "cues", "features", "accuracy", "macro-F1"
-        );
+        println!("{}", report::SEARCH_HEADER);
         let (best, table, predictions) = tune::search(&rows, &params, &lexicons, k, |row| {
-            let p = &row.params;
-            println!(
-                "  {:>6}  {:<9} {:>6} {:>8} {:>6} {:>9} {:>8.4}  {:>8.4}",
-                p.alpha,
-                p.prior.name(),
-                p.features.ngram_max,
-                p.features.negation,
-                p.features.cue_scale,
-                p.features.max_features,
-                row.accuracy,
-                row.macro_f1
-            );
+            println!("{}", report::search_row(row));
         })?;
         let best_row = table
             .iter()
             .find(|r| r.params == best)
             .expect("the best row is in the table");
-        println!(
-            "best: alpha {} prior {} ngrams {} negation {} cues {} features {} (macro-F1 {:.4})",
-            best.alpha,
-            best.prior.name(),
-            best.features.ngram_max,
-            best.features.negation,
-            best.features.cue_scale,
-            best.features.max_features,
-            best_row.macro_f1
-        );
+        println!("{}", report::search_best(best_row));
         cv_scores = Some(CvScores {
             folds: k,
             accuracy: best_row.accuracy,

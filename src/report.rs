@@ -353,6 +353,41 @@ pub fn csv_field(out: &mut Vec<u8>, value: &str) {
     }
 }
 
+/// Column heads of the `stance train --search` table (see [`search_row`]).
+pub const SEARCH_HEADER: &str =
+    "   alpha  prior     ngrams negation   cues  features accuracy  macro-F1";
+
+/// One setting of the `stance train --search` table, aligned under [`SEARCH_HEADER`].
+pub fn search_row(row: &crate::tune::SearchRow) -> String {
+    let p = &row.params;
+    format!(
+        "  {:>6}  {:<9} {:>6} {:>8} {:>6} {:>9} {:>8.4}  {:>8.4}",
+        p.alpha,
+        p.prior.name(),
+        p.features.ngram_max,
+        p.features.negation,
+        p.features.cue_scale,
+        p.features.max_features,
+        row.accuracy,
+        row.macro_f1
+    )
+}
+
+/// The line after the `stance train --search` table naming the setting kept.
+pub fn search_best(row: &crate::tune::SearchRow) -> String {
+    let p = &row.params;
+    format!(
+        "best: alpha {} prior {} ngrams {} negation {} cues {} features {} (macro-F1 {:.4})",
+        p.alpha,
+        p.prior.name(),
+        p.features.ngram_max,
+        p.features.negation,
+        p.features.cue_scale,
+        p.features.max_features,
+        row.macro_f1
+    )
+}
+
 /// Output formats of `stance evaluate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EvalFormat {
@@ -558,6 +593,19 @@ mod tests {
             push_int(&mut ours, n);
             assert_eq!(String::from_utf8(ours).unwrap(), n.to_string());
         }
+    }
+
+    #[test]
+    fn search_rows_line_up_under_the_header() {
+        let row = crate::tune::SearchRow {
+            params: crate::model::TrainParams::default(),
+            accuracy: 0.5,
+            macro_f1: 0.25,
+        };
+        let line = search_row(&row);
+        assert_eq!(line.len(), SEARCH_HEADER.len(), "{line:?}");
+        assert!(line.ends_with("0.5000    0.2500"), "{line:?}");
+        assert!(line.contains("train"), "{line:?}");
     }
 
     #[test]
