@@ -55,7 +55,7 @@ impl ContextModel {
         let mut counts = [[1f32; 3]; 3];
         let mut pairs = 0;
         let mut sentences = 0;
-        for doc in documents(rows).into_iter().filter(|d| d.len() > 1) {
+        for doc in document_runs(rows).into_iter().filter(|d| d.len() > 1) {
             sentences += doc.len();
             for pair in rows[doc].windows(2) {
                 counts[pair[0].label.index()][pair[1].label.index()] += 1.0;
@@ -179,7 +179,7 @@ pub fn contribution(
 
 /// The documents of a labelled file: runs of consecutive rows with the same document id.
 /// Rows without an id are documents of their own.
-pub fn documents(rows: &[LabeledSentence]) -> Vec<Range<usize>> {
+pub fn document_runs(rows: &[LabeledSentence]) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
     for i in 1..=rows.len() {
@@ -194,7 +194,7 @@ pub fn documents(rows: &[LabeledSentence]) -> Vec<Range<usize>> {
     out
 }
 
-/// Smooths every document of a labelled file (see [`documents`]); without a context model
+/// Smooths every document of a labelled file (see [`document_runs`]); without a context model
 /// the predictions are returned as they are.
 pub fn smooth_all(
     context: Option<&ContextModel>,
@@ -375,7 +375,7 @@ mod tests {
             row(A, Some("b")),
             row(A, Some("a")),
         ];
-        assert_eq!(documents(&rows), vec![0..2, 2..3, 3..4, 4..5, 5..6]);
-        assert!(documents(&[]).is_empty());
+        assert_eq!(document_runs(&rows), vec![0..2, 2..3, 3..4, 4..5, 5..6]);
+        assert!(document_runs(&[]).is_empty());
     }
 }

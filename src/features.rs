@@ -502,13 +502,13 @@ impl Featurizer {
     ) -> Result<Self> {
         config.check()?;
         // Pass 1: a growable featurizer names every term and cue seen in the training text.
-        let open = Featurizer::open(config.clone(), lexicons.clone());
+        let growing = Featurizer::growing(config.clone(), lexicons.clone());
         let mut counts: FxHashMap<String, [u32; 3]> = FxHashMap::default();
-        let mut analyzer = open.open_analyzer();
+        let mut analyzer = growing.growing_analyzer();
         let mut seen = Vec::new();
         for (text, label) in texts.iter().zip(labels) {
             seen.clear();
-            analyzer.feature_names(text, &mut seen);
+            analyzer.candidate_feature_names(text, &mut seen);
             seen.sort_unstable();
             seen.dedup();
             for name in &seen {
@@ -586,7 +586,7 @@ impl Featurizer {
         if by_name.len() != spec.features.len() {
             return Err(Error::Param("duplicate feature names".into()));
         }
-        let mut f = Featurizer::open(spec.config.clone(), spec.lexicons.clone());
+        let mut f = Featurizer::growing(spec.config.clone(), spec.lexicons.clone());
         let mut index = std::mem::take(&mut f.index);
         index.add_word_features(&spec.features)?;
         index.add_cue_features(&spec.lexicons, |name| by_name.get(name).copied());
@@ -597,7 +597,7 @@ impl Featurizer {
     }
 
     /// A featurizer with no vocabulary whose analyzer interns every new term (for fitting).
-    fn open(config: FeatureConfig, lexicons: Lexicons) -> Self {
+    fn growing(config: FeatureConfig, lexicons: Lexicons) -> Self {
         let mut f = Featurizer {
             spec: FeaturizerSpec {
                 config,
@@ -642,7 +642,9 @@ impl Featurizer {
         f
     }
 
-    fn open_analyzer(&self) -> Analyzer<'_> {
+    /// An analyzer that gives every new word a term id (for fitting), rather than mapping
+    /// it to unknown.
+    fn growing_analyzer(&self) -> Analyzer<'_> {
         Analyzer::new(self, true)
     }
 
@@ -1080,11 +1082,11 @@ pub struct Analyzer<'a> {
     /// Term ids of "not" (for contractions) and `<ent>` (for masked names).
     not_term: u32,
     ent_term: u32,
-    /// When fitting, new terms are interned into a private table.
-    open: bool,
-    open_terms: FxHashMap<String, u32>,
+    /// When fitting, the vocabulary grows: new terms are interned into `grown_terms`.
+    growing: bool,
+    grown_terms: FxHashMap<String, u32>,
     /// Term names by id when fitting.
-    open_names: Vec<String>,
+    grown_names: Vec<String>,
     toks: Vec<Tok>,
     normal: String,
     /// Feature ids hit by the current sentence (with repeats), tallied in `scratch`.
@@ -1105,18 +1107,18 @@ fn word_hash(word: &str) -> u64 {
 const CACHE_LIMIT: usize = 200_000;
 
 impl<'a> Analyzer<'a> {
-    fn new(featurizer: &'a Featurizer, open: bool) -> Self {
+    fn new(featurizer: &'a Featurizer, growing: bool) -> Self {
         let mut analyzer = Analyzer {
             featurizer,
             stemmer: Stemmer::new(featurizer.spec.config.stem),
             cache: FxHashMap::default(),
-            open,
-            open_terms: if open {
+            growing,
+            grown_terms: if growing {
                 featurizer.index.terms.clone()
             } else {
                 FxHashMap::default()
             },
-            open_names: if open {
+            grown_names: if growing {
                 let mut names = vec![String::new(); featurizer.index.terms.len()];
                 for (term, &id) in &featurizer.index.terms {
                     names[id as usize] = term.clone();
@@ -1164,11 +1166,11 @@ impl<'a> Analyzer<'a> {
     /// when fitting, interned).
     fn term_of(&mut self, word: &str) -> u32 {
         let stem = term_form(word, &self.stemmer);
-        if self.open {
-            let before = self.open_terms.len();
-            let id = intern(&mut self.open_terms, &stem).unwrap_or(UNKNOWN);
-            if self.open_terms.len() > before {
-                self.open_names.push(stem);
+        if self.growing {
+            let before = self.grown_terms.len();
+            let id = intern(&mut self.grown_terms, &stem).unwrap_or(UNKNOWN);
+            if self.grown_terms.len() > before {
+                self.grown_names.push(stem);
             }
             id
         } else {
@@ -1386,12 +1388,12 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Names of every feature the sentence would have, vocabulary or not (for fitting).
-    fn feature_names(&mut self, text: &str, names: &mut Vec<String>) {
+    fn candidate_feature_names(&mut self, text: &str, names: &mut Vec<String>) {
         let shape = self.tokenize(text);
-        let open = self.featurizer;
-        let index = &open.index;
-        let by_id = &self.open_names;
-        visit(&self.toks, index, &open.spec.config, |event| match event {
+        let f = self.featurizer;
+        let index = &f.index;
+        let by_id = &self.grown_names;
+        visit(&self.toks, index, &f.spec.config, |event| match event {
             Event::Ngram(window, variant) => {
                 let words: Vec<&str> = window
                     .iter()
@@ -1411,17 +1413,14 @@ impl<'a> Analyzer<'a> {
             } => {
                 let name = &index.groups[group];
                 names.push(format!("#lex:{name}{}", CLAUSE_SCOPES[scope]));
-                names.push(format!(
-                    "@{name}:{}",
-                    open.spec.lexicons.groups[name][phrase]
-                ));
+                names.push(format!("@{name}:{}", f.spec.lexicons.groups[name][phrase]));
             }
             Event::Verb(group) => {
                 let class = index.groups[group].trim_start_matches("verbs_");
                 names.push(format!("#verb:{class}"));
             }
         });
-        if open.spec.config.structure {
+        if f.spec.config.structure {
             for (on, name) in [
                 (shape.quote, "#quote"),
                 (shape.start_quote, "#startquote"),

@@ -427,7 +427,7 @@ impl StanceModel {
     /// sentences of an article; other rows on their own.
     pub fn predict_rows(&self, rows: &[LabeledSentence]) -> Vec<Prediction> {
         let own = self.predict_each(rows.iter().map(|r| r.text.as_str()));
-        let documents = crate::context::documents(rows);
+        let documents = crate::context::document_runs(rows);
         crate::context::smooth_all(self.context.as_ref(), &own, &documents, &self.labels)
     }
 

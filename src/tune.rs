@@ -229,7 +229,7 @@ pub fn check_context(
         .into_iter()
         .filter(|l| labels_seen.contains(l))
         .collect();
-    let docs: Vec<Range<usize>> = context::documents(rows)
+    let docs: Vec<Range<usize>> = context::document_runs(rows)
         .into_iter()
         .filter(|d| d.len() > 1)
         .collect();
