@@ -140,15 +140,12 @@ pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
 }
 
 /// Reads a labelled CSV held in memory; `name` is used in error messages.
-///
-/// The whole file is held so that line numbers can be counted from byte offsets: the csv
-/// crate's own line counter is one short on CRLF files.
 pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence>> {
-    let mut lines = LineCounter::new(data);
+    // Line numbers as an editor shows them, for CRLF files and after blank lines too.
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(data);
+        .from_reader(crate::input::CrlfToLf::new(data));
     let headers = csv.byte_headers().map_err(|e| csv_error(name, e))?.clone();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(Error::Corpus {
@@ -173,7 +170,9 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         if !more {
             break;
         }
-        let line = lines.line_at(record.position().map_or(0, |p| p.byte()));
+        let line = csv
+            .get_mut()
+            .line_at(record.position().map_or(0, |p| p.byte()));
         let data_error = |message: String| Error::Data {
             path: name.into(),
             line,
@@ -217,40 +216,6 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         });
     }
     Ok(rows)
-}
-
-/// Maps increasing byte offsets to 1-based line numbers in one linear pass.
-pub(crate) struct LineCounter<'a> {
-    data: &'a [u8],
-    byte: usize,
-    line: u64,
-}
-
-impl<'a> LineCounter<'a> {
-    pub(crate) fn new(data: &'a [u8]) -> Self {
-        LineCounter {
-            data,
-            byte: 0,
-            line: 1,
-        }
-    }
-
-    /// Line of the record starting at `byte`; offsets must not decrease between calls.
-    ///
-    /// The csv crate reports a CRLF-terminated record as starting on the `\n` of the
-    /// previous line end, so line ends at the offset are skipped first.
-    pub(crate) fn line_at(&mut self, byte: u64) -> u64 {
-        let mut byte = (byte as usize).min(self.data.len()).max(self.byte);
-        while byte < self.data.len() && matches!(self.data[byte], b'\r' | b'\n') {
-            byte += 1;
-        }
-        self.line += self.data[self.byte..byte]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64;
-        self.byte = byte;
-        self.line
-    }
 }
 
 /// The bytes without a leading UTF-8 byte-order mark (spreadsheet programs write one before
@@ -343,6 +308,26 @@ mod tests {
         assert_eq!(rows[0].label, Stance::Conciliatory);
         assert_eq!(rows[1].text, "A line\nbreak.");
         assert_eq!((rows[0].line, rows[1].line), (2, 3));
+    }
+
+    #[test]
+    fn line_numbers_count_blank_lines_and_line_breaks_in_fields() {
+        // Lines as an editor shows them, for LF and CRLF files alike.
+        for (input, line) in [
+            (&b"text,label\r\n\r\nA.,friendly\r\n"[..], "line 3:"),
+            (b"text,label\n\n\nA.,friendly\n", "line 4:"),
+            (
+                b"text,label\r\n\"multi\r\nline\",analytical\r\nB.,friendly\r\n",
+                "line 4:",
+            ),
+            (
+                b"text,label\nA.,analytical\n\n\"x\ny\",analytical\n\nB.,friendly",
+                "line 7:",
+            ),
+        ] {
+            let err = read(input).unwrap_err().to_string();
+            assert!(err.contains(line), "{input:?}: {err}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! memory. Columns other than the text column travel with their row to the output (an `id`,
 //! a date), in the order the input had them.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -88,7 +89,7 @@ enum RowReader {
 /// Rows of one CSV source.
 struct CsvRows {
     name: Arc<str>,
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    reader: csv::Reader<CrlfToLf<Box<dyn Read + Send>>>,
     /// Index of the text column.
     text_col: usize,
     headers: Vec<Arc<str>>,
@@ -184,7 +185,7 @@ impl Documents {
             InputFormat::Csv { text_column } => {
                 let mut reader = csv::ReaderBuilder::new()
                     .flexible(true)
-                    .from_reader(Box::new(CrlfToLf::new(reader)) as Box<dyn Read + Send>);
+                    .from_reader(CrlfToLf::new(reader));
                 let header = reader
                     .byte_headers()
                     .map_err(|e| csv_error(&name, e))?
@@ -290,7 +291,9 @@ impl CsvRows {
             Ok(true) => {}
             Err(e) => return Some(Err(csv_error(name, e))),
         }
-        let line = record.position().map_or(0, |p| p.line());
+        let line = reader
+            .get_mut()
+            .line_at(record.position().map_or(0, |p| p.byte()));
         let bad = |message: String| Error::Data {
             path: name.to_string(),
             line,
@@ -396,25 +399,52 @@ impl JsonlRows {
     }
 }
 
-/// Turns CRLF line ends into LF as bytes stream past. The csv crate counts a CRLF file's
-/// lines one short, and every error message names a line.
-struct CrlfToLf<R> {
+/// Turns CRLF line ends into LF as bytes stream past, and keeps track of where the line ends
+/// are (see [`CrlfToLf::line_at`]): every error message names a line, and the csv crate's
+/// own line numbers are one short on CRLF files and drift after the blank lines it skips.
+pub(crate) struct CrlfToLf<R> {
     inner: R,
     /// A `\r` read at the end of the previous chunk, not yet known to precede `\n`.
     pending_cr: bool,
+    /// Bytes handed out so far.
+    pos: u64,
+    /// Offsets of the line ends handed out but not yet passed by a record, in order. Only
+    /// what the csv reader has read ahead is held, so this stays small.
+    ahead: VecDeque<u64>,
+    /// Line ends passed by records.
+    passed: u64,
 }
 
 impl<R: Read> CrlfToLf<R> {
-    fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         CrlfToLf {
             inner,
             pending_cr: false,
+            pos: 0,
+            ahead: VecDeque::new(),
+            passed: 0,
         }
     }
-}
 
-impl<R: Read> Read for CrlfToLf<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    /// The 1-based line, as an editor shows it, of the csv record at byte `byte` of the
+    /// converted stream; offsets must not decrease between calls. The csv crate places a
+    /// record on the line end just before it, so line ends at the offset itself are passed
+    /// first.
+    pub(crate) fn line_at(&mut self, mut byte: u64) -> u64 {
+        while let Some(&end) = self.ahead.front() {
+            if end > byte {
+                break;
+            }
+            if end == byte {
+                byte += 1;
+            }
+            self.ahead.pop_front();
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+
+    fn read_lf(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.len() < 2 {
             return self.inner.read(buf);
         }
@@ -460,9 +490,20 @@ impl<R: Read> Read for CrlfToLf<R> {
         }
         if out == 0 && self.pending_cr {
             // Only a `\r` arrived: read on to learn what follows it.
-            return self.read(buf);
+            return self.read_lf(buf);
         }
         Ok(out)
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.read_lf(buf)?;
+        let from = self.pos;
+        let ends = memchr::memchr_iter(b'\n', &buf[..n]).map(|k| from + k as u64);
+        self.ahead.extend(ends);
+        self.pos += n as u64;
+        Ok(n)
     }
 }
 
@@ -675,6 +716,19 @@ mod tests {
             }
             assert_eq!(out, b"a\nb\rc\n\r", "chunked: {chunked}");
         }
+    }
+
+    #[test]
+    fn csv_errors_name_the_right_line_after_blank_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "in.csv", b"id,text\n\n1,A.\n\n\n2,\"B\xff\"\n");
+        let format = InputFormat::Csv {
+            text_column: "text".into(),
+        };
+        let mut docs = Documents::open(&[path], format).unwrap();
+        assert_eq!(docs.next().unwrap().unwrap().line, Some(3));
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(err.contains("line 6") && err.contains("UTF-8"), "{err}");
     }
 
     #[test]
