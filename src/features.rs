@@ -700,17 +700,21 @@ fn log_count(count: f32) -> f32 {
     }
 }
 
-/// Counts repeated ids: calls `emit(id, count)` once per distinct id, in order of first
-/// appearance, using `scratch` (all zeros, one slot per feature) and leaving it all zeros.
-fn tally(ids: &[u32], scratch: &mut [f32], mut emit: impl FnMut(u32, f32)) {
-    for &id in ids {
-        scratch[id as usize] += 1.0;
+/// Counts one hit of feature `id` in `scratch` (one slot per feature), listing the id in
+/// `distinct` the first time it is seen.
+fn count_hit(id: u32, scratch: &mut [f32], distinct: &mut Vec<u32>) {
+    let slot = &mut scratch[id as usize];
+    if *slot == 0.0 {
+        distinct.push(id);
     }
-    for &id in ids {
-        let count = std::mem::take(&mut scratch[id as usize]);
-        if count > 0.0 {
-            emit(id, count);
-        }
+    *slot += 1.0;
+}
+
+/// Calls `emit(id, count)` for each id counted by [`count_hit`], in order of first
+/// appearance, and leaves `scratch` all zeros again.
+fn drain_counts(distinct: &[u32], scratch: &mut [f32], mut emit: impl FnMut(u32, f32)) {
+    for &id in distinct {
+        emit(id, std::mem::take(&mut scratch[id as usize]));
     }
 }
 
@@ -1089,7 +1093,8 @@ pub struct Analyzer<'a> {
     grown_names: Vec<String>,
     toks: Vec<Tok>,
     normal: String,
-    /// Feature ids hit by the current sentence (with repeats), tallied in `scratch`.
+    /// Distinct feature ids hit by the current sentence, in order of first hit; their counts
+    /// are in `scratch`.
     hits: Vec<u32>,
     /// Dense per-feature counts, all zero between sentences: counting into an array and
     /// resetting the touched entries is cheaper than sorting or hashing the hits.
@@ -1301,7 +1306,8 @@ impl<'a> Analyzer<'a> {
         self.hits.clear();
         self.group_counts.clear();
         self.group_counts.resize(index.groups.len(), [0.0; 3]);
-        let (hits, group_counts) = (&mut self.hits, &mut self.group_counts);
+        let (hits, group_counts, scratch) =
+            (&mut self.hits, &mut self.group_counts, &mut self.scratch);
         let mut ngram_hits = 0;
         let mut verb = None;
         // Inlined into `visit`: one call per n-gram otherwise (about 1-2% of a batch run).
@@ -1331,8 +1337,8 @@ impl<'a> Analyzer<'a> {
                         NONE
                     };
                     if feature != NONE {
-                        hits.push(feature);
-                        ngram_hits += 1;
+                        count_hit(feature, scratch, hits);
+                        ngram_hits = hits.len();
                     }
                 }
                 Event::Lexicon {
@@ -1342,16 +1348,16 @@ impl<'a> Analyzer<'a> {
                 } => {
                     group_counts[group][scope] += 1.0;
                     if let Some(hit) = index.hits[group][phrase] {
-                        hits.push(hit);
+                        count_hit(hit, scratch, hits);
                     }
                 }
                 Event::Verb(group) => verb = index.verb_class[group],
             },
         );
         // The n-gram block: sublinear TF-IDF, L2-normalised. (N-gram events all come before
-        // lexicon events, so the first `ngram_hits` hits are the n-grams.)
+        // lexicon events, so the first `ngram_hits` distinct hits are the n-grams.)
         let (ngram_ids, cue_ids) = self.hits.split_at(ngram_hits);
-        tally(ngram_ids, &mut self.scratch, |feature, count| {
+        drain_counts(ngram_ids, &mut self.scratch, |feature, count| {
             out.push((feature, sublinear_tf(count) * f.spec.idf[feature as usize]));
         });
         let norm = out.iter().map(|(_, v)| v * v).sum::<f32>().sqrt();
@@ -1367,7 +1373,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        tally(cue_ids, &mut self.scratch, |feature, count| {
+        drain_counts(cue_ids, &mut self.scratch, |feature, count| {
             out.push((feature, scale * log_count(count)));
         });
         if let Some(verb) = verb {
