@@ -357,33 +357,37 @@ pub fn csv_field(out: &mut Vec<u8>, value: &str) {
 pub const SEARCH_HEADER: &str =
     "   alpha  prior     ngrams negation   cues  features accuracy  macro-F1";
 
+/// The searched settings of a row, named as in [`SEARCH_HEADER`] and the best line.
+fn searched_settings(p: &crate::model::TrainParams) -> [(&'static str, String); 6] {
+    [
+        ("alpha", p.alpha.to_string()),
+        ("prior", p.prior.name().to_string()),
+        ("ngrams", p.features.ngram_max.to_string()),
+        ("negation", p.features.negation.to_string()),
+        ("cues", p.features.cue_scale.to_string()),
+        ("features", p.features.max_features.to_string()),
+    ]
+}
+
 /// One setting of the `stance train --search` table, aligned under [`SEARCH_HEADER`].
 pub fn search_row(row: &crate::tune::SearchRow) -> String {
-    let p = &row.params;
+    let [alpha, prior, ngrams, negation, cues, features] =
+        searched_settings(&row.params).map(|(_, value)| value);
     format!(
-        "  {:>6}  {:<9} {:>6} {:>8} {:>6} {:>9} {:>8.4}  {:>8.4}",
-        p.alpha,
-        p.prior.name(),
-        p.features.ngram_max,
-        p.features.negation,
-        p.features.cue_scale,
-        p.features.max_features,
-        row.accuracy,
-        row.macro_f1
+        "  {alpha:>6}  {prior:<9} {ngrams:>6} {negation:>8} {cues:>6} {features:>9} {:>8.4}  {:>8.4}",
+        row.accuracy, row.macro_f1
     )
 }
 
 /// The line after the `stance train --search` table naming the setting kept.
 pub fn search_best(row: &crate::tune::SearchRow) -> String {
-    let p = &row.params;
+    let settings: Vec<String> = searched_settings(&row.params)
+        .iter()
+        .map(|(name, value)| format!("{name} {value}"))
+        .collect();
     format!(
-        "best: alpha {} prior {} ngrams {} negation {} cues {} features {} (macro-F1 {:.4})",
-        p.alpha,
-        p.prior.name(),
-        p.features.ngram_max,
-        p.features.negation,
-        p.features.cue_scale,
-        p.features.max_features,
+        "best: {} (macro-F1 {:.4})",
+        settings.join(" "),
         row.macro_f1
     )
 }
@@ -606,6 +610,10 @@ mod tests {
         assert_eq!(line.len(), SEARCH_HEADER.len(), "{line:?}");
         assert!(line.ends_with("0.5000    0.2500"), "{line:?}");
         assert!(line.contains("train"), "{line:?}");
+        assert_eq!(
+            search_best(&row),
+            "best: alpha 0.3 prior train ngrams 2 negation true cues 0.5 features 6000 (macro-F1 0.2500)"
+        );
     }
 
     #[test]
