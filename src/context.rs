@@ -41,17 +41,19 @@ pub struct ContextModel {
     pub transitions: [[f32; 3]; 3],
     /// Label shares the sentence model's probabilities assume (its class prior): dividing a
     /// probability by its share turns it into evidence that can be combined with the chain.
-    pub prior: [f32; 3],
+    /// (Saved as `prior` in model files.)
+    #[serde(rename = "prior")]
+    pub label_shares: [f32; 3],
     /// Adjacent sentence pairs the table was counted from.
     pub pairs: usize,
 }
 
 impl ContextModel {
     /// Counts label transitions between adjacent sentences of the same document, with one
-    /// added to every cell (so no transition is impossible). `prior` is the sentence model's
-    /// class prior. Returns `None` with fewer than [`MIN_CONTEXT_SENTENCES`] sentences in
+    /// added to every cell (so no transition is impossible). `label_shares` are the sentence
+    /// model's class prior. Returns `None` with fewer than [`MIN_CONTEXT_SENTENCES`] sentences in
     /// multi-sentence documents.
-    pub fn learn(rows: &[LabeledSentence], prior: [f32; 3]) -> Option<ContextModel> {
+    pub fn learn(rows: &[LabeledSentence], label_shares: [f32; 3]) -> Option<ContextModel> {
         let mut counts = [[1f32; 3]; 3];
         let mut pairs = 0;
         let mut sentences = 0;
@@ -71,7 +73,7 @@ impl ContextModel {
         });
         Some(ContextModel {
             transitions,
-            prior,
+            label_shares,
             pairs,
         })
     }
@@ -83,7 +85,7 @@ impl ContextModel {
                 && (row.iter().sum::<f32>() - 1.0).abs() < 1e-3
         };
         self.transitions.iter().all(distribution)
-            && self.prior.iter().all(|p| p.is_finite() && *p > 0.0)
+            && self.label_shares.iter().all(|p| p.is_finite() && *p > 0.0)
     }
 
     /// The label probabilities of one document's sentences given the whole document
@@ -103,7 +105,7 @@ impl ContextModel {
             .map(|p| {
                 std::array::from_fn(|k| {
                     if present[k] {
-                        p.probabilities[k].max(FLOOR) / self.prior[k]
+                        p.probabilities[k].max(FLOOR) / self.label_shares[k]
                     } else {
                         0.0
                     }
@@ -118,7 +120,7 @@ impl ContextModel {
         // The first sentence starts from the sentence model's own prior.
         let mut forward = Vec::with_capacity(doc.len());
         forward.push(normalise(std::array::from_fn(|k| {
-            self.prior[k] * evidence[0][k]
+            self.label_shares[k] * evidence[0][k]
         })));
         for e in &evidence[1..] {
             let prev: &[f32; 3] = forward.last().expect("pushed above");
@@ -240,7 +242,7 @@ mod tests {
     fn sticky() -> ContextModel {
         ContextModel {
             transitions: [[0.6, 0.3, 0.1], [0.3, 0.5, 0.2], [0.1, 0.4, 0.5]],
-            prior: [1.0 / 3.0; 3],
+            label_shares: [1.0 / 3.0; 3],
             pairs: 0,
         }
     }
@@ -299,7 +301,7 @@ mod tests {
     fn uniform_transitions_change_nothing() {
         let c = ContextModel {
             transitions: [[1.0 / 3.0; 3]; 3],
-            prior: [1.0 / 3.0; 3],
+            label_shares: [1.0 / 3.0; 3],
             pairs: 0,
         };
         let doc = [p([0.5, 0.3, 0.2]), p([0.1, 0.1, 0.8]), p([0.3, 0.4, 0.3])];
@@ -343,13 +345,13 @@ mod tests {
         fn smoothing_always_gives_distributions(
             probs in proptest::collection::vec(proptest::array::uniform3(0.0f32..=1.0), 1..30),
             table in proptest::array::uniform3(proptest::array::uniform3(0.001f32..=1.0)),
-            prior in proptest::array::uniform3(0.001f32..=1.0),
+            label_shares in proptest::array::uniform3(0.001f32..=1.0),
         ) {
             let transitions = table.map(|row| {
                 let sum: f32 = row.iter().sum();
                 row.map(|x| x / sum)
             });
-            let c = ContextModel { transitions, prior, pairs: 0 };
+            let c = ContextModel { transitions, label_shares, pairs: 0 };
             let doc: Vec<Prediction> = probs.iter().map(|&p| {
                 let sum: f32 = p.iter().sum();
                 Prediction {

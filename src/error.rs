@@ -33,8 +33,9 @@ pub enum Error {
         message: String,
     },
 
-    /// A labelled CSV is well-formed row by row but unusable as a whole
-    /// (empty, one label only, too small for the requested folds).
+    /// A file is unusable as a whole: a labelled CSV that is empty, has one label only or
+    /// is too small for the requested folds; an article that is not UTF-8 text; a directory
+    /// where a file was expected; a lexicon file that cannot be read as text.
     #[error("{path}: {message}")]
     Corpus {
         /// The file.

@@ -845,7 +845,7 @@ mod tests {
         // A strongly persistent chain, so that context visibly moves probabilities.
         model.context = Some(crate::context::ContextModel {
             transitions: [[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]],
-            prior: [1.0 / 3.0; 3],
+            label_shares: [1.0 / 3.0; 3],
             pairs: 0,
         });
         let texts = [
