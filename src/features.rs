@@ -1194,7 +1194,8 @@ impl<'a> Analyzer<'a> {
         self.toks.clear();
         let mut buffer = std::mem::take(&mut self.normal);
         // Most sentences have no curly quote, dash or backtick to unify: read them in place.
-        let normal: &str = if text.is_ascii() && memchr::memchr(b'`', text.as_bytes()).is_none() {
+        let ascii = text.is_ascii();
+        let normal: &str = if ascii && memchr::memchr(b'`', text.as_bytes()).is_none() {
             text
         } else {
             buffer.clear();
@@ -1219,8 +1220,9 @@ impl<'a> Analyzer<'a> {
             mask_names: config.mask_names,
         };
         // The two segmenters of `word_bounds`, each in its own loop: going through
-        // `word_bounds`' chained iterator costs a few branches per word.
-        if is_fast_alphabet(normal) {
+        // `word_bounds`' chained iterator costs a few branches per word. (Unifying marks keeps
+        // an ASCII text ASCII, so it needs no second scan.)
+        if ascii || is_fast_alphabet(normal) {
             for seg in (LatinWords {
                 text: normal,
                 pos: 0,
