@@ -1060,6 +1060,10 @@ struct Scope {
     boundary: bool,
     /// At the start of the sentence or of a quotation, where capitals are expected.
     opening: bool,
+    /// Where the last word ended (an address in the sentence being read; segments are
+    /// slices of it). A `'` that starts there follows its word with no space between: it is
+    /// an apostrophe ("the Workers' party"), not a quotation mark.
+    word_end: usize,
     prev: WordKind,
     /// The feature options that decide marking: negation scopes, masked names.
     negation: bool,
@@ -1215,6 +1219,7 @@ impl<'a> Analyzer<'a> {
             background: false,
             boundary: true,
             opening: true,
+            word_end: 0,
             prev: WordKind::Plain,
             negation: config.negation,
             mask_names: config.mask_names,
@@ -1247,7 +1252,10 @@ impl<'a> Analyzer<'a> {
             if first.is_whitespace() || first == '-' {
                 return;
             }
-            if matches!(first, '"' | '\'') {
+            // Straight and curly apostrophes are one mark once unified, so a `'` straight
+            // after a word is taken for a plural possessive, not a closing quote: British copy
+            // quotes with single marks, and "the Workers' party" carries no quotation.
+            if first == '"' || (first == '\'' && seg.as_ptr() as usize != scope.word_end) {
                 shape.quote = true;
                 scope.opening = true;
             }
@@ -1289,6 +1297,7 @@ impl<'a> Analyzer<'a> {
         });
         scope.boundary = false;
         scope.opening = false;
+        scope.word_end = seg.as_ptr() as usize + seg.len();
         if kind == WordKind::Negator || phrase_negator {
             scope.negated = true;
         }
@@ -1713,6 +1722,23 @@ mod tests {
         for want in ["#quote", "#startquote", "#question"] {
             assert!(got.contains(&want.to_string()), "missing {want}: {got:?}");
         }
+    }
+
+    #[test]
+    fn possessive_apostrophe_is_not_a_quote() {
+        let plain = "Officials of the Workers’ party met the envoys' staff on Monday.";
+        let quoted = "Officials said the talks were ‘a waste of time’ on Monday.";
+        let f = fit(&[plain, quoted], min_df_one());
+        assert!(
+            !names(&f, plain).contains(&"#quote".to_string()),
+            "{:?}",
+            names(&f, plain)
+        );
+        assert!(
+            names(&f, quoted).contains(&"#quote".to_string()),
+            "{:?}",
+            names(&f, quoted)
+        );
     }
 
     #[test]
