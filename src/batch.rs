@@ -74,7 +74,10 @@ pub fn classify_document<'d>(
     }
     // Context only changes documents of two or more sentences; most tabular rows are one.
     let smoothed = match model.context() {
-        Some(c) if own.len() > 1 => Some(c.smooth(own, model.labels())),
+        Some(c) if own.len() > 1 => {
+            let links = context::links(spans.iter().map(|&(start, end)| &doc.text[start..end]));
+            Some(c.smooth(own, &links, model.labels()))
+        }
         _ => None,
     };
     for (i, &(start, end)) in spans.iter().enumerate() {

@@ -569,6 +569,18 @@ fn inspect(args: InspectArgs) -> Result<()> {
                     row[2]
                 ));
             }
+            if let Some(tables) = &c.by_link {
+                s.push_str(
+                    "  chance a label carries over, by how the next sentence opens \
+                     (plain; quotation mark; But/However; He/They/This):\n",
+                );
+                for (link, table) in ["plain", "quote", "turn", "pronoun"].iter().zip(tables) {
+                    s.push_str(&format!(
+                        "  {:<13} {:>12.3} {:>12.3} {:>12.3}\n",
+                        link, table[0][0], table[1][1], table[2][2]
+                    ));
+                }
+            }
         }
         None => s.push_str("context: none (each sentence labelled on its own)\n"),
     }

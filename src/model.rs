@@ -23,9 +23,10 @@ use crate::corpus::{LabeledSentence, Stance};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, FeaturizerSpec, Lexicons, SparseVec};
 
-/// The model file format this build writes. Version 2 added document context; version 1
-/// files are still read (as models without context).
-pub const FORMAT_VERSION: u32 = 2;
+/// The model file format this build writes. Version 2 added document context, version 3 its
+/// tables for each kind of link between sentences. Older files are still read: version 2 as
+/// context with one table for every link, version 1 as models without context.
+pub const FORMAT_VERSION: u32 = 3;
 /// The oldest model file format this build reads.
 const OLDEST_FORMAT_VERSION: u32 = 1;
 
@@ -417,7 +418,10 @@ impl StanceModel {
     pub fn predict_document<S: AsRef<str>>(&self, sentences: &[S]) -> Vec<Prediction> {
         let own = self.predict_each(sentences.iter().map(AsRef::as_ref));
         match &self.context {
-            Some(c) => c.smooth(&own, &self.labels),
+            Some(c) => {
+                let links = crate::context::links(sentences.iter().map(AsRef::as_ref));
+                c.smooth(&own, &links, &self.labels)
+            }
             None => own,
         }
     }
@@ -428,7 +432,14 @@ impl StanceModel {
     pub fn predict_rows(&self, rows: &[LabeledSentence]) -> Vec<Prediction> {
         let own = self.predict_each(rows.iter().map(|r| r.text.as_str()));
         let documents = crate::context::document_runs(rows);
-        crate::context::smooth_all(self.context.as_ref(), &own, &documents, &self.labels)
+        let links = crate::context::links(rows.iter().map(|r| r.text.as_str()));
+        crate::context::smooth_all(
+            self.context.as_ref(),
+            &own,
+            &links,
+            &documents,
+            &self.labels,
+        )
     }
 
     /// Each sentence predicted on its own, with one analyzer for all.
@@ -845,6 +856,7 @@ mod tests {
         // A strongly persistent chain, so that context visibly moves probabilities.
         model.context = Some(crate::context::ContextModel {
             transitions: [[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]],
+            by_link: None,
             label_shares: [1.0 / 3.0; 3],
             pairs: 0,
         });
@@ -1010,6 +1022,25 @@ mod tests {
         };
         let model = StanceModel::train(&rows, &off, &Lexicons::builtin()).unwrap();
         assert!(model.context().is_none(), "--no-context");
+    }
+
+    #[test]
+    fn version_2_files_use_one_table_for_every_link() {
+        let model =
+            StanceModel::train(&document_rows(40), &params(), &Lexicons::builtin()).unwrap();
+        assert!(model.context().unwrap().by_link.is_some());
+        let mut value: serde_json::Value = serde_json::from_str(&model.to_json()).unwrap();
+        value["format_version"] = 2.into();
+        value["context"].as_object_mut().unwrap().remove("by_link");
+        let old = StanceModel::from_json(&value.to_string(), "old.json").unwrap();
+        let mut pooled = model.clone();
+        pooled.context.as_mut().unwrap().by_link = None;
+        assert_eq!(old.context(), pooled.context());
+        let sentences = ["Beijing warned of retaliation.", "“We will respond.”"];
+        assert_eq!(
+            old.predict_document(&sentences),
+            pooled.predict_document(&sentences)
+        );
     }
 
     #[test]

@@ -66,7 +66,7 @@ fn train_reports_counts_and_writes_identical_models() {
     let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     assert_eq!(a, b, "same data and seed must give a byte-identical model");
     let model: Value = serde_json::from_slice(&a).unwrap();
-    assert_eq!(model["format_version"], 2);
+    assert_eq!(model["format_version"], 3);
     assert_eq!(model["training"]["cross_validation"]["folds"], 2);
     assert_eq!(model["training"]["data_file"], "train_small.csv");
     assert_eq!(model["training"]["sentences_per_label"]["conciliatory"], 10);
