@@ -141,6 +141,12 @@ pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
 
 /// Reads a labelled CSV held in memory; `name` is used in error messages.
 pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence>> {
+    if let Some(message) = utf16_hint(data) {
+        return Err(Error::Corpus {
+            path: name.into(),
+            message,
+        });
+    }
     // Line numbers as an editor shows them, for CRLF files and after blank lines too.
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
@@ -153,8 +159,10 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             message: "file is empty, expected a header row with `text` and `label` columns".into(),
         });
     }
-    let text_col = find_column(&headers, "text").ok_or_else(|| missing_column(name, "text"))?;
-    let label_col = find_column(&headers, "label").ok_or_else(|| missing_column(name, "label"))?;
+    let text_col =
+        unique_column(&headers, "text", name)?.ok_or_else(|| missing_column(name, "text"))?;
+    let label_col =
+        unique_column(&headers, "label", name)?.ok_or_else(|| missing_column(name, "label"))?;
     let story_col = find_column(&headers, "story");
     let document_col = DOCUMENT_COLUMNS
         .iter()
@@ -254,6 +262,39 @@ pub(crate) fn find_column(headers: &csv::ByteRecord, wanted: &str) -> Option<usi
     headers.iter().position(|h| {
         let h = strip_bom(h);
         std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
+    })
+}
+
+/// Like [`find_column`], but a header that names the column twice is an error: which of the
+/// two holds the text would be a guess.
+pub(crate) fn unique_column(
+    headers: &csv::ByteRecord,
+    wanted: &str,
+    name: &str,
+) -> Result<Option<usize>> {
+    let first = find_column(headers, wanted);
+    if let Some(i) = first {
+        let rest = csv::ByteRecord::from(headers.iter().skip(i + 1).collect::<Vec<_>>());
+        if let Some(j) = find_column(&rest, wanted) {
+            return Err(Error::Data {
+                path: name.into(),
+                line: 1,
+                message: format!(
+                    "header has two `{wanted}` columns (columns {} and {}); rename one",
+                    i + 1,
+                    i + j + 2
+                ),
+            });
+        }
+    }
+    Ok(first)
+}
+
+/// A message for text saved as UTF-16 (it starts with a UTF-16 byte-order mark), which
+/// spreadsheet programs write and which otherwise fails with a puzzling "no `text` column".
+pub(crate) fn utf16_hint(data: &[u8]) -> Option<String> {
+    (data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF])).then(|| {
+        "is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8".into()
     })
 }
 

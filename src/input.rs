@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::corpus::{csv_error, find_column};
+use crate::corpus::{csv_error, unique_column, utf16_hint};
 use crate::error::{Error, Result};
 
 /// How input files are read.
@@ -190,11 +190,14 @@ impl Documents {
                     .byte_headers()
                     .map_err(|e| csv_error(&name, e))?
                     .clone();
-                let text_col = find_column(&header, text_column).ok_or_else(|| Error::Data {
-                    path: name.to_string(),
-                    line: 1,
-                    message: format!("header has no `{text_column}` column (set --text-column)"),
-                })?;
+                let text_col =
+                    unique_column(&header, text_column, &name)?.ok_or_else(|| Error::Data {
+                        path: name.to_string(),
+                        line: 1,
+                        message: format!(
+                            "header has no `{text_column}` column (set --text-column)"
+                        ),
+                    })?;
                 let headers: Vec<Arc<str>> = header
                     .iter()
                     .map(|h| {
@@ -524,6 +527,12 @@ fn read_text(path: &Path) -> Result<Document> {
     reader
         .read_to_end(&mut bytes)
         .map_err(|e| Error::io(&name, e))?;
+    if let Some(message) = utf16_hint(&bytes) {
+        return Err(Error::Corpus {
+            path: name.clone(),
+            message,
+        });
+    }
     let text = String::from_utf8(bytes).map_err(|e| Error::Corpus {
         path: name.clone(),
         message: format!(
@@ -800,6 +809,31 @@ mod tests {
             .to_string();
         assert!(
             err.contains("not UTF-8") && err.contains("offset 2"),
+            "{err}"
+        );
+        let path = write(dir.path(), "utf16.txt", b"\xff\xfeH\x00i\x00");
+        let err = Documents::open(&[path], InputFormat::Text)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("UTF-16"), "{err}");
+    }
+
+    #[test]
+    fn a_csv_header_naming_the_text_column_twice_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "in.csv", b"text,id,TEXT\nA.,1,B.\n");
+        let format = InputFormat::Csv {
+            text_column: "text".into(),
+        };
+        let err = Documents::open(&[path], format)
+            .and_then(|docs| docs.collect::<Result<Vec<_>>>())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 1") && err.contains("columns 1 and 3"),
             "{err}"
         );
     }

@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use stance::batch::{self, ClassifyOptions};
 use stance::eval;
 use stance::input::{Documents, InputFormat};
-use stance::model::{CvScores, check_writable};
+use stance::model::{CvScores, check_replaceable, check_writable};
 use stance::report::{self, ClassifyFormat, EvalFormat, Misclassified, Renderer};
 use stance::tune;
 use stance::{Error, FeatureConfig, Lexicons, Prior, Result, Stance, StanceModel, TrainParams};
@@ -280,6 +280,7 @@ fn report_context(
 
 fn train(args: TrainArgs) -> Result<()> {
     check_writable(&args.out)?;
+    check_replaceable(&args.out, &args.data)?;
     // Read once: the same bytes are parsed and fingerprinted.
     let (name, bytes) = stance::corpus::read_source(&args.data)?;
     let rows = stance::corpus::read_labelled_from(&bytes, &name)?;

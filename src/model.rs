@@ -615,6 +615,47 @@ pub fn check_writable(path: &Path) -> Result<()> {
     temp_file_beside(path).map(drop)
 }
 
+/// Checks that writing a model to `out` destroys nothing but an older model: `out` must not be
+/// the training data itself (`stance train data.csv -o data.csv`), nor an existing file that
+/// is not a model file (a typo such as `-o notes.txt`). An empty file, or a file that starts
+/// like a model file (even a damaged one), may be replaced.
+pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
+    let name = out.display().to_string();
+    let refuse = |message: String| {
+        Err(Error::Corpus {
+            path: name.clone(),
+            message,
+        })
+    };
+    // Nothing there, or not a regular file (a directory is reported by `check_writable`).
+    if !out.is_file() {
+        return Ok(());
+    }
+    if let (Ok(a), Ok(b)) = (out.canonicalize(), data.canonicalize())
+        && a == b
+    {
+        return refuse(
+            "is the training data; writing the model there would destroy it (choose another --out)"
+                .into(),
+        );
+    }
+    let mut head = [0u8; 64];
+    let read = std::fs::File::open(out)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .map_err(|e| Error::io(&name, e))?;
+    let head = &head[..read];
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start();
+    if text.is_empty() || (text.starts_with('{') && text.contains("\"format_version\"")) {
+        return Ok(());
+    }
+    refuse(
+        "exists and is not a stance model file; refusing to replace it (remove it first, or choose \
+         another --out)"
+            .into(),
+    )
+}
+
 fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let name = path.display().to_string();
     if path.is_dir() {

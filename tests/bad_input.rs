@@ -80,6 +80,16 @@ fn labelled_csv_errors_name_file_line_and_value() {
             b"text,label\nA.,analytical\nB.\n",
             &["line 3", "1 field"],
         ),
+        (
+            "two_text_columns.csv",
+            b"text,Text,label\nA.,B.,analytical\n",
+            &["line 1", "two `text` columns (columns 1 and 2)"],
+        ),
+        (
+            "utf16.csv",
+            b"\xff\xfet\x00e\x00x\x00t\x00,\x00l\x00",
+            &["UTF-16", "save it as UTF-8"],
+        ),
     ];
     for (name, bytes, fragments) in cases {
         labelled_csv_fails(d, name, bytes, fragments);
@@ -380,6 +390,46 @@ fn interrupted_train_leaves_the_previous_model_byte_identical() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(std::fs::read(&model).unwrap(), before);
+}
+
+#[test]
+fn train_never_writes_over_its_data_or_a_file_that_is_not_a_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_copy = dir.path().join("train.csv");
+    std::fs::copy(data("train_small.csv"), &data_copy).unwrap();
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "my notes\n").unwrap();
+    for (out, message) in [
+        (&data_copy, "is the training data"),
+        (&notes, "is not a stance model file"),
+    ] {
+        let before = std::fs::read(out).unwrap();
+        stance()
+            .args(["train", "--out"])
+            .arg(out)
+            .arg(&data_copy)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(message));
+        assert_eq!(std::fs::read(out).unwrap(), before, "{}", out.display());
+    }
+    // An older model, or an empty file, may be replaced.
+    let model = fixture_model(dir.path());
+    let empty = dir.path().join("empty.json");
+    std::fs::write(&empty, "").unwrap();
+    for out in [&model, &empty] {
+        stance()
+            .args(["train", "--out"])
+            .arg(out)
+            .arg(&data_copy)
+            .assert()
+            .success();
+        assert!(
+            std::fs::read_to_string(out)
+                .unwrap()
+                .contains("\"format_version\"")
+        );
+    }
 }
 
 #[test]
