@@ -345,10 +345,14 @@ fn train(args: TrainArgs) -> Result<()> {
     }
     let capped = params.features_for_rows(rows.len()).max_features;
     if capped < params.features.max_features {
+        // A cap beyond any vocabulary (`--max-features 99999999999`) reads as "no cap".
+        let asked = match params.features.max_features {
+            m if m > u32::MAX as usize => "no cap".to_string(),
+            m => m.to_string(),
+        };
         println!(
-            "note: {} rows: n-gram cap lowered from {} to {capped} to keep the training matrix within {} MiB (--dense-budget)",
+            "note: {} rows: n-gram cap lowered from {asked} to {capped} to keep the training matrix within {} MiB (--dense-budget)",
             rows.len(),
-            params.features.max_features,
             params.dense_budget_mib
         );
     }
