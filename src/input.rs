@@ -800,24 +800,21 @@ mod tests {
             .to_string();
         assert!(err.contains("/no/such/file.txt"), "{err}");
         let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "bin.txt", b"ok\xff\xfe");
-        let err = Documents::open(&[path], InputFormat::Text)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap_err()
-            .to_string();
+        let first_error = |name: &str, bytes: &[u8]| {
+            let path = write(dir.path(), name, bytes);
+            Documents::open(&[path], InputFormat::Text)
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap_err()
+                .to_string()
+        };
+        let err = first_error("bin.txt", b"ok\xff\xfe");
         assert!(
             err.contains("not UTF-8") && err.contains("offset 2"),
             "{err}"
         );
-        let path = write(dir.path(), "utf16.txt", b"\xff\xfeH\x00i\x00");
-        let err = Documents::open(&[path], InputFormat::Text)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap_err()
-            .to_string();
+        let err = first_error("utf16.txt", b"\xff\xfeH\x00i\x00");
         assert!(err.contains("UTF-16"), "{err}");
     }
 
