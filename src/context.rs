@@ -190,6 +190,10 @@ impl ContextModel {
     /// (forward-backward). `links[i]` is how sentence `i` follows sentence `i - 1` (see
     /// [`links`]). `labels` are those the model predicts; the others keep probability 0. A
     /// one-sentence document is returned unchanged.
+    ///
+    /// # Panics
+    ///
+    /// If `links` and `doc` differ in length (a caller's mistake, not bad input).
     pub fn smooth(&self, doc: &[Prediction], links: &[Link], labels: &[Stance]) -> Vec<Prediction> {
         assert_eq!(doc.len(), links.len(), "one link per sentence");
         if doc.len() < 2 {

@@ -1010,6 +1010,17 @@ mod tests {
             "prior": [0.3, 0.3, 0.4],
             "pairs": 9
         });
+        // A link table with a negative probability (its row still sums to 1), the pooled
+        // table valid.
+        let mut bad_link = value.clone();
+        let flat = serde_json::json!([[0.4, 0.3, 0.3], [0.3, 0.4, 0.3], [0.3, 0.3, 0.4]]);
+        let negative = serde_json::json!([[0.4, 0.3, 0.3], [0.3, 0.4, 0.3], [0.5, -0.1, 0.6]]);
+        bad_link["context"] = serde_json::json!({
+            "transitions": flat,
+            "by_link": [flat, flat, negative, flat],
+            "prior": [0.3, 0.3, 0.4],
+            "pairs": 9
+        });
         value["intercepts"].as_array_mut().unwrap().pop();
         let cases: Vec<(String, &str)> = vec![
             (String::new(), "empty"),
@@ -1020,6 +1031,7 @@ mod tests {
             (short_row.to_string(), "weight row 0"),
             (value.to_string(), "intercepts for 3 labels"),
             (bad_context.to_string(), "context transitions"),
+            (bad_link.to_string(), "context transitions"),
         ];
         for (text, fragment) in cases {
             let err = StanceModel::from_json(&text, "m.json")
