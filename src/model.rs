@@ -367,6 +367,27 @@ impl StanceModel {
         self.weights[feature * self.labels.len() + k]
     }
 
+    /// The `n` features that most favour the label in column `k`, strongest first, each with
+    /// its margin: its weight for that label minus its mean weight for the others, which is
+    /// what moves the softmax. Ties go to the feature name that sorts first.
+    pub fn strongest_features(&self, k: usize, n: usize) -> Vec<(f32, &str)> {
+        let names = self.featurizer.feature_names();
+        let labels = self.labels.len();
+        let mut ranked: Vec<(f32, &str)> = (0..names.len())
+            .map(|f| {
+                let others: f32 = (0..labels)
+                    .filter(|&o| o != k)
+                    .map(|o| self.weight(f, o))
+                    .sum::<f32>()
+                    / (labels - 1) as f32;
+                (self.weight(f, k) - others, names[f].as_str())
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+        ranked.truncate(n);
+        ranked
+    }
+
     /// Predicts from a sparse feature vector.
     pub fn predict_features(&self, x: &SparseVec) -> Prediction {
         let k = self.labels.len();
@@ -975,6 +996,32 @@ mod tests {
             0o640
         );
         assert_eq!(StanceModel::load(&path).unwrap().to_json(), model.to_json());
+    }
+
+    #[test]
+    fn strongest_features_rank_by_margin_over_the_other_labels() {
+        let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
+        let names = model.featurizer().feature_names();
+        for k in 0..model.labels().len() {
+            let top = model.strongest_features(k, 5);
+            assert_eq!(top.len(), 5.min(names.len()));
+            assert!(top.windows(2).all(|w| w[0].0 >= w[1].0), "{top:?}");
+            // The margin is the weight for label k minus the mean of the other two.
+            let (margin, name) = top[0];
+            let f = names.iter().position(|n| n == name).unwrap();
+            let others: Vec<usize> = (0..3).filter(|&o| o != k).collect();
+            let mean = (model.weight(f, others[0]) + model.weight(f, others[1])) / 2.0;
+            assert!((margin - (model.weight(f, k) - mean)).abs() < 1e-6);
+            // Nothing outside the top five beats the fifth.
+            let fifth = top[4].0;
+            let beats = (0..names.len())
+                .filter(|&g| {
+                    let mean = (model.weight(g, others[0]) + model.weight(g, others[1])) / 2.0;
+                    model.weight(g, k) - mean > fifth
+                })
+                .count();
+            assert!(beats <= 4, "{beats}");
+        }
     }
 
     #[test]

@@ -9,10 +9,11 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::context::ContextModel;
 use crate::corpus::Stance;
 use crate::eval::Evaluation;
 use crate::input::Document;
-use crate::model::{Contribution, Prediction};
+use crate::model::{Contribution, Prediction, StanceModel};
 
 /// Output formats of `stance classify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -575,6 +576,93 @@ fn evaluation_markdown(e: &Evaluation, errors: &[Misclassified], data_name: &str
         }
     }
     s
+}
+
+/// What `stance inspect` prints: the model's metadata (training file and fingerprint,
+/// sentences per label, parameters, cross-validation, the document-context tables) and the
+/// `top` strongest features of each label.
+pub fn inspection(model: &StanceModel, top: usize) -> String {
+    let mut s = String::new();
+    let info = model.info();
+    s.push_str(&format!(
+        "model: {} features, labels {}\n",
+        model.featurizer().len(),
+        model
+            .labels()
+            .iter()
+            .map(|l| l.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    s.push_str(&format!(
+        "trained on: {} (sha256 {})\n",
+        info.data_file, info.data_sha256
+    ));
+    for (label, n) in &info.sentences_per_label {
+        s.push_str(&format!("  {label:<13} {n}\n"));
+    }
+    if let Some(p) = &info.params {
+        s.push_str(&format!(
+            "params: alpha {} max_iter {} prior {} seed {}\nfeatures: {}\n",
+            p.alpha,
+            p.max_iter,
+            p.prior.name(),
+            p.seed,
+            serde_json::to_string(&p.features).unwrap_or_default()
+        ));
+    }
+    if let Some(cv) = &info.cross_validation {
+        s.push_str(&format!(
+            "cross-validation ({} folds): accuracy {:.4}, macro-F1 {:.4}\n",
+            cv.folds, cv.accuracy, cv.macro_f1
+        ));
+    }
+    match model.context() {
+        Some(c) => context_tables(c, &mut s),
+        None => s.push_str("context: none (each sentence labelled on its own)\n"),
+    }
+    s.push_str(&format!("stance version: {}\n", info.crate_version));
+    for (k, label) in model.labels().iter().enumerate() {
+        s.push_str(&format!("\nstrongest features for {label}:\n"));
+        for (margin, name) in model.strongest_features(k, top) {
+            s.push_str(&format!("  {margin:>+8.3}  {name}\n"));
+        }
+    }
+    s
+}
+
+/// The label transition table of a model's document context and, per link, the chance
+/// that a label carries over.
+fn context_tables(c: &ContextModel, s: &mut String) {
+    s.push_str(&format!(
+        "context: label transitions learned from {} sentence pairs (rows: from, columns: to)\n",
+        c.pairs
+    ));
+    s.push_str(&format!(
+        "  {:<13} {:>12} {:>12} {:>12}\n",
+        "", "adversarial", "analytical", "conciliatory"
+    ));
+    for (label, row) in Stance::ALL.iter().zip(c.transitions) {
+        s.push_str(&format!(
+            "  {:<13} {:>12.3} {:>12.3} {:>12.3}\n",
+            label.as_str(),
+            row[0],
+            row[1],
+            row[2]
+        ));
+    }
+    if let Some(tables) = &c.by_link {
+        s.push_str(
+            "  chance a label carries over, by how the next sentence opens \
+             (plain; quotation mark; But/However; He/They/This):\n",
+        );
+        for (link, table) in ["plain", "quote", "turn", "pronoun"].iter().zip(tables) {
+            s.push_str(&format!(
+                "  {:<13} {:>12.3} {:>12.3} {:>12.3}\n",
+                link, table[0][0], table[1][1], table[2][2]
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
