@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use stance::batch::{self, ClassifyOptions};
 use stance::eval;
 use stance::input::{Documents, InputFormat};
-use stance::model::{CvScores, check_replaceable, check_writable};
+use stance::model::{check_replaceable, check_writable};
 use stance::report::{self, ClassifyFormat, EvalFormat, Misclassified, Renderer};
 use stance::tune;
 use stance::{Error, FeatureConfig, Lexicons, Prior, Result, Stance, StanceModel, TrainParams};
@@ -249,32 +249,31 @@ fn load_model(arg: &ModelArg) -> Result<StanceModel> {
     }
 }
 
-/// Prints the cross-validated effect of document context and says whether to keep it.
-fn report_context(
-    rows: &[stance::LabeledSentence],
-    predictions: &[stance::Prediction],
-    prior: Prior,
-) -> bool {
-    match tune::check_context(rows, predictions, prior) {
-        None => {
-            println!(
-                "context: fewer than {} sentences in documents (rows sharing a value in a `{}` column); none learned",
-                stance::context::MIN_CONTEXT_SENTENCES,
-                stance::corpus::DOCUMENT_COLUMNS.join("`, `")
-            );
-            true
+/// Prints what `train` does while it settles its settings (see [`tune::settle`]).
+fn print_step(step: tune::Step<'_>) {
+    match step {
+        tune::Step::SearchStarted { folds } => {
+            println!("\nsearch ({folds}-fold cross-validated macro-F1):");
+            println!("{}", report::SEARCH_HEADER);
         }
-        Some(check) => {
-            let keep = check.keep();
-            println!(
-                "context: cross-validated macro-F1 on the {} sentences with neighbours: {:.4} alone, {:.4} in context -> {}",
-                check.sentences,
-                check.macro_f1_alone,
-                check.macro_f1_in_context,
-                if keep { "on" } else { "off" }
-            );
-            keep
-        }
+        tune::Step::Searched(row) => println!("{}", report::search_row(row)),
+        tune::Step::Chosen(row) => println!("{}", report::search_best(row)),
+        tune::Step::CrossValidated(cv) => println!(
+            "\n{}-fold cross-validation: accuracy {:.4}, macro-F1 {:.4}",
+            cv.folds, cv.accuracy, cv.macro_f1
+        ),
+        tune::Step::Context(None) => println!(
+            "context: fewer than {} sentences in documents (rows sharing a value in a `{}` column); none learned",
+            stance::context::MIN_CONTEXT_SENTENCES,
+            stance::corpus::DOCUMENT_COLUMNS.join("`, `")
+        ),
+        tune::Step::Context(Some(check)) => println!(
+            "context: cross-validated macro-F1 on the {} sentences with neighbours: {:.4} alone, {:.4} in context -> {}",
+            check.sentences,
+            check.macro_f1_alone,
+            check.macro_f1_in_context,
+            if check.keep() { "on" } else { "off" }
+        ),
     }
 }
 
@@ -307,42 +306,8 @@ fn train(args: TrainArgs) -> Result<()> {
     for label in Stance::ALL {
         println!("  {:<13} {}", label.as_str(), counts[label.index()]);
     }
-    let mut cv_scores = None;
-    if args.search {
-        let k = folds.unwrap_or(5);
-        println!("\nsearch ({k}-fold cross-validated macro-F1):");
-        println!("{}", report::SEARCH_HEADER);
-        let (best, table, predictions) = tune::search(&rows, &params, &lexicons, k, |row| {
-            println!("{}", report::search_row(row));
-        })?;
-        let best_row = table
-            .iter()
-            .find(|r| r.params == best)
-            .expect("the best row is in the table");
-        println!("{}", report::search_best(best_row));
-        cv_scores = Some(CvScores {
-            folds: k,
-            accuracy: best_row.accuracy,
-            macro_f1: best_row.macro_f1,
-        });
-        params = best;
-        if params.context {
-            params.context = report_context(&rows, &predictions, params.prior);
-        }
-    } else if let Some(k) = folds {
-        let cv = tune::cross_validate(&rows, &params, &lexicons, k)?;
-        let (accuracy, macro_f1) = cv.get(params.prior);
-        println!("\n{k}-fold cross-validation: accuracy {accuracy:.4}, macro-F1 {macro_f1:.4}");
-        cv_scores = Some(CvScores {
-            folds: k,
-            accuracy,
-            macro_f1,
-        });
-        if params.context {
-            let predictions = cv.predictions_for(params.prior);
-            params.context = report_context(&rows, predictions, params.prior);
-        }
-    }
+    let (params, cv_scores) =
+        tune::settle(&rows, &params, &lexicons, folds, args.search, print_step)?;
     let capped = params.features_for_rows(rows.len()).max_features;
     if capped < params.features.max_features {
         // A cap beyond any vocabulary (`--max-features 99999999999`) reads as "no cap".

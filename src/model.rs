@@ -730,7 +730,7 @@ pub fn fit_logistic(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn tiny_rows() -> Vec<LabeledSentence> {

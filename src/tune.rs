@@ -21,7 +21,7 @@ use crate::corpus::{LabeledSentence, Stance};
 use crate::error::{Error, Result};
 use crate::eval::scores;
 use crate::features::Lexicons;
-use crate::model::{Prediction, Prior, StanceModel, TrainParams};
+use crate::model::{CvScores, Prediction, Prior, StanceModel, TrainParams};
 
 /// Assigns each row to one of `k` folds, keeping each label's share equal across folds.
 pub fn stratified_folds(labels: &[Stance], k: usize, seed: u64) -> Vec<usize> {
@@ -345,6 +345,77 @@ fn with_features(
     out
 }
 
+/// What [`settle`] reports as it goes, for a caller to print.
+#[derive(Debug)]
+pub enum Step<'a> {
+    /// A search over `folds` folds is starting.
+    SearchStarted {
+        /// Folds of the cross-validation each setting is scored by.
+        folds: usize,
+    },
+    /// One searched setting and its scores.
+    Searched(&'a SearchRow),
+    /// The setting the search chose.
+    Chosen(&'a SearchRow),
+    /// Plain cross-validation of the given settings (no search).
+    CrossValidated(&'a CvScores),
+    /// The out-of-fold check of document context: `None` when the data has too few
+    /// documents to learn any.
+    Context(Option<&'a ContextCheck>),
+}
+
+/// Settles the settings `stance train` fits its model with, as the CLI does: with `search`,
+/// the cross-validated search (over `folds`, 5 if not given) picks them; with `folds` alone,
+/// `params` are cross-validated as they are; then, if context is on, it is kept only if it
+/// does not hurt out of fold. Without either, `params` are returned unchanged and unscored.
+///
+/// Returns the settings and the cross-validated scores to record in the model file.
+pub fn settle(
+    rows: &[LabeledSentence],
+    params: &TrainParams,
+    lexicons: &Lexicons,
+    folds: Option<usize>,
+    search: bool,
+    mut report: impl FnMut(Step<'_>),
+) -> Result<(TrainParams, Option<CvScores>)> {
+    let (mut params, scores, predictions) = if search {
+        let k = folds.unwrap_or(5);
+        report(Step::SearchStarted { folds: k });
+        let (best, table, predictions) =
+            self::search(rows, params, lexicons, k, |row| report(Step::Searched(row)))?;
+        let row = table
+            .iter()
+            .find(|r| r.params == best)
+            .expect("the best row is in the table");
+        report(Step::Chosen(row));
+        let scores = CvScores {
+            folds: k,
+            accuracy: row.accuracy,
+            macro_f1: row.macro_f1,
+        };
+        (best, scores, predictions)
+    } else if let Some(k) = folds {
+        let cv = cross_validate(rows, params, lexicons, k)?;
+        let (accuracy, macro_f1) = cv.get(params.prior);
+        let scores = CvScores {
+            folds: k,
+            accuracy,
+            macro_f1,
+        };
+        report(Step::CrossValidated(&scores));
+        let predictions = cv.predictions_for(params.prior).to_vec();
+        (params.clone(), scores, predictions)
+    } else {
+        return Ok((params.clone(), None));
+    };
+    if params.context {
+        let check = check_context(rows, &predictions, params.prior);
+        report(Step::Context(check.as_ref()));
+        params.context = check.is_none_or(|c| c.keep());
+    }
+    Ok((params, Some(scores)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,5 +488,38 @@ mod tests {
             let err = cross_validate(&rows, &params, &Lexicons::builtin(), k).unwrap_err();
             assert!(err.to_string().contains("2 to 7 folds"), "{err}");
         }
+    }
+
+    #[test]
+    fn settle_reports_its_steps_and_keeps_params_without_folds() {
+        let rows = crate::model::tests::tiny_rows();
+        let params = TrainParams {
+            features: crate::features::FeatureConfig {
+                min_df: 1,
+                ..Default::default()
+            },
+            ..TrainParams::default()
+        };
+        let lexicons = Lexicons::builtin();
+        let mut steps = Vec::new();
+        let (same, scores) = settle(&rows, &params, &lexicons, None, false, |s| {
+            steps.push(format!("{s:?}"))
+        })
+        .unwrap();
+        assert_eq!(same, params);
+        assert!(scores.is_none() && steps.is_empty(), "{steps:?}");
+        let (kept, scores) = settle(&rows, &params, &lexicons, Some(2), false, |s| {
+            steps.push(format!("{s:?}"))
+        })
+        .unwrap();
+        let scores = scores.unwrap();
+        assert_eq!(scores.folds, 2);
+        assert!((0.0..=1.0).contains(&scores.macro_f1));
+        // The tiny rows have no documents: context is checked, found missing, left on (the
+        // final fit then learns none).
+        assert_eq!(steps.len(), 2, "{steps:?}");
+        assert!(steps[0].starts_with("CrossValidated"), "{steps:?}");
+        assert_eq!(steps[1], "Context(None)");
+        assert_eq!(kept, params);
     }
 }
