@@ -12,10 +12,12 @@
 //! 3. [`features`]: sentence -> sparse vector (stemmed n-grams with negation marking, stance
 //!    lexicons, reporting-verb and quotation cues).
 //! 4. [`model`]: multinomial logistic regression trained with linfa-logistic, predicting
-//!    with exported sparse weights; [`tune`]: cross-validation and hyperparameter search.
+//!    with exported sparse weights; [`tune`]: cross-validation, hyperparameter search, and
+//!    [`tune::settle`], which settles the settings as `stance train` does.
 //! 5. [`context`]: each sentence is read with its neighbours in the same document, through
-//!    a table of how labels follow one another counted from the training articles (kept only
-//!    if cross-validation does not say it hurts).
+//!    tables of how labels follow one another (one for each way a sentence can open)
+//!    counted from the training articles (kept only if cross-validation does not say it
+//!    hurts).
 //! 6. [`eval`] and [`report`]: scores and renderings; [`batch`]: streaming, parallel
 //!    classification of many documents.
 //!
