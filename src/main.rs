@@ -455,6 +455,17 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     let rows = stance::corpus::read_labelled(&args.data)?;
     let predictions = model.predict_rows(&rows);
     let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
+    // A model trained without a label can never predict it: say so rather than let a zero
+    // recall look like a weakness of the model on those sentences.
+    for label in Stance::ALL {
+        if !model.labels().contains(&label) && gold.contains(&label) {
+            eprintln!(
+                "note: the model was not trained on `{label}` and cannot predict it; the rows labelled `{label}` in {} ({}) count as errors",
+                args.data.display(),
+                gold.iter().filter(|&&g| g == label).count()
+            );
+        }
+    }
     let evaluation = eval::evaluate(&gold, &predictions);
     let errors: Vec<Misclassified> = rows
         .iter()

@@ -9,6 +9,7 @@ mod common;
 use std::path::Path;
 
 use common::{data, fixture_model, stance, stdout_of};
+use predicates::prelude::*;
 use serde_json::Value;
 
 /// Compares `actual` with `tests/golden/NAME`, or rewrites it when STANCE_BLESS is set.
@@ -557,4 +558,43 @@ fn evaluate_reads_documents_in_context() {
     let (with, without) = (json(&[]), json(&["--no-context"]));
     assert_eq!(with["n"], 160);
     assert_ne!(with["calibration"], without["calibration"]);
+}
+
+#[test]
+fn evaluate_notes_labels_the_model_never_learned() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("two_labels.csv");
+    let fixture = std::fs::read_to_string(data("train_small.csv")).unwrap();
+    let mut lines = fixture.lines();
+    let mut body = format!("{}\n", lines.next().unwrap());
+    for line in lines.filter(|l| !l.contains(",analytical")) {
+        body.push_str(line);
+        body.push('\n');
+    }
+    std::fs::write(&train, body).unwrap();
+    let model = dir.path().join("m.json");
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(&model)
+        .arg(&train)
+        .assert()
+        .success();
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg(data("test_small.csv"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "not trained on `analytical` and cannot predict it",
+        ));
+    // A model that knows every label says nothing of the kind.
+    let full = fixture_model(dir.path());
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&full)
+        .arg(data("test_small.csv"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("not trained on").not());
 }
