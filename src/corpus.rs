@@ -8,13 +8,13 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::input::{MAX_WHOLE_FILE_BYTES, read_capped, too_large};
 
 /// The stance a sentence takes between the parties it talks about.
 ///
@@ -120,22 +120,28 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabeledSentence>> {
 /// and the bytes.
 pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
     let mut bytes = Vec::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io("<stdin>", e))?;
-        return Ok(("<stdin>".into(), bytes));
-    }
-    let name = path.display().to_string();
+    let name = if path.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
     if path.is_dir() {
         return Err(Error::Corpus {
             path: name,
             message: "is a directory, expected a CSV file".into(),
         });
     }
-    File::open(path)
-        .and_then(|mut f| f.read_to_end(&mut bytes))
-        .map_err(|e| Error::io(&name, e))?;
+    let complete = if path.as_os_str() == "-" {
+        read_capped(std::io::stdin(), MAX_WHOLE_FILE_BYTES, &mut bytes)
+    } else {
+        File::open(path).and_then(|f| read_capped(f, MAX_WHOLE_FILE_BYTES, &mut bytes))
+    };
+    if !complete.map_err(|e| Error::io(&name, e))? {
+        return Err(Error::Corpus {
+            path: name,
+            message: too_large("a labelled CSV is read whole; split it into smaller files"),
+        });
+    }
     Ok((name, bytes))
 }
 

@@ -89,7 +89,7 @@ enum RowReader {
 /// Rows of one CSV source.
 struct CsvRows {
     name: Arc<str>,
-    reader: csv::Reader<CrlfToLf<Box<dyn Read + Send>>>,
+    reader: csv::Reader<CrlfToLf<LineCap<Box<dyn Read + Send>>>>,
     /// Index of the text column.
     text_col: usize,
     headers: Vec<Arc<str>>,
@@ -185,7 +185,7 @@ impl Documents {
             InputFormat::Csv { text_column } => {
                 let mut reader = csv::ReaderBuilder::new()
                     .flexible(true)
-                    .from_reader(CrlfToLf::new(reader));
+                    .from_reader(CrlfToLf::new(LineCap::new(reader)));
                 let header = reader
                     .byte_headers()
                     .map_err(|e| csv_error(&name, e))?
@@ -225,7 +225,8 @@ impl Documents {
             }
             InputFormat::Jsonl { text_field } => Ok(RowReader::Jsonl(JsonlRows {
                 name: name.into(),
-                lines: BufReader::new(reader).lines(),
+                lines: BufReader::new(Box::new(LineCap::new(reader)) as Box<dyn Read + Send>)
+                    .lines(),
                 line: 0,
                 field: text_field.clone(),
             })),
@@ -402,6 +403,66 @@ impl JsonlRows {
     }
 }
 
+/// Most bytes read from one file as a whole (a text document, or a labelled CSV): far more
+/// than any real article or corpus, and small enough that `/dev/zero` or a stray disk image
+/// ends in an error rather than in memory exhaustion.
+pub const MAX_WHOLE_FILE_BYTES: u64 = 1 << 30;
+
+/// Most bytes in one line of tabular input (CSV or JSON Lines), for the same reason.
+pub const MAX_LINE_BYTES: u64 = 1 << 28;
+
+/// Reads at most `max` bytes of `reader` into `bytes`; `Ok(false)` if there was more.
+pub(crate) fn read_capped(reader: impl Read, max: u64, bytes: &mut Vec<u8>) -> io::Result<bool> {
+    reader.take(max + 1).read_to_end(bytes)?;
+    Ok(bytes.len() as u64 <= max)
+}
+
+/// The message for a file over [`MAX_WHOLE_FILE_BYTES`].
+pub(crate) fn too_large(what: &str) -> String {
+    format!("is larger than {} MiB; {what}", MAX_WHOLE_FILE_BYTES >> 20)
+}
+
+/// Passes bytes through, failing once a line runs past `max` bytes without a line break
+/// (readers of CSV and JSON Lines buffer a whole line).
+pub(crate) struct LineCap<R> {
+    inner: R,
+    max: u64,
+    /// Bytes since the last `\n`.
+    run: u64,
+}
+
+impl<R: Read> LineCap<R> {
+    /// A cap of [`MAX_LINE_BYTES`].
+    pub(crate) fn new(inner: R) -> Self {
+        LineCap::with_max(inner, MAX_LINE_BYTES)
+    }
+
+    fn with_max(inner: R, max: u64) -> Self {
+        LineCap { inner, max, run: 0 }
+    }
+}
+
+impl<R: Read> Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        // The line that was running ends at the first break of this read (or runs on); a
+        // line wholly inside one read is never refused, as the cap is far above any read.
+        let first = memchr::memchr(b'\n', &buf[..n]).unwrap_or(n);
+        let longest = self.run + first as u64;
+        self.run = match memchr::memrchr(b'\n', &buf[..n]) {
+            Some(last) => (n - last - 1) as u64,
+            None => longest,
+        };
+        if longest > self.max || self.run > self.max {
+            return Err(io::Error::other(format!(
+                "a line runs past {} MiB without a line break; is this a text file?",
+                self.max >> 20
+            )));
+        }
+        Ok(n)
+    }
+}
+
 /// Turns CRLF line ends into LF as bytes stream past, and keeps track of where the line ends
 /// are (see [`CrlfToLf::line_at`]): every error message names a line, and the csv crate's
 /// own line numbers are one short on CRLF files and drift after the blank lines it skips.
@@ -522,11 +583,16 @@ fn open_source(path: &Path) -> Result<(String, Box<dyn Read + Send>)> {
 /// Reads a whole plain-text article. Invalid UTF-8 is an error naming the byte offset, since
 /// silently replacing bytes would shift every offset the output reports.
 fn read_text(path: &Path) -> Result<Document> {
-    let (name, mut reader) = open_source(path)?;
+    let (name, reader) = open_source(path)?;
     let mut bytes = Vec::new();
-    reader
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(&name, e))?;
+    if !read_capped(reader, MAX_WHOLE_FILE_BYTES, &mut bytes).map_err(|e| Error::io(&name, e))? {
+        return Err(Error::Corpus {
+            path: name,
+            message: too_large(
+                "split it into articles, or pass them as rows with --input csv or jsonl",
+            ),
+        });
+    }
     if let Some(message) = utf16_hint(&bytes) {
         return Err(Error::Corpus {
             path: name.clone(),
@@ -816,6 +882,29 @@ mod tests {
         );
         let err = first_error("utf16.txt", b"\xff\xfeH\x00i\x00");
         assert!(err.contains("UTF-16"), "{err}");
+    }
+
+    #[test]
+    fn reads_stop_at_their_caps() {
+        let mut bytes = Vec::new();
+        assert!(read_capped(&b"12345"[..], 5, &mut bytes).unwrap());
+        assert_eq!(bytes, b"12345");
+        bytes.clear();
+        assert!(!read_capped(&b"123456"[..], 5, &mut bytes).unwrap());
+        // Lines of up to 4 bytes pass, however many; a fifth byte without a break fails.
+        let mut out = Vec::new();
+        LineCap::with_max(&b"abcd\nabcd\nab"[..], 4)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, b"abcd\nabcd\nab");
+        let err = LineCap::with_max((&b"ab\nab"[..]).chain(&b"cde\n"[..]), 4)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("without a line break"), "{err}");
+        let err = LineCap::with_max((&b"ab\nab"[..]).chain(&b"cde"[..]), 4)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("without a line break"), "{err}");
     }
 
     #[test]
