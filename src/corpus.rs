@@ -165,10 +165,10 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             message: "file is empty, expected a header row with `text` and `label` columns".into(),
         });
     }
-    let text_col =
-        unique_column(&headers, "text", name)?.ok_or_else(|| missing_column(name, "text"))?;
-    let label_col =
-        unique_column(&headers, "label", name)?.ok_or_else(|| missing_column(name, "label"))?;
+    let text_col = unique_column(&headers, "text", name)?
+        .ok_or_else(|| missing_column(name, "text", &headers))?;
+    let label_col = unique_column(&headers, "label", name)?
+        .ok_or_else(|| missing_column(name, "label", &headers))?;
     let story_col = find_column(&headers, "story");
     let document_col = DOCUMENT_COLUMNS
         .iter()
@@ -304,12 +304,25 @@ pub(crate) fn utf16_hint(data: &[u8]) -> Option<String> {
     })
 }
 
-fn missing_column(name: &str, column: &str) -> Error {
+/// The error for a header without `column`; a header that is one field holding tabs or
+/// semicolons is a file exported with another separator, and the message says so.
+fn missing_column(name: &str, column: &str, headers: &csv::ByteRecord) -> Error {
+    let separator = match headers.iter().collect::<Vec<_>>()[..] {
+        [only] if only.contains(&b'\t') => Some("tabs"),
+        [only] if only.contains(&b';') => Some("semicolons"),
+        _ => None,
+    };
+    let hint = match separator {
+        Some(s) => {
+            format!("; the header looks separated by {s}, but stance reads comma-separated CSV")
+        }
+        None => String::new(),
+    };
     Error::Data {
         path: name.into(),
         line: 1,
         message: format!(
-            "header has no `{column}` column (a labelled CSV needs `text` and `label`)"
+            "header has no `{column}` column (a labelled CSV needs `text` and `label`){hint}"
         ),
     }
 }

@@ -81,6 +81,11 @@ fn labelled_csv_errors_name_file_line_and_value() {
             &["line 3", "1 field"],
         ),
         (
+            "tab_separated.csv",
+            b"text\tlabel\nA.\tanalytical\n",
+            &["line 1", "no `text` column", "separated by tabs"],
+        ),
+        (
             "two_text_columns.csv",
             b"text,Text,label\nA.,B.,analytical\n",
             &["line 1", "two `text` columns (columns 1 and 2)"],
