@@ -265,10 +265,11 @@ pub fn label_counts(rows: &[LabeledSentence]) -> [usize; 3] {
 
 /// Finds a header column by name, ignoring case, spaces and a UTF-8 byte-order mark.
 pub(crate) fn find_column(headers: &csv::ByteRecord, wanted: &str) -> Option<usize> {
-    headers.iter().position(|h| {
-        let h = strip_bom(h);
-        std::str::from_utf8(h).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
-    })
+    headers.iter().position(|h| names_column(h, wanted))
+}
+
+fn names_column(header: &[u8], wanted: &str) -> bool {
+    std::str::from_utf8(strip_bom(header)).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
 }
 
 /// Like [`find_column`], but a header that names the column twice is an error: which of the
@@ -278,20 +279,18 @@ pub(crate) fn unique_column(
     wanted: &str,
     name: &str,
 ) -> Result<Option<usize>> {
-    let first = find_column(headers, wanted);
-    if let Some(i) = first {
-        let rest = csv::ByteRecord::from(headers.iter().skip(i + 1).collect::<Vec<_>>());
-        if let Some(j) = find_column(&rest, wanted) {
-            return Err(Error::Data {
-                path: name.into(),
-                line: 1,
-                message: format!(
-                    "header has two `{wanted}` columns (columns {} and {}); rename one",
-                    i + 1,
-                    i + j + 2
-                ),
-            });
-        }
+    let mut found = (0..headers.len()).filter(|&i| names_column(&headers[i], wanted));
+    let first = found.next();
+    if let (Some(i), Some(j)) = (first, found.next()) {
+        return Err(Error::Data {
+            path: name.into(),
+            line: 1,
+            message: format!(
+                "header has two `{wanted}` columns (columns {} and {}); rename one",
+                i + 1,
+                j + 1
+            ),
+        });
     }
     Ok(first)
 }
