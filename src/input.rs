@@ -100,7 +100,7 @@ struct CsvRows {
 /// Objects of one JSON Lines source.
 struct JsonlRows {
     name: Arc<str>,
-    lines: io::Lines<BufReader<Box<dyn Read + Send>>>,
+    lines: io::Lines<BufReader<LineCap<Box<dyn Read + Send>>>>,
     /// Lines read so far (the current line's number, once it is read).
     line: u64,
     /// Name of the text field.
@@ -225,8 +225,7 @@ impl Documents {
             }
             InputFormat::Jsonl { text_field } => Ok(RowReader::Jsonl(JsonlRows {
                 name: name.into(),
-                lines: BufReader::new(Box::new(LineCap::new(reader)) as Box<dyn Read + Send>)
-                    .lines(),
+                lines: BufReader::new(LineCap::new(reader)).lines(),
                 line: 0,
                 field: text_field.clone(),
             })),
