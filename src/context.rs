@@ -60,7 +60,8 @@ impl Link {
     /// Reads the link from a sentence's opening.
     pub fn of(sentence: &str) -> Link {
         let text = sentence.trim_start();
-        if text.starts_with(['"', '“', '”', '\'', '‘', '’', '«']) {
+        let first = text.chars().next().map(crate::features::unified_mark);
+        if matches!(first, Some('"' | '\'')) {
             return Link::Quote;
         }
         let end = text
@@ -85,6 +86,16 @@ impl Link {
             Link::Pronoun
         } else {
             Link::Plain
+        }
+    }
+
+    /// Its name in `stance inspect`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Link::Plain => "plain",
+            Link::Quote => "quote",
+            Link::Turn => "turn",
+            Link::Pronoun => "pronoun",
         }
     }
 

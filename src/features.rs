@@ -952,13 +952,19 @@ fn unify_marks_into(text: &str, out: &mut String) {
         return;
     }
     for c in text.chars() {
-        match c {
-            '“' | '”' | '„' | '«' | '»' | '″' => out.push('"'),
-            '‘' | '’' | '‚' | '′' | '`' => out.push('\''),
-            '‐' | '‑' | '‒' => out.push('-'),
-            '–' | '—' | '―' => out.push('—'),
-            c => out.push(c),
-        }
+        out.push(unified_mark(c));
+    }
+}
+
+/// The one form each quotation mark and dash takes once unified: `"` for double quotes, `'`
+/// for single quotes and apostrophes, `-` for hyphens, `—` for dashes; other characters stay.
+pub(crate) fn unified_mark(c: char) -> char {
+    match c {
+        '“' | '”' | '„' | '«' | '»' | '″' => '"',
+        '‘' | '’' | '‚' | '′' | '`' => '\'',
+        '‐' | '‑' | '‒' => '-',
+        '–' | '—' | '―' => '—',
+        c => c,
     }
 }
 

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::context::ContextModel;
+use crate::context::{ContextModel, Link};
 use crate::corpus::Stance;
 use crate::eval::Evaluation;
 use crate::input::Document;
@@ -656,10 +656,13 @@ fn context_tables(c: &ContextModel, s: &mut String) {
             "  chance a label carries over, by how the next sentence opens \
              (plain; quotation mark; But/However; He/They/This):\n",
         );
-        for (link, table) in ["plain", "quote", "turn", "pronoun"].iter().zip(tables) {
+        for (link, table) in Link::ALL.iter().zip(tables) {
             s.push_str(&format!(
                 "  {:<13} {:>12.3} {:>12.3} {:>12.3}\n",
-                link, table[0][0], table[1][1], table[2][2]
+                link.name(),
+                table[0][0],
+                table[1][1],
+                table[2][2]
             ));
         }
     }
