@@ -184,9 +184,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         if !more {
             break;
         }
-        let line = csv
-            .get_mut()
-            .line_at(record.position().map_or(0, |p| p.byte()));
+        let line = crate::input::record_line(&mut csv, &record);
         let data_error = |message: String| Error::Data {
             path: name.into(),
             line,

@@ -294,9 +294,7 @@ impl CsvRows {
             Ok(true) => {}
             Err(e) => return Some(Err(csv_error(name, e))),
         }
-        let line = reader
-            .get_mut()
-            .line_at(record.position().map_or(0, |p| p.byte()));
+        let line = record_line(reader, record);
         let bad = |message: String| Error::Data {
             path: name.to_string(),
             line,
@@ -462,6 +460,16 @@ impl<R: Read> Read for LineCap<R> {
     }
 }
 
+/// The line, as an editor shows it, of the record just read from a CSV reader over
+/// [`CrlfToLf`]. Both CSV readers (labelled data and `classify --input csv`) name rows this way.
+pub(crate) fn record_line<R: Read>(
+    reader: &mut csv::Reader<CrlfToLf<R>>,
+    record: &csv::ByteRecord,
+) -> u64 {
+    let byte = record.position().map_or(0, |p| p.byte());
+    reader.get_mut().line_at(byte)
+}
+
 /// Turns CRLF line ends into LF as bytes stream past, and keeps track of where the line ends
 /// are (see [`CrlfToLf::line_at`]): every error message names a line, and the csv crate's
 /// own line numbers are one short on CRLF files and drift after the blank lines it skips.
@@ -493,7 +501,7 @@ impl<R: Read> CrlfToLf<R> {
     /// converted stream; offsets must not decrease between calls. The csv crate places a
     /// record on the line end just before it, so line ends at the offset itself are passed
     /// first.
-    pub(crate) fn line_at(&mut self, mut byte: u64) -> u64 {
+    fn line_at(&mut self, mut byte: u64) -> u64 {
         while let Some(&end) = self.ahead.front() {
             if end > byte {
                 break;
