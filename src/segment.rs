@@ -51,6 +51,7 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
     out.clear();
     let mut start: Option<usize> = None;
     let mut line_start = 0;
+    let mut candidates = Candidates::new(text.as_bytes());
     let mut i = 0;
     while i < text.len() {
         let c = char_at(text, i);
@@ -116,7 +117,7 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
                 }
                 i = if brk { after_space } else { cluster_end };
             }
-            _ => i = next_candidate(text.as_bytes(), next_i),
+            _ => i = candidates.next(next_i),
         }
     }
     if let Some(s) = start {
@@ -124,14 +125,34 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
     }
 }
 
-/// The next byte at or after `from` that can end a sentence: `.`, `!`, `?`, a newline, or
-/// 0xE2, the lead byte of `…` (it is never inside a character). Two SIMD scans instead of a
-/// byte loop, since most of an article is skipped this way.
-fn next_candidate(bytes: &[u8], from: usize) -> usize {
-    let rest = &bytes[from..];
-    let marks = memchr::memchr3(b'.', b'!', b'?', rest).unwrap_or(rest.len());
-    let other = memchr::memchr2(b'\n', 0xE2, &rest[..marks]).unwrap_or(marks);
-    from + other
+/// Finds the bytes that can end a sentence: `.`, `!`, `?`, a newline, or 0xE2, the lead byte
+/// of `…` (it is never inside a character). SIMD scans instead of a byte loop, since most of
+/// an article is skipped this way.
+struct Candidates<'t> {
+    bytes: &'t [u8],
+    /// The first `.`, `!` or `?` at or after the last position asked for (or the end). Kept
+    /// so that a text with many lines and no such mark (a list of numbers) is scanned once,
+    /// not once per line: that made splitting quadratic.
+    next_mark: usize,
+}
+
+impl<'t> Candidates<'t> {
+    fn new(bytes: &'t [u8]) -> Self {
+        Candidates {
+            bytes,
+            next_mark: memchr::memchr3(b'.', b'!', b'?', bytes).unwrap_or(bytes.len()),
+        }
+    }
+
+    /// The next candidate at or after `from`.
+    fn next(&mut self, from: usize) -> usize {
+        if self.next_mark < from {
+            let rest = &self.bytes[from..];
+            self.next_mark = from + memchr::memchr3(b'.', b'!', b'?', rest).unwrap_or(rest.len());
+        }
+        let between = &self.bytes[from..self.next_mark];
+        from + memchr::memchr2(b'\n', 0xE2, between).unwrap_or(between.len())
+    }
 }
 
 /// Characters that may follow a sentence-final mark and still belong to the sentence.
@@ -475,6 +496,24 @@ mod tests {
         #[test]
         fn spans_hold_for_any_unicode(text in "\\PC{0,200}") {
             check_spans(&text);
+        }
+
+        /// The remembered mark gives the same answers as scanning afresh each time, when
+        /// asked in increasing order as `spans_into` does.
+        #[test]
+        fn candidates_match_a_fresh_scan(text in "[ab\n.!?…—]{0,80}", steps in proptest::collection::vec(0usize..6, 1..20)) {
+            let bytes = text.as_bytes();
+            let fresh = |from: usize| {
+                (from..bytes.len())
+                    .find(|&i| matches!(bytes[i], b'.' | b'!' | b'?' | b'\n' | 0xE2))
+                    .unwrap_or(bytes.len())
+            };
+            let mut candidates = Candidates::new(bytes);
+            let mut from = 0;
+            for step in steps {
+                from = (from + step).min(bytes.len());
+                proptest::prop_assert_eq!(candidates.next(from), fresh(from), "from {}", from);
+            }
         }
     }
 
