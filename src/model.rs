@@ -610,6 +610,7 @@ impl StanceModel {
     /// disk, then renamed over `path`. On any error the previous file is untouched.
     pub fn save(&self, path: &Path) -> Result<()> {
         let name = path.display().to_string();
+        let path = &through_link(path);
         let mut tmp = temp_file_beside(path)?;
         // Temporary files are private (0600); give the model the permissions of the file it
         // replaces, or those of an ordinary new file.
@@ -633,7 +634,21 @@ impl StanceModel {
 /// Checks that a model can be written to `path`, by creating (and removing) a temporary file
 /// beside it. Called before training so that a bad `--out` fails in a second, not after a fit.
 pub fn check_writable(path: &Path) -> Result<()> {
-    temp_file_beside(path).map(drop)
+    if path == Path::new("-") {
+        return Err(Error::Param(
+            "--out needs a file path: a model cannot be written to standard output (`-`)".into(),
+        ));
+    }
+    temp_file_beside(&through_link(path)).map(drop)
+}
+
+/// The file a symbolic link points to, so that saving a model through `models/current.json ->
+/// v3.json` replaces v3.json and keeps the link; other paths as they are.
+fn through_link(path: &Path) -> std::path::PathBuf {
+    match path.canonicalize() {
+        Ok(target) if path.is_symlink() => target,
+        _ => path.to_path_buf(),
+    }
 }
 
 /// Checks that writing a model to `out` destroys nothing but an older model: `out` must not be
@@ -648,9 +663,23 @@ pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
             message,
         })
     };
-    // Nothing there, or not a regular file (a directory is reported by `check_writable`).
-    if !out.is_file() {
+    let meta = match std::fs::metadata(out) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(&name, e)),
+        Ok(meta) => meta,
+    };
+    // A directory is reported by `check_writable`.
+    if meta.is_dir() {
         return Ok(());
+    }
+    // Renaming a model over /dev/null or a named pipe would replace the device or the pipe
+    // with a plain file.
+    if !meta.is_file() {
+        return refuse(
+            "is not a regular file (a device, pipe or socket); a model can only replace a file \
+             (choose another --out)"
+                .into(),
+        );
     }
     if let (Ok(a), Ok(b)) = (out.canonicalize(), data.canonicalize())
         && a == b

@@ -418,6 +418,23 @@ fn train_never_writes_over_its_data_or_a_file_that_is_not_a_model() {
             .stderr(predicate::str::contains(message));
         assert_eq!(std::fs::read(out).unwrap(), before, "{}", out.display());
     }
+    // A device is not a file to replace: `-o /dev/null` used to turn it into a plain file.
+    #[cfg(unix)]
+    stance()
+        .args(["train", "--out", "/dev/null"])
+        .arg(&data_copy)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("/dev/null: is not a regular file"));
+    stance()
+        .args(["train", "--out", "-"])
+        .arg(&data_copy)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cannot be written to standard output",
+        ));
+    assert!(!std::path::Path::new("-").exists());
     // An older model, or an empty file, may be replaced.
     let model = fixture_model(dir.path());
     let empty = dir.path().join("empty.json");
@@ -431,6 +448,25 @@ fn train_never_writes_over_its_data_or_a_file_that_is_not_a_model() {
             .success();
         assert!(
             std::fs::read_to_string(out)
+                .unwrap()
+                .contains("\"format_version\"")
+        );
+    }
+    // Through a symbolic link, the model replaces the link's target and the link stays.
+    #[cfg(unix)]
+    {
+        let link = dir.path().join("current.json");
+        std::os::unix::fs::symlink(&empty, &link).unwrap();
+        std::fs::write(&empty, "").unwrap();
+        stance()
+            .args(["train", "--out"])
+            .arg(&link)
+            .arg(&data_copy)
+            .assert()
+            .success();
+        assert!(link.is_symlink());
+        assert!(
+            std::fs::read_to_string(&empty)
                 .unwrap()
                 .contains("\"format_version\"")
         );
