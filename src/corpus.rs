@@ -14,7 +14,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::input::{MAX_WHOLE_FILE_BYTES, read_capped, too_large};
+use crate::input::{MAX_WHOLE_FILE_BYTES, read_whole};
 
 /// The stance a sentence takes between the parties it talks about.
 ///
@@ -119,7 +119,6 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabeledSentence>> {
 /// Reads a whole input file, or standard input for `-`; returns the name to use in messages
 /// and the bytes.
 pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
-    let mut bytes = Vec::new();
     let name = if path.as_os_str() == "-" {
         "<stdin>".to_string()
     } else {
@@ -131,17 +130,13 @@ pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
             message: "is a directory, expected a CSV file".into(),
         });
     }
-    let complete = if path.as_os_str() == "-" {
-        read_capped(std::io::stdin(), MAX_WHOLE_FILE_BYTES, &mut bytes)
+    let advice = "a labelled CSV is read whole; split it into smaller files";
+    let bytes = if path.as_os_str() == "-" {
+        read_whole(std::io::stdin(), &name, MAX_WHOLE_FILE_BYTES, advice)?
     } else {
-        File::open(path).and_then(|f| read_capped(f, MAX_WHOLE_FILE_BYTES, &mut bytes))
+        let file = File::open(path).map_err(|e| Error::io(&name, e))?;
+        read_whole(file, &name, MAX_WHOLE_FILE_BYTES, advice)?
     };
-    if !complete.map_err(|e| Error::io(&name, e))? {
-        return Err(Error::Corpus {
-            path: name,
-            message: too_large("a labelled CSV is read whole; split it into smaller files"),
-        });
-    }
     Ok((name, bytes))
 }
 

@@ -29,6 +29,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::corpus::Stance;
 use crate::error::{Error, Result};
+use crate::input::{MAX_LEXICON_BYTES, read_whole};
 
 /// Feature options; stored in the model file so that prediction repeats training exactly.
 ///
@@ -161,8 +162,26 @@ impl Lexicons {
         for entry in entries {
             let path = entry.map_err(|e| Error::io(&name, e))?.path();
             if path.extension().is_some_and(|e| e == "txt") {
-                let body = std::fs::read_to_string(&path)
-                    .map_err(|e| Error::io(path.display().to_string(), e))?;
+                let file_name = path.display().to_string();
+                let file = std::fs::File::open(&path).map_err(|e| Error::io(&file_name, e))?;
+                let bytes = read_whole(
+                    file,
+                    &file_name,
+                    MAX_LEXICON_BYTES,
+                    "a lexicon is a list of words",
+                )?;
+                let body = String::from_utf8(bytes).map_err(|e| {
+                    let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
+                        .iter()
+                        .filter(|&&b| b == b'\n')
+                        .count();
+                    Error::Corpus {
+                        path: file_name.clone(),
+                        message: format!(
+                            "line {line}: not valid UTF-8 (save the lexicon as UTF-8)"
+                        ),
+                    }
+                })?;
                 let stem = path.file_stem().unwrap_or_default().to_string_lossy();
                 groups.insert(stem.into_owned(), parse_lexicon(&body));
             }
@@ -1631,6 +1650,21 @@ mod tests {
             assert!((log_count(c) - c.ln_1p()).abs() < 1e-6);
         }
         assert!((log_count(0.5) - 0.5f32.ln_1p()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn lexicon_files_that_are_not_utf8_name_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("hostility.txt"),
+            b"warn\naccuse\nd\xe9noncer\n",
+        )
+        .unwrap();
+        let err = Lexicons::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("hostility.txt: line 3: not valid UTF-8"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -408,15 +408,30 @@ pub const MAX_WHOLE_FILE_BYTES: u64 = 1 << 30;
 /// Most bytes in one line of tabular input (CSV or JSON Lines), for the same reason.
 pub const MAX_LINE_BYTES: u64 = 1 << 28;
 
+/// Most bytes read from a model file: a model with a million features is about 60 MiB.
+pub const MAX_MODEL_BYTES: u64 = 1 << 28;
+
+/// Most bytes read from one lexicon file.
+pub const MAX_LEXICON_BYTES: u64 = 1 << 26;
+
 /// Reads at most `max` bytes of `reader` into `bytes`; `Ok(false)` if there was more.
 pub(crate) fn read_capped(reader: impl Read, max: u64, bytes: &mut Vec<u8>) -> io::Result<bool> {
     reader.take(max + 1).read_to_end(bytes)?;
     Ok(bytes.len() as u64 <= max)
 }
 
-/// The message for a file over [`MAX_WHOLE_FILE_BYTES`].
-pub(crate) fn too_large(what: &str) -> String {
-    format!("is larger than {} MiB; {what}", MAX_WHOLE_FILE_BYTES >> 20)
+/// Reads all of `reader` (the file `name`), which must hold at most `max` bytes: a larger
+/// file, or an endless device such as `/dev/zero`, is an error that ends with `advice`.
+pub(crate) fn read_whole(reader: impl Read, name: &str, max: u64, advice: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    if read_capped(reader, max, &mut bytes).map_err(|e| Error::io(name, e))? {
+        Ok(bytes)
+    } else {
+        Err(Error::Corpus {
+            path: name.to_string(),
+            message: format!("is larger than {} MiB; {advice}", max >> 20),
+        })
+    }
 }
 
 /// Passes bytes through, failing once a line runs past `max` bytes without a line break
@@ -591,15 +606,12 @@ fn open_source(path: &Path) -> Result<(String, Box<dyn Read + Send>)> {
 /// silently replacing bytes would shift every offset the output reports.
 fn read_text(path: &Path) -> Result<Document> {
     let (name, reader) = open_source(path)?;
-    let mut bytes = Vec::new();
-    if !read_capped(reader, MAX_WHOLE_FILE_BYTES, &mut bytes).map_err(|e| Error::io(&name, e))? {
-        return Err(Error::Corpus {
-            path: name,
-            message: too_large(
-                "split it into articles, or pass them as rows with --input csv or jsonl",
-            ),
-        });
-    }
+    let bytes = read_whole(
+        reader,
+        &name,
+        MAX_WHOLE_FILE_BYTES,
+        "split it into articles, or pass them as rows with --input csv or jsonl",
+    )?;
     if let Some(message) = utf16_hint(&bytes) {
         return Err(Error::Corpus {
             path: name.clone(),

@@ -22,6 +22,7 @@ use crate::context::ContextModel;
 use crate::corpus::{LabeledSentence, Stance};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, FeaturizerSpec, Lexicons, SparseVec};
+use crate::input::{MAX_MODEL_BYTES, read_whole};
 
 /// The model file format this build writes. Version 2 added document context, version 3 its
 /// tables for each kind of link between sentences. Older files are still read: version 2 as
@@ -598,7 +599,13 @@ impl StanceModel {
     /// Loads a model file.
     pub fn load(path: &Path) -> Result<Self> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
+        let file = std::fs::File::open(path).map_err(|e| Error::io(&name, e))?;
+        let bytes = read_whole(
+            file,
+            &name,
+            MAX_MODEL_BYTES,
+            "this is not a stance model file",
+        )?;
         let json = std::str::from_utf8(&bytes).map_err(|e| Error::Model {
             path: name.clone(),
             message: format!("not UTF-8 text ({e})"),

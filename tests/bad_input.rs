@@ -217,6 +217,16 @@ fn damaged_model_files_are_refused() {
                 .stderr(predicate::str::contains(name).and(predicate::str::contains(fragment)));
         }
     }
+    // An endless device ends in an error, not in memory exhaustion (it used to read /dev/zero
+    // until the machine ran out of memory).
+    #[cfg(unix)]
+    stance()
+        .args(["inspect", "--model", "/dev/zero"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "/dev/zero: is larger than 256 MiB",
+        ));
     stance()
         .args(["classify", "--model"])
         .arg(dir.path().join("absent.json"))
