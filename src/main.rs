@@ -212,13 +212,30 @@ fn parse_probability(s: &str) -> std::result::Result<f32, String> {
     }
 }
 
+/// `println!` for `train`'s report, which is best effort: the model file is what `train`
+/// makes, so a closed or full standard output (`stance train ... | head -1`) must not stop
+/// it, where `println!` would panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `eprintln!` without its panic when standard error cannot be written (`2>/dev/full`): the
+/// exit code still tells.
+macro_rules! warn {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            warn!("error: {e}");
             ExitCode::FAILURE
         }
     }
@@ -253,21 +270,23 @@ fn load_model(arg: &ModelArg) -> Result<StanceModel> {
 fn print_step(step: tune::Step<'_>) {
     match step {
         tune::Step::SearchStarted { folds } => {
-            println!("\nsearch ({folds}-fold cross-validated macro-F1):");
-            println!("{}", report::SEARCH_HEADER);
+            say!("\nsearch ({folds}-fold cross-validated macro-F1):");
+            say!("{}", report::SEARCH_HEADER);
         }
-        tune::Step::Searched(row) => println!("{}", report::search_row(row)),
-        tune::Step::Chosen(row) => println!("{}", report::search_best(row)),
-        tune::Step::CrossValidated(cv) => println!(
+        tune::Step::Searched(row) => say!("{}", report::search_row(row)),
+        tune::Step::Chosen(row) => say!("{}", report::search_best(row)),
+        tune::Step::CrossValidated(cv) => say!(
             "\n{}-fold cross-validation: accuracy {:.4}, macro-F1 {:.4}",
-            cv.folds, cv.accuracy, cv.macro_f1
+            cv.folds,
+            cv.accuracy,
+            cv.macro_f1
         ),
-        tune::Step::Context(None) => println!(
+        tune::Step::Context(None) => say!(
             "context: fewer than {} sentences in documents (rows sharing a value in a `{}` column); none learned",
             stance::context::MIN_CONTEXT_SENTENCES,
             stance::corpus::DOCUMENT_COLUMNS.join("`, `")
         ),
-        tune::Step::Context(Some(check)) => println!(
+        tune::Step::Context(Some(check)) => say!(
             "context: cross-validated macro-F1 on the {} sentences with neighbours: {:.4} alone, {:.4} in context -> {}",
             check.sentences,
             check.macro_f1_alone,
@@ -302,9 +321,9 @@ fn train(args: TrainArgs) -> Result<()> {
     if let Some(k) = folds {
         tune::check_folds(&rows, k, &name)?;
     }
-    println!("training data: {name}: {} sentences", rows.len());
+    say!("training data: {name}: {} sentences", rows.len());
     for label in Stance::ALL {
-        println!("  {:<13} {}", label.as_str(), counts[label.index()]);
+        say!("  {:<13} {}", label.as_str(), counts[label.index()]);
     }
     let (params, cv_scores) =
         tune::settle(&rows, &params, &lexicons, folds, args.search, print_step)?;
@@ -315,7 +334,7 @@ fn train(args: TrainArgs) -> Result<()> {
             m if m > u32::MAX as usize => "no cap".to_string(),
             m => m.to_string(),
         };
-        println!(
+        say!(
             "note: {} rows: n-gram cap lowered from {asked} to {capped} to keep the training matrix within {} MiB (--dense-budget)",
             rows.len(),
             params.dense_budget_mib
@@ -326,7 +345,7 @@ fn train(args: TrainArgs) -> Result<()> {
     info.record_source(&args.data, &bytes);
     info.cross_validation = cv_scores;
     model.save(&args.out)?;
-    println!(
+    say!(
         "\nwrote {} ({} features)",
         args.out.display(),
         model.featurizer().len()
@@ -459,7 +478,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     // recall look like a weakness of the model on those sentences.
     for label in Stance::ALL {
         if !model.labels().contains(&label) && gold.contains(&label) {
-            eprintln!(
+            warn!(
                 "note: the model was not trained on `{label}` and cannot predict it; the rows labelled `{label}` in {} ({}) count as errors",
                 args.data.display(),
                 gold.iter().filter(|&&g| g == label).count()

@@ -539,3 +539,47 @@ fn closed_pipe_ends_quietly() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `train` reports to standard output, but the model file is what it makes: a closed or full
+/// standard output used to panic (`println!`) before the model was written.
+#[cfg(unix)]
+#[test]
+fn train_finishes_when_its_report_cannot_be_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let output = StdCommand::new(assert_cmd::cargo::cargo_bin("stance"))
+        .args(["train", "--out"])
+        .arg(&model)
+        .arg(data("train_small.csv"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
+    assert!(
+        std::fs::read_to_string(&model)
+            .unwrap()
+            .contains("\"format_version\"")
+    );
+}
+
+/// An error still exits 1 when standard error cannot take its message (`2>/dev/full`);
+/// `eprintln!` used to panic, which exits 101.
+#[cfg(unix)]
+#[test]
+fn errors_exit_1_when_standard_error_is_full() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let status = StdCommand::new(assert_cmd::cargo::cargo_bin("stance"))
+        .args(["classify", "no-such-file.txt"])
+        .stderr(full)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(1));
+}
