@@ -193,12 +193,21 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
                 label_col + 1
             )));
         }
+        if let Some(message) = crate::input::extra_fields(&record, headers.len()) {
+            return Err(data_error(message));
+        }
         let text = std::str::from_utf8(&record[text_col])
             .map_err(|e| data_error(format!("text is not valid UTF-8 ({e})")))?;
         let label = std::str::from_utf8(&record[label_col])
             .map_err(|e| data_error(format!("label is not valid UTF-8 ({e})")))?;
         if text.trim().is_empty() {
             return Err(data_error("empty text".into()));
+        }
+        if let Some(n) = swallowed_row(text) {
+            return Err(data_error(format!(
+                "the text runs over several lines, and its line {n} has a label as a \
+                 comma-separated field, as a row would; is a double quote left open?"
+            )));
         }
         let label = label.parse::<Stance>().map_err(data_error)?;
         let optional = |col: Option<usize>| {
@@ -223,6 +232,25 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         });
     }
     Ok(rows)
+}
+
+/// The line (1-based, within the text) of a multi-line text that holds a label as a
+/// comma-separated field, as a CSV row does. A double quote left open makes the reader take
+/// the rest of its row and the rows that follow as part of the text, and the file would
+/// otherwise lose them without a word. A sentence has no line breaks, so a real text does not
+/// look like this.
+fn swallowed_row(text: &str) -> Option<usize> {
+    if !text.contains('\n') {
+        return None;
+    }
+    text.lines().enumerate().find_map(|(i, line)| {
+        let fields: Vec<&str> = line.split(',').collect();
+        let is_row = fields.len() > 1
+            && fields
+                .iter()
+                .any(|f| f.trim().trim_matches('"').parse::<Stance>().is_ok());
+        is_row.then_some(i + 1)
+    })
 }
 
 /// The bytes without a leading UTF-8 byte-order mark (spreadsheet programs write one before
@@ -335,6 +363,16 @@ pub(crate) fn csv_error(name: &str, e: csv::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn swallowed_rows_are_found_on_any_line_of_a_multi_line_text() {
+        assert_eq!(swallowed_row("He said no.,adversarial\nLater."), Some(1));
+        assert_eq!(swallowed_row("He said no.\n\"B.\", Conciliatory "), Some(2));
+        // One line is a sentence, whatever it holds; several lines without a label field
+        // are a text with line breaks.
+        assert_eq!(swallowed_row("Calm, analytical, measured."), None);
+        assert_eq!(swallowed_row("First line,\nsecond line."), None);
+    }
 
     fn read(s: &[u8]) -> Result<Vec<LabeledSentence>> {
         read_labelled_from(s, "t.csv")

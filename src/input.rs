@@ -307,6 +307,9 @@ impl CsvRows {
                 *text_col + 1
             ))));
         };
+        if let Some(message) = extra_fields(record, headers.len()) {
+            return Some(Err(bad(message)));
+        }
         let text = match std::str::from_utf8(text) {
             Ok(t) => t.to_string(),
             Err(e) => return Some(Err(bad(format!("text is not valid UTF-8 ({e})")))),
@@ -407,6 +410,20 @@ pub const MAX_WHOLE_FILE_BYTES: u64 = 1 << 30;
 
 /// Most bytes in one line of tabular input (CSV or JSON Lines), for the same reason.
 pub const MAX_LINE_BYTES: u64 = 1 << 28;
+
+/// Why a CSV row with more fields than its header (`columns`) is refused, if it is: a comma
+/// in an unquoted text splits it, and the reader would otherwise keep the first part and drop
+/// the rest without a word. Extra fields that are empty (a trailing comma) are let through.
+pub(crate) fn extra_fields(record: &csv::ByteRecord, columns: usize) -> Option<String> {
+    let extra = record.iter().skip(columns).any(|f| !f.is_empty());
+    extra.then(|| {
+        format!(
+            "row has {} fields but the header names {columns}; a text holding a comma must be \
+             in double quotes",
+            record.len()
+        )
+    })
+}
 
 /// Most bytes read from a model file: a model with a million features is about 60 MiB.
 pub const MAX_MODEL_BYTES: u64 = 1 << 28;
@@ -761,6 +778,24 @@ mod tests {
             .unwrap();
         let names: Vec<String> = docs.iter().map(|d| d.name()).collect();
         assert_eq!(docs.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn csv_rows_with_more_fields_than_the_header_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "in.csv",
+            b"id,text\n1,Talks resumed.\n2,\n3,They met, and agreed.\n",
+        );
+        let csv = InputFormat::Csv {
+            text_column: "text".into(),
+        };
+        let results: Vec<Result<Document>> = Documents::open(&[path], csv).unwrap().collect();
+        assert!(results[0].is_ok() && results[1].is_ok());
+        let err = results[2].as_ref().unwrap_err().to_string();
+        assert!(err.contains("in.csv:4") || err.contains("line 4"), "{err}");
+        assert!(err.contains("3 fields but the header names 2"), "{err}");
     }
 
     #[test]

@@ -81,6 +81,18 @@ fn labelled_csv_errors_name_file_line_and_value() {
             &["line 3", "1 field"],
         ),
         (
+            // An unquoted comma in the text used to cut it short without a word.
+            "comma_in_text.csv",
+            b"label,text\nanalytical,A.\nadversarial,Officials warned of war, and threatened more.\n",
+            &["line 3", "3 fields but the header names 2", "double quotes"],
+        ),
+        (
+            // A quote left open merged the next rows into this text without a word.
+            "open_quote.csv",
+            b"text,label\nA.,analytical\n\"B said \"\"no.,adversarial\n\"C.\",conciliatory\n",
+            &["line 3", "its line 1 has a label", "double quote left open"],
+        ),
+        (
             "tab_separated.csv",
             b"text\tlabel\nA.\tanalytical\n",
             &["line 1", "no `text` column", "separated by tabs"],
