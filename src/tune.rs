@@ -85,6 +85,25 @@ pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()>
     if k < 2 {
         return Err(Error::Param(format!("--folds must be at least 2, got {k}")));
     }
+    // Folds keep each story (or document) whole, so there must be at least k of them.
+    let mut keys = std::collections::HashSet::new();
+    let groups = rows
+        .iter()
+        .filter(|r| match r.story.as_ref().or(r.document.as_ref()) {
+            Some(key) => keys.insert(key.as_str()),
+            None => true,
+        })
+        .count();
+    if groups < k {
+        return Err(Error::Corpus {
+            path: name.into(),
+            message: format!(
+                "{k}-fold cross-validation keeps each story (or document) in one fold, but the \
+                 rows form only {groups}; use --folds {} or fewer, or more stories",
+                groups.max(2)
+            ),
+        });
+    }
     let counts = crate::corpus::label_counts(rows);
     for label in Stance::ALL {
         let c = counts[label.index()];
@@ -171,6 +190,13 @@ pub fn cross_validate(
             .filter(|(_, fold)| **fold != f)
             .map(|(r, _)| r.clone())
             .collect();
+        if let Some(message) = crate::corpus::too_few_labels(&train) {
+            return Err(Error::Param(format!(
+                "fold {} of {k}: the rows outside it cannot train a model ({message}); stories \
+                 that hold few labels each need fewer folds",
+                f + 1
+            )));
+        }
         let model = StanceModel::train(&train, &fold_params, lexicons)?;
         let models = Prior::ALL.map(|prior| model.with_prior(prior, &train));
         let mut analyzer = model.featurizer().analyzer();
@@ -488,6 +514,41 @@ mod tests {
             let err = cross_validate(&rows, &params, &Lexicons::builtin(), k).unwrap_err();
             assert!(err.to_string().contains("2 to 7 folds"), "{err}");
         }
+    }
+
+    #[test]
+    fn folds_need_enough_stories_and_say_so() {
+        // Four stories, one label each: 0 and 1 adversarial, 2 and 3 analytical.
+        let rows: Vec<LabeledSentence> = (0..24)
+            .map(|i| LabeledSentence {
+                text: format!("sentence {i}"),
+                label: if i < 12 {
+                    Stance::Adversarial
+                } else {
+                    Stance::Analytical
+                },
+                line: i + 2,
+                story: Some(format!("s{}", i / 6)),
+                document: None,
+            })
+            .collect();
+        // It used to say "needs at least two different labels, found only none".
+        let err = check_folds(&rows, 5, "d.csv").unwrap_err().to_string();
+        assert!(err.contains("d.csv") && err.contains("only 4"), "{err}");
+        assert!(check_folds(&rows, 4, "d.csv").is_ok());
+        // Two stories of one label each in two folds: the rows outside either fold hold one
+        // label only, and the error names the fold rather than the file's labels.
+        let two: Vec<LabeledSentence> = rows
+            .iter()
+            .filter(|r| r.story.as_deref() != Some("s1") && r.story.as_deref() != Some("s2"))
+            .cloned()
+            .collect();
+        let e = cross_validate(&two, &TrainParams::default(), &Lexicons::builtin(), 2).unwrap_err();
+        let e = e.to_string();
+        assert!(
+            e.contains("of 2: the rows outside it") && e.contains("fewer folds"),
+            "{e}"
+        );
     }
 
     #[test]
