@@ -99,8 +99,12 @@ pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()>
             path: name.into(),
             message: format!(
                 "{k}-fold cross-validation keeps each story (or document) in one fold, but the \
-                 rows form only {groups}; use --folds {} or fewer, or more stories",
-                groups.max(2)
+                 rows form only {groups}; {}",
+                if groups >= 2 {
+                    format!("use --folds {groups} or fewer, or more stories")
+                } else {
+                    "cross-validation needs at least two".to_string()
+                }
             ),
         });
     }
@@ -535,7 +539,20 @@ mod tests {
         // It used to say "needs at least two different labels, found only none".
         let err = check_folds(&rows, 5, "d.csv").unwrap_err().to_string();
         assert!(err.contains("d.csv") && err.contains("only 4"), "{err}");
+        assert!(err.contains("--folds 4 or fewer"), "{err}");
         assert!(check_folds(&rows, 4, "d.csv").is_ok());
+        let one_story: Vec<LabeledSentence> = rows
+            .iter()
+            .map(|r| LabeledSentence {
+                story: Some("all".into()),
+                ..r.clone()
+            })
+            .collect();
+        let err = check_folds(&one_story, 2, "d.csv").unwrap_err().to_string();
+        assert!(
+            err.contains("only 1; cross-validation needs at least two"),
+            "{err}"
+        );
         // Two stories of one label each in two folds: the rows outside either fold hold one
         // label only, and the error names the fold rather than the file's labels.
         let two: Vec<LabeledSentence> = rows
