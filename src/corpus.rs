@@ -316,13 +316,26 @@ pub(crate) fn unique_column(
     Ok(first)
 }
 
-/// A message for text saved as UTF-16 (it starts with a UTF-16 byte-order mark), which
-/// spreadsheet programs write and which otherwise fails with a puzzling "no `text` column".
+/// A message for text saved as UTF-16, which spreadsheet programs and Windows tools write
+/// and which otherwise fails with a puzzling "no `text` column" (or, being valid UTF-8 with
+/// a zero byte after each letter, is classified as nonsense). Looks at the first bytes only:
+/// a UTF-16 byte-order mark, or two letters each followed (or preceded) by a zero byte.
 pub(crate) fn utf16_hint(data: &[u8]) -> Option<String> {
-    (data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF])).then(|| {
-        "is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8".into()
-    })
+    if data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF]) {
+        return Some(
+            "is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8".into(),
+        );
+    }
+    let unmarked = match data {
+        [a, 0, b, 0, ..] | [0, a, 0, b, ..] => *a != 0 && *b != 0,
+        _ => false,
+    };
+    unmarked
+        .then(|| "looks like UTF-16 text (a zero byte beside each letter); save it as UTF-8".into())
 }
+
+/// How many leading bytes [`utf16_hint`] needs.
+pub(crate) const UTF16_HINT_BYTES: u64 = 4;
 
 /// The error for a header without `column`; a header that is one field holding tabs or
 /// semicolons is a file exported with another separator, and the message says so.

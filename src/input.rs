@@ -179,7 +179,20 @@ impl Documents {
     }
 
     fn open_rows(&mut self, path: &Path) -> Result<RowReader> {
-        let (name, reader) = open_source(path)?;
+        let (name, mut reader) = open_source(path)?;
+        // A UTF-16 file would otherwise fail as "no `text` column" or "not valid UTF-8".
+        let mut head = Vec::new();
+        (&mut reader)
+            .take(crate::corpus::UTF16_HINT_BYTES)
+            .read_to_end(&mut head)
+            .map_err(|e| Error::io(&name, e))?;
+        if let Some(message) = crate::corpus::utf16_hint(&head) {
+            return Err(Error::Corpus {
+                path: name,
+                message,
+            });
+        }
+        let reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(reader));
         match &self.format {
             InputFormat::Text => unreachable!("plain text is not read row by row"),
             InputFormat::Csv { text_column } => {
@@ -778,6 +791,47 @@ mod tests {
             .unwrap();
         let names: Vec<String> = docs.iter().map(|d| d.name()).collect();
         assert_eq!(docs.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn utf16_is_named_in_every_input_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let utf16 =
+            |text: &str| -> Vec<u8> { text.encode_utf16().flat_map(u16::to_le_bytes).collect() };
+        let mut marked = vec![0xFF, 0xFE];
+        marked.extend(utf16("{\"text\": \"Talks resumed.\"}\n"));
+        let cases = [
+            (
+                "a.txt",
+                InputFormat::Text,
+                utf16("Talks resumed."),
+                "looks like UTF-16",
+            ),
+            (
+                "a.csv",
+                InputFormat::Csv {
+                    text_column: "text".into(),
+                },
+                utf16("text\nTalks resumed.\n"),
+                "looks like UTF-16",
+            ),
+            (
+                "a.jsonl",
+                InputFormat::Jsonl {
+                    text_field: "text".into(),
+                },
+                marked,
+                "UTF-16 byte-order mark",
+            ),
+        ];
+        for (name, format, bytes, fragment) in cases {
+            let path = write(dir.path(), name, &bytes);
+            let err = Documents::open(&[path], format)
+                .and_then(|docs| docs.collect::<Result<Vec<Document>>>())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(name) && err.contains(fragment), "{err}");
+        }
     }
 
     #[test]

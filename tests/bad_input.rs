@@ -107,6 +107,11 @@ fn labelled_csv_errors_name_file_line_and_value() {
             b"\xff\xfet\x00e\x00x\x00t\x00,\x00l\x00",
             &["UTF-16", "save it as UTF-8"],
         ),
+        (
+            "utf16_no_mark.csv",
+            b"t\x00e\x00x\x00t\x00,\x00l\x00",
+            &["looks like UTF-16", "save it as UTF-8"],
+        ),
     ];
     for (name, bytes, fragments) in cases {
         labelled_csv_fails(d, name, bytes, fragments);
