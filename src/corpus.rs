@@ -334,28 +334,28 @@ pub(crate) fn utf16_hint(data: &[u8]) -> Option<String> {
         .then(|| "looks like UTF-16 text (a zero byte beside each letter); save it as UTF-8".into())
 }
 
+/// A hint to add to a "no such column" error: a header that is one field holding tabs or
+/// semicolons is a file exported with another separator. Empty otherwise.
+pub(crate) fn separator_hint(headers: &csv::ByteRecord) -> String {
+    let separator = match headers.iter().collect::<Vec<_>>()[..] {
+        [only] if only.contains(&b'\t') => "tabs",
+        [only] if only.contains(&b';') => "semicolons",
+        _ => return String::new(),
+    };
+    format!("; the header looks separated by {separator}, but stance reads comma-separated CSV")
+}
+
 /// How many leading bytes [`utf16_hint`] needs.
 pub(crate) const UTF16_HINT_BYTES: u64 = 4;
 
-/// The error for a header without `column`; a header that is one field holding tabs or
-/// semicolons is a file exported with another separator, and the message says so.
+/// The error for a header without `column` (see [`separator_hint`]).
 fn missing_column(name: &str, column: &str, headers: &csv::ByteRecord) -> Error {
-    let separator = match headers.iter().collect::<Vec<_>>()[..] {
-        [only] if only.contains(&b'\t') => Some("tabs"),
-        [only] if only.contains(&b';') => Some("semicolons"),
-        _ => None,
-    };
-    let hint = match separator {
-        Some(s) => {
-            format!("; the header looks separated by {s}, but stance reads comma-separated CSV")
-        }
-        None => String::new(),
-    };
     Error::Data {
         path: name.into(),
         line: 1,
         message: format!(
-            "header has no `{column}` column (a labelled CSV needs `text` and `label`){hint}"
+            "header has no `{column}` column (a labelled CSV needs `text` and `label`){}",
+            separator_hint(headers)
         ),
     }
 }

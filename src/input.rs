@@ -192,6 +192,7 @@ impl Documents {
                 message,
             });
         }
+        let empty = head.is_empty();
         let reader: Box<dyn Read + Send> = Box::new(io::Cursor::new(head).chain(reader));
         match &self.format {
             InputFormat::Text => unreachable!("plain text is not read row by row"),
@@ -203,12 +204,21 @@ impl Documents {
                     .byte_headers()
                     .map_err(|e| csv_error(&name, e))?
                     .clone();
+                if empty {
+                    return Err(Error::Corpus {
+                        path: name,
+                        message: format!(
+                            "file is empty, expected a header row with a `{text_column}` column"
+                        ),
+                    });
+                }
                 let text_col =
                     unique_column(&header, text_column, &name)?.ok_or_else(|| Error::Data {
                         path: name.to_string(),
                         line: 1,
                         message: format!(
-                            "header has no `{text_column}` column (set --text-column)"
+                            "header has no `{text_column}` column (set --text-column){}",
+                            crate::corpus::separator_hint(&header)
                         ),
                     })?;
                 let headers: Vec<Arc<str>> = header
@@ -791,6 +801,29 @@ mod tests {
             .unwrap();
         let names: Vec<String> = docs.iter().map(|d| d.name()).collect();
         assert_eq!(docs.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn empty_and_tab_separated_csv_say_so() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes, fragment) in [
+            (
+                "empty.csv",
+                &b""[..],
+                "file is empty, expected a header row",
+            ),
+            ("tabs.csv", b"id\ttext\n1\tTalks.\n", "separated by tabs"),
+        ] {
+            let path = write(dir.path(), name, bytes);
+            let csv = InputFormat::Csv {
+                text_column: "text".into(),
+            };
+            let err = Documents::open(&[path], csv)
+                .and_then(|docs| docs.collect::<Result<Vec<Document>>>())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(name) && err.contains(fragment), "{err}");
+        }
     }
 
     #[test]

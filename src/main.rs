@@ -252,18 +252,34 @@ fn run(cli: Cli) -> Result<()> {
 
 /// Loads `--model`, else `$STANCE_MODEL`, else the built-in model.
 fn load_model(arg: &ModelArg) -> Result<StanceModel> {
-    let path = arg
-        .model
-        .clone()
-        .or_else(|| std::env::var_os("STANCE_MODEL").map(PathBuf::from));
-    match path {
+    // An empty STANCE_MODEL counts as unset, as shells make it easy to set one by mistake.
+    let from_env = || {
+        std::env::var_os("STANCE_MODEL")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    match arg.model.clone() {
         Some(path) => StanceModel::load(&path),
-        None if stance::BUILTIN_MODEL_JSON.is_empty() => Err(Error::Model {
+        None => match from_env() {
+            Some(path) if !path.exists() => Err(Error::Model {
+                path: path.display().to_string(),
+                message: "no such file (named by the STANCE_MODEL environment variable)".into(),
+            }),
+            Some(path) => StanceModel::load(&path),
+            None => builtin_model(),
+        },
+    }
+}
+
+/// The model compiled into this binary.
+fn builtin_model() -> Result<StanceModel> {
+    if stance::BUILTIN_MODEL_JSON.is_empty() {
+        return Err(Error::Model {
             path: "<built-in>".into(),
             message: "this binary was built without models/stance.json; pass --model".into(),
-        }),
-        None => StanceModel::from_json(stance::BUILTIN_MODEL_JSON, "<built-in model>"),
+        });
     }
+    StanceModel::from_json(stance::BUILTIN_MODEL_JSON, "<built-in model>")
 }
 
 /// Prints what `train` does while it settles its settings (see [`tune::settle`]).

@@ -365,6 +365,26 @@ fn model_env_variable_and_builtin_model() {
             .arg(data("article.txt")),
     );
     assert_eq!(builtin.lines().count(), 6);
+    // An empty STANCE_MODEL counts as unset ("error: : No such file" before).
+    let empty_env = stdout_of(
+        stance()
+            .current_dir(dir.path())
+            .env("STANCE_MODEL", "")
+            .args(["classify", "--format", "jsonl"])
+            .arg(data("article.txt")),
+    );
+    assert_eq!(empty_env, builtin);
+    stance()
+        .env("STANCE_MODEL", dir.path().join("absent.json"))
+        .args(["classify", "-"])
+        .write_stdin("Talks resumed.")
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("absent.json").and(predicate::str::contains(
+                "named by the STANCE_MODEL environment variable",
+            )),
+        );
 }
 
 #[test]
