@@ -525,9 +525,10 @@ pub(crate) fn record_line<R: Read>(
     reader.get_mut().line_at(byte)
 }
 
-/// Turns CRLF line ends into LF as bytes stream past, and keeps track of where the line ends
-/// are (see [`CrlfToLf::line_at`]): every error message names a line, and the csv crate's
-/// own line numbers are one short on CRLF files and drift after the blank lines it skips.
+/// Turns CRLF line ends, and the lone CR of classic Mac files, into LF as bytes stream past,
+/// and keeps track of where the line ends are (see [`CrlfToLf::line_at`]): every error
+/// message names a line, and the csv crate's own line numbers are one short on CRLF files,
+/// drift after the blank lines it skips, and stay at 1 on a file whose lines end in CR.
 pub(crate) struct CrlfToLf<R> {
     inner: R,
     /// A `\r` read at the end of the previous chunk, not yet known to precede `\n`.
@@ -587,9 +588,9 @@ impl<R: Read> CrlfToLf<R> {
         let mut i = 0;
         if self.pending_cr {
             self.pending_cr = false;
-            // The held-back `\r` goes if a `\n` follows it, and stays otherwise.
+            // The held-back `\r` goes if a `\n` follows it, and is a line end otherwise.
             if n == 0 || buf[1] != b'\n' {
-                buf[0] = b'\r';
+                buf[0] = b'\n';
                 out = 1;
             }
             i = 1;
@@ -608,8 +609,8 @@ impl<R: Read> CrlfToLf<R> {
                 break;
             }
             if buf[i + 1] != b'\n' {
-                // A lone `\r` stays.
-                buf[out] = b'\r';
+                // A lone `\r` ends a line too.
+                buf[out] = b'\n';
                 out += 1;
             }
             i += 1;
@@ -909,7 +910,7 @@ mod tests {
     }
 
     #[test]
-    fn crlf_becomes_lf_across_chunk_edges() {
+    fn crlf_and_lone_cr_become_lf_across_chunk_edges() {
         // A reader that hands out one byte at a time puts every `\r` at a chunk edge.
         struct Trickle<'a>(&'a [u8]);
         impl Read for Trickle<'_> {
@@ -930,7 +931,7 @@ mod tests {
             } else {
                 CrlfToLf::new(&input[..]).read_to_end(&mut out).unwrap();
             }
-            assert_eq!(out, b"a\nb\rc\n\r", "chunked: {chunked}");
+            assert_eq!(out, b"a\nb\nc\n\n", "chunked: {chunked}");
         }
     }
 
@@ -945,6 +946,26 @@ mod tests {
         assert_eq!(docs.next().unwrap().unwrap().line, Some(3));
         let err = docs.next().unwrap().unwrap_err().to_string();
         assert!(err.contains("line 6") && err.contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn csv_rows_of_a_file_with_cr_line_ends_have_their_own_lines() {
+        // Every row used to be line 1, so the documents' names collided.
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "in.csv", b"id,text\r1,A.\r2,B.\r3,\"C\xff\"\r");
+        let format = InputFormat::Csv {
+            text_column: "text".into(),
+        };
+        let mut docs = Documents::open(&[path], format).unwrap();
+        let names: Vec<String> = (0..2)
+            .map(|_| docs.next().unwrap().unwrap().name())
+            .collect();
+        assert!(
+            names[0].ends_with("in.csv:2") && names[1].ends_with("in.csv:3"),
+            "{names:?}"
+        );
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(err.contains("line 4") && err.contains("UTF-8"), "{err}");
     }
 
     #[test]
