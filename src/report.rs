@@ -215,13 +215,13 @@ impl Renderer {
 
     fn table(&self, doc: &Document, sentences: &[SentenceResult<'_>], out: &mut Vec<u8>) {
         let mut s = String::new();
-        let _ = writeln!(s, "== {} ==", doc.name());
+        let _ = writeln!(s, "== {} ==", one_line(&doc.name()));
         for (k, v) in &doc.fields {
             let v = match v {
                 Value::String(v) => v.clone(),
                 other => other.to_string(),
             };
-            let _ = writeln!(s, "   {k}: {v}");
+            let _ = writeln!(s, "   {}: {}", one_line(k), one_line(&v));
         }
         let _ = writeln!(s, "{:>4}  {:<12}  {:>5}  sentence", "#", "label", "conf");
         // Sentences per label in Stance::ALL order, then those shown as uncertain.
@@ -309,10 +309,16 @@ fn push_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Collapses line breaks and tabs so that a sentence stays on one table row.
+/// Collapses line breaks and tabs so that a sentence stays on one table row, and shows other
+/// control characters as U+FFFD: an escape sequence in scraped text could otherwise recolour
+/// or clear the reader's terminal.
 fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.contains(['\n', '\r', '\t']) {
-        text.split_whitespace().collect::<Vec<_>>().join(" ").into()
+    if text.contains(char::is_control) {
+        text.split_whitespace()
+            .map(|word| word.replace(char::is_control, "\u{FFFD}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .into()
     } else {
         text.into()
     }
@@ -671,6 +677,17 @@ fn context_tables(c: &ContextModel, s: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_text_keeps_to_one_row_and_shows_no_control_codes() {
+        assert_eq!(one_line("Talks resumed."), "Talks resumed.");
+        assert_eq!(one_line("Talks\n\tresumed."), "Talks resumed.");
+        // ESC [2J clears a terminal; it shows as U+FFFD instead.
+        assert_eq!(
+            one_line("Talks\x1b[2J resumed.\r"),
+            "Talks\u{FFFD}[2J resumed."
+        );
+    }
 
     #[test]
     fn probabilities_format_like_std() {

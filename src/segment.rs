@@ -57,7 +57,8 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
         let c = char_at(text, i);
         let next_i = i + c.len_utf8();
         let Some(sentence_start) = start else {
-            if !c.is_whitespace() {
+            // A byte-order mark (U+FEFF, which editors on Windows put first) opens no sentence.
+            if !c.is_whitespace() && c != '\u{FEFF}' {
                 start = Some(i);
             }
             if c == '\n' {
@@ -489,7 +490,7 @@ mod tests {
         /// Spans are ordered, disjoint, trimmed, on char boundaries, and cover every
         /// non-white-space character, for any input at all.
         #[test]
-        fn spans_partition_the_text(text in "(\\PC|[ .!?…\"”’)\n]|U\\.S\\.|Mr\\. |\\n\\n){0,60}") {
+        fn spans_partition_the_text(text in "(\\PC|[ .!?…\"”’)\n\u{FEFF}]|U\\.S\\.|Mr\\. |\\n\\n){0,60}") {
             check_spans(&text);
         }
 
@@ -518,6 +519,8 @@ mod tests {
     }
 
     fn check_spans(text: &str) {
+        // White space, and a byte-order mark where a sentence would start.
+        let blank = |c: char| c.is_whitespace() || c == '\u{FEFF}';
         let spans = spans(text);
         let mut covered = 0;
         let mut last_end = 0;
@@ -527,15 +530,22 @@ mod tests {
             let s = &text[start..end];
             assert_eq!(s.trim(), s, "span not trimmed: {s:?}");
             assert!(
-                text[last_end..start].trim().is_empty(),
+                text[last_end..start].chars().all(blank),
                 "gap holds text: {:?}",
                 &text[last_end..start]
             );
-            covered += s.chars().filter(|c| !c.is_whitespace()).count();
+            covered += s.chars().filter(|&c| !blank(c)).count();
             last_end = end;
         }
-        assert!(text[last_end..].trim().is_empty());
-        assert_eq!(covered, text.chars().filter(|c| !c.is_whitespace()).count());
+        assert!(text[last_end..].chars().all(blank));
+        assert_eq!(covered, text.chars().filter(|&c| !blank(c)).count());
+    }
+
+    #[test]
+    fn a_byte_order_mark_opens_no_sentence() {
+        let text = "\u{FEFF}Talks resumed. They ended.";
+        assert_eq!(spans(text)[0], (3, 17));
+        assert_eq!(texts(text), ["Talks resumed.", "They ended."]);
     }
 
     #[test]
