@@ -593,8 +593,10 @@ impl Featurizer {
                 spec.features.len()
             )));
         }
-        if let Some(bad) = spec.idf.iter().find(|v| !v.is_finite()) {
-            return Err(Error::Param(format!("idf value {bad} is not finite")));
+        // An idf is ln(n / df) + 1 for n training sentences: 1 to about 50. Beyond 1e6 the
+        // squares that L2-normalise a vector overflow and the features silently vanish.
+        if let Some(bad) = spec.idf.iter().find(|v| !(v.is_finite() && v.abs() <= 1e6)) {
+            return Err(Error::Param(format!("idf value {bad:e} is out of range")));
         }
         let by_name: FxHashMap<&str, u32> = spec
             .features

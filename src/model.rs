@@ -28,6 +28,10 @@ use crate::input::{MAX_MODEL_BYTES, read_whole};
 /// tables for each kind of link between sentences. Older files are still read: version 2 as
 /// context with one table for every link, version 1 as models without context.
 pub const FORMAT_VERSION: u32 = 3;
+
+/// Largest weight or intercept a model file may hold. Training with any alpha the search
+/// tries gives weights under 10 (the shipped model's largest is about 4).
+const MAX_WEIGHT: f32 = 1e6;
 /// The oldest model file format this build reads.
 const OLDEST_FORMAT_VERSION: u32 = 1;
 
@@ -579,6 +583,18 @@ impl StanceModel {
         {
             return Err(bad("weights contain a non-finite number".into()));
         }
+        // Scores add up weights, and weights near f32::MAX overflow to infinity and NaN, which
+        // would give every sentence the same meaningless probabilities without an error.
+        if let Some(w) = weights
+            .iter()
+            .chain(&file.intercepts)
+            .find(|w| w.abs() > MAX_WEIGHT)
+        {
+            return Err(bad(format!(
+                "weight {w:e} is out of range (a trained model's weights stay far inside \
+                 +-{MAX_WEIGHT:e})"
+            )));
+        }
         let context = file.context;
         if context.is_some_and(|c| !c.is_valid()) {
             return Err(bad(
@@ -1104,6 +1120,10 @@ pub(crate) mod tests {
             "prior": [0.3, 0.3, 0.4],
             "pairs": 9
         });
+        let mut huge_weight = value.clone();
+        huge_weight["weights"][0][0] = serde_json::json!(3e38);
+        let mut huge_idf = value.clone();
+        huge_idf["features"]["idf"][0] = serde_json::json!(3e38);
         value["intercepts"].as_array_mut().unwrap().pop();
         let cases: Vec<(String, &str)> = vec![
             (String::new(), "empty"),
@@ -1115,6 +1135,8 @@ pub(crate) mod tests {
             (value.to_string(), "intercepts for 3 labels"),
             (bad_context.to_string(), "context transitions"),
             (bad_link.to_string(), "context transitions"),
+            (huge_weight.to_string(), "out of range"),
+            (huge_idf.to_string(), "idf value 3e38 is out of range"),
         ];
         for (text, fragment) in cases {
             let err = StanceModel::from_json(&text, "m.json")
