@@ -228,6 +228,22 @@ impl Documents {
                         Arc::from(String::from_utf8_lossy(h).trim())
                     })
                     .collect();
+                // Two columns of one name would overwrite each other in the output. (Unnamed
+                // columns, which trailing commas in a spreadsheet export make, are let be.)
+                for (i, h) in headers.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
+                    if let Some(j) = headers[..i].iter().position(|other| other == h) {
+                        return Err(Error::Data {
+                            path: name,
+                            line: 1,
+                            message: format!(
+                                "header names `{h}` twice (columns {} and {}); columns passed \
+                                 through to the output need distinct names",
+                                j + 1,
+                                i + 1
+                            ),
+                        });
+                    }
+                }
                 if self.columns.is_none() {
                     self.columns = Some(
                         headers
@@ -802,6 +818,28 @@ mod tests {
             .unwrap();
         let names: Vec<String> = docs.iter().map(|d| d.name()).collect();
         assert_eq!(docs.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn csv_columns_of_one_name_are_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "ok.csv", b"id,text,,\n1,Talks.,,\n");
+        let csv = InputFormat::Csv {
+            text_column: "text".into(),
+        };
+        assert!(Documents::open(&[path], csv).unwrap().all(|d| d.is_ok()));
+        let path = write(dir.path(), "in.csv", b"id,text,id\n1,Talks.,2\n");
+        let csv = InputFormat::Csv {
+            text_column: "text".into(),
+        };
+        let err = Documents::open(&[path], csv)
+            .and_then(|docs| docs.collect::<Result<Vec<Document>>>())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 1") && err.contains("`id` twice (columns 1 and 3)"),
+            "{err}"
+        );
     }
 
     #[test]
