@@ -731,6 +731,17 @@ mod tests {
         path
     }
 
+    /// The error of reading `body` as `--input csv` (text column `text`), from a file `name`.
+    fn csv_read_error(dir: &Path, name: &str, body: &[u8]) -> String {
+        let csv = InputFormat::Csv {
+            text_column: "text".into(),
+        };
+        Documents::open(&[write(dir, name, body)], csv)
+            .and_then(|docs| docs.collect::<Result<Vec<Document>>>())
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn directories_recurse_into_txt_in_order() {
         let dir = tempfile::tempdir().unwrap();
@@ -828,14 +839,7 @@ mod tests {
             text_column: "text".into(),
         };
         assert!(Documents::open(&[path], csv).unwrap().all(|d| d.is_ok()));
-        let path = write(dir.path(), "in.csv", b"id,text,id\n1,Talks.,2\n");
-        let csv = InputFormat::Csv {
-            text_column: "text".into(),
-        };
-        let err = Documents::open(&[path], csv)
-            .and_then(|docs| docs.collect::<Result<Vec<Document>>>())
-            .unwrap_err()
-            .to_string();
+        let err = csv_read_error(dir.path(), "in.csv", b"id,text,id\n1,Talks.,2\n");
         assert!(
             err.contains("line 1") && err.contains("`id` twice (columns 1 and 3)"),
             "{err}"
@@ -853,14 +857,7 @@ mod tests {
             ),
             ("tabs.csv", b"id\ttext\n1\tTalks.\n", "separated by tabs"),
         ] {
-            let path = write(dir.path(), name, bytes);
-            let csv = InputFormat::Csv {
-                text_column: "text".into(),
-            };
-            let err = Documents::open(&[path], csv)
-                .and_then(|docs| docs.collect::<Result<Vec<Document>>>())
-                .unwrap_err()
-                .to_string();
+            let err = csv_read_error(dir.path(), name, bytes);
             assert!(err.contains(name) && err.contains(fragment), "{err}");
         }
     }
@@ -1110,14 +1107,7 @@ mod tests {
     #[test]
     fn a_csv_header_naming_the_text_column_twice_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
-        let path = write(dir.path(), "in.csv", b"text,id,TEXT\nA.,1,B.\n");
-        let format = InputFormat::Csv {
-            text_column: "text".into(),
-        };
-        let err = Documents::open(&[path], format)
-            .and_then(|docs| docs.collect::<Result<Vec<_>>>())
-            .unwrap_err()
-            .to_string();
+        let err = csv_read_error(dir.path(), "in.csv", b"text,id,TEXT\nA.,1,B.\n");
         assert!(
             err.contains("line 1") && err.contains("columns 1 and 3"),
             "{err}"
