@@ -258,8 +258,8 @@ fn load_model(arg: &ModelArg) -> Result<StanceModel> {
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
-    match arg.model.clone() {
-        Some(path) => StanceModel::load(&path),
+    match &arg.model {
+        Some(path) => StanceModel::load(path),
         None => match from_env() {
             Some(path) if !path.exists() => Err(Error::Model {
                 path: path.display().to_string(),
