@@ -203,6 +203,13 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         if text.trim().is_empty() {
             return Err(data_error("empty text".into()));
         }
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(data_error(format!(
+                "text is {} KiB long; a labelled row holds a sentence or a passage (at most {} KiB)",
+                text.len() >> 10,
+                MAX_TEXT_BYTES >> 10
+            )));
+        }
         if let Some(n) = swallowed_row(text) {
             return Err(data_error(format!(
                 "the text runs over several lines, and its line {n} has a label as a \
@@ -233,6 +240,11 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
     }
     Ok(rows)
 }
+
+/// Longest text of one labelled row: far beyond any sentence or passage (a long news article
+/// is 50 KiB). Fitting keeps every n-gram of a text, so a runaway cell (a whole file pasted
+/// into one field) would cost memory many times its size.
+const MAX_TEXT_BYTES: usize = 1 << 20;
 
 /// The line (1-based, within the text) of a multi-line text that holds a label as a
 /// comma-separated field, as a CSV row does. A double quote left open makes the reader take

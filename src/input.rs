@@ -119,6 +119,12 @@ impl Documents {
         if paths.is_empty() {
             sources.push(PathBuf::from("-"));
         }
+        // Standard input can be read once; a second `-` would be an empty document.
+        if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+            return Err(Error::Param(
+                "`-` (standard input) is named more than once; it can be read only once".into(),
+            ));
+        }
         for path in paths {
             if path.as_os_str() == "-" {
                 sources.push(path.clone());
@@ -142,13 +148,10 @@ impl Documents {
                         ),
                     ));
                 }
-            } else if path.exists() {
-                sources.push(path.clone());
             } else {
-                return Err(Error::io(
-                    path.display().to_string(),
-                    io::Error::new(io::ErrorKind::NotFound, "no such file or directory"),
-                ));
+                // The system's own reason: missing, a symbolic link loop, no permission, ...
+                std::fs::metadata(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+                sources.push(path.clone());
             }
         }
         Ok(Documents {

@@ -533,6 +533,12 @@ impl StanceModel {
         if json.trim().is_empty() {
             return Err(bad("file is empty".into()));
         }
+        // Anything but an object would fail with serde's "expected struct VersionProbe".
+        if !json.trim_start().starts_with('{') {
+            return Err(bad(
+                "does not start with a JSON object, as a stance model file does".into(),
+            ));
+        }
         let probe: VersionProbe =
             serde_json::from_str(json).map_err(|e| bad(format!("invalid JSON: {e}")))?;
         match probe.format_version {

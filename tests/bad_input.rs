@@ -108,6 +108,16 @@ fn labelled_csv_errors_name_file_line_and_value() {
             &["UTF-16", "save it as UTF-8"],
         ),
         (
+            "huge_cell.csv",
+            &[
+                &b"text,label\nA.,analytical\n\""[..],
+                &b"word ".repeat(300_000),
+                &b"\",adversarial\n"[..],
+            ]
+            .concat(),
+            &["line 3", "text is 1464 KiB long", "at most 1024 KiB"],
+        ),
+        (
             "utf16_no_mark.csv",
             b"t\x00e\x00x\x00t\x00,\x00l\x00",
             &["looks like UTF-16", "save it as UTF-8"],
@@ -116,6 +126,32 @@ fn labelled_csv_errors_name_file_line_and_value() {
     for (name, bytes, fragments) in cases {
         labelled_csv_fails(d, name, bytes, fragments);
     }
+}
+
+#[test]
+fn standard_input_named_twice_is_an_error() {
+    stance()
+        .args(["classify", "-", "-"])
+        .write_stdin("Talks resumed.")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("named more than once"));
+}
+
+/// A symbolic link loop gets the system's reason, not "no such file".
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_loop_is_named_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    stance()
+        .arg("classify")
+        .arg(&a)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("a.txt").and(predicate::str::contains("symbolic links")));
 }
 
 #[test]
@@ -218,7 +254,16 @@ fn damaged_model_files_are_refused() {
             "unknown format_version 7",
         ),
         ("short.json", short.into_bytes(), "weights have 3 rows"),
-        ("list.json", b"[1, 2, 3]".to_vec(), "invalid JSON"),
+        (
+            "list.json",
+            b"[1, 2, 3]".to_vec(),
+            "does not start with a JSON object",
+        ),
+        (
+            "string.json",
+            b"\"model\"".to_vec(),
+            "does not start with a JSON object",
+        ),
     ];
     for (name, bytes, fragment) in cases {
         let path = dir.path().join(name);
