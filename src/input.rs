@@ -356,18 +356,22 @@ impl CsvRows {
             Ok(t) => t.to_string(),
             Err(e) => return Some(Err(bad(format!("text is not valid UTF-8 ({e})")))),
         };
+        // Passed through as they are, or not at all: replacing bytes would alter the user's
+        // ids without a word.
         let fields = headers
             .iter()
             .enumerate()
             .filter(|(i, _)| i != text_col)
             .map(|(i, h)| {
-                let value = record
-                    .get(i)
-                    .map(String::from_utf8_lossy)
-                    .unwrap_or_default();
-                (h.clone(), Value::String(value.into_owned()))
+                let value = std::str::from_utf8(record.get(i).unwrap_or_default())
+                    .map_err(|e| bad(format!("column `{h}` is not valid UTF-8 ({e})")))?;
+                Ok((h.clone(), Value::String(value.to_string())))
             })
-            .collect();
+            .collect::<Result<Vec<_>>>();
+        let fields = match fields {
+            Ok(fields) => fields,
+            Err(e) => return Some(Err(e)),
+        };
         Some(Ok(Document {
             source: name.clone(),
             line: Some(line),
@@ -832,6 +836,16 @@ mod tests {
             .unwrap();
         let names: Vec<String> = docs.iter().map(|d| d.name()).collect();
         assert_eq!(docs.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn csv_pass_through_columns_must_be_utf8_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = csv_read_error(dir.path(), "in.csv", b"id,text\n\xe9t\xe9,Talks resumed.\n");
+        assert!(
+            err.contains("line 2") && err.contains("column `id` is not valid UTF-8"),
+            "{err}"
+        );
     }
 
     #[test]
