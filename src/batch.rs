@@ -37,6 +37,9 @@ pub struct Totals {
     pub documents: usize,
     /// Sentences labelled.
     pub sentences: usize,
+    /// Documents without a sentence (an empty text): they have no rows in CSV or JSON Lines
+    /// output.
+    pub empty: usize,
 }
 
 /// Most documents in one chunk.
@@ -177,10 +180,11 @@ pub fn run<W: Write + Send>(
             }
             read_chunk(&mut documents)
         };
-        let ((rendered, sentences), next) = rayon::join(process, io);
+        let ((rendered, counts), next) = rayon::join(process, io);
         let next = next?;
-        totals.documents += chunk.len();
-        totals.sentences += sentences;
+        totals.documents += counts.documents;
+        totals.sentences += counts.sentences;
+        totals.empty += counts.empty;
         progress(totals);
         pending = rendered;
         spent = std::mem::replace(&mut chunk, next);
@@ -193,7 +197,7 @@ pub fn run<W: Write + Send>(
 }
 
 /// Segments, predicts and renders a chunk in parallel; returns its output (one buffer per run,
-/// in order) and sentence count.
+/// in order) and its sentence and empty-document counts.
 ///
 /// The chunk is cut into contiguous runs, sixteen per thread, and each run is rendered into one
 /// buffer, so output order is input order and allocation is per run, not per document. Runs
@@ -205,10 +209,10 @@ fn render_chunk<'m>(
     options: ClassifyOptions,
     workers: &[Mutex<Worker<'m>>],
     chunk: &[Document],
-) -> (Vec<Vec<u8>>, usize) {
+) -> (Vec<Vec<u8>>, Totals) {
     let runs = (rayon::current_num_threads() * 16).max(1);
     let run_len = chunk.len().div_ceil(runs).max(1);
-    let parts: Vec<(Vec<u8>, usize)> = chunk
+    let parts: Vec<(Vec<u8>, Totals)> = chunk
         .par_chunks(run_len)
         .map(|docs| {
             // The thread's own worker; a fresh one if it is busy (a nested task).
@@ -222,20 +226,22 @@ fn render_chunk<'m>(
             let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
             let mut out = Vec::with_capacity(bytes * 2 + 256);
             let mut results = Vec::new();
-            let mut sentences = 0;
+            let mut counts = Totals::default();
             for doc in docs {
                 classify_document(model, worker, doc, options, &mut results);
                 renderer.document(doc, &results, &mut out);
-                sentences += results.len();
+                counts.sentences += results.len();
+                counts.empty += results.is_empty() as usize;
             }
-            (out, sentences)
+            (out, counts)
         })
         .collect();
-    let sentences = parts.iter().map(|(_, n)| n).sum();
-    (
-        parts.into_iter().map(|(bytes, _)| bytes).collect(),
-        sentences,
-    )
+    let counts = Totals {
+        documents: chunk.len(),
+        sentences: parts.iter().map(|(_, c)| c.sentences).sum(),
+        empty: parts.iter().map(|(_, c)| c.empty).sum(),
+    };
+    (parts.into_iter().map(|(bytes, _)| bytes).collect(), counts)
 }
 
 fn read_chunk(documents: &mut impl Iterator<Item = Result<Document>>) -> Result<Vec<Document>> {

@@ -465,7 +465,15 @@ fn classify(args: ClassifyArgs) -> Result<()> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    totals.map(drop)
+    let totals = totals?;
+    // The table shows an empty document's heading; the other formats have no row for it.
+    if totals.empty > 0 && args.format != FormatArg::Table {
+        warn!(
+            "note: {} of {} documents had no text, so the output has no rows for them",
+            totals.empty, totals.documents
+        );
+    }
+    Ok(())
 }
 
 /// A spinner with running counts on stderr, only when stderr is a terminal.

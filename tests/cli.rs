@@ -618,3 +618,33 @@ fn evaluate_notes_labels_the_model_never_learned() {
         .success()
         .stderr(predicate::str::contains("not trained on").not());
 }
+
+#[test]
+fn rows_without_text_are_noted_where_the_output_has_no_row_for_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "id,text\n1,Talks resumed.\n2,\n3,\" \"\n").unwrap();
+    for format in ["csv", "jsonl"] {
+        let output = stance()
+            .args(["classify", "--input", "csv", "--format", format, "--model"])
+            .arg(&model)
+            .arg(&input)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("note: 2 of 3 documents had no text"),
+            "{format}: {stderr}"
+        );
+    }
+    // The table shows each document's heading, so it needs no note.
+    stance()
+        .args(["classify", "--input", "csv", "--model"])
+        .arg(&model)
+        .arg(&input)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no text").not());
+}
