@@ -59,6 +59,7 @@ pub mod model;
 pub mod report;
 pub mod segment;
 pub mod tune;
+pub mod warm_start;
 
 pub use corpus::{LabeledSentence, Stance};
 pub use error::{Error, Result};

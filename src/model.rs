@@ -23,6 +23,7 @@ use crate::corpus::{LabeledSentence, Stance};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, FeaturizerSpec, Lexicons, SparseVec};
 use crate::input::{MAX_MODEL_BYTES, read_whole};
+use crate::warm_start;
 
 /// The model file format this build writes. Version 2 added document context, version 3 its
 /// tables for each kind of link between sentences. Older files are still read: version 2 as
@@ -290,8 +291,14 @@ impl StanceModel {
         let labels: Vec<Stance> = rows.iter().map(|r| r.label).collect();
         let config = params.features_for_rows(rows.len());
         let featurizer = Featurizer::fit(&config, lexicons, &texts, &labels)?;
-        let x = dense_features(&featurizer, &texts);
-        let fitted = fit_logistic(x, &labels, params.alpha, params.max_iter)?;
+        let sparse = sparse_features(&featurizer, &texts);
+        let fitted = fit_logistic(
+            &sparse,
+            featurizer.len(),
+            &labels,
+            params.alpha,
+            params.max_iter,
+        )?;
         let mut model = StanceModel::from_linfa(featurizer, &fitted);
         model.correct_prior(params.prior, &labels);
         if params.context {
@@ -757,32 +764,54 @@ fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         .map_err(|e| Error::io(format!("{name} (directory {})", dir.display()), e))
 }
 
-/// Dense `n x d` feature matrix for linfa.
-pub fn dense_features(featurizer: &Featurizer, texts: &[&str]) -> Array2<f32> {
-    let mut x = Array2::<f32>::zeros((texts.len(), featurizer.len()));
+/// The feature vectors of `texts`.
+pub fn sparse_features(featurizer: &Featurizer, texts: &[&str]) -> Vec<SparseVec> {
     let mut analyzer = featurizer.analyzer();
-    let mut v = Vec::new();
-    for (mut row, text) in x.rows_mut().into_iter().zip(texts) {
-        analyzer.transform(text, &mut v);
-        for &(feature, value) in &v {
-            row[feature as usize] = value;
+    texts
+        .iter()
+        .map(|text| {
+            let mut v = Vec::new();
+            analyzer.transform(text, &mut v);
+            v
+        })
+        .collect()
+}
+
+/// Dense `n x d` feature matrix for linfa.
+pub fn dense_features(rows: &[SparseVec], features: usize) -> Array2<f32> {
+    let mut x = Array2::<f32>::zeros((rows.len(), features));
+    for (mut dense, row) in x.rows_mut().into_iter().zip(rows) {
+        for &(feature, value) in row {
+            dense[feature as usize] = value;
         }
     }
     x
 }
 
-/// Fits linfa-logistic's multinomial model.
+/// Fits linfa-logistic's multinomial model on `rows` (sparse, `features` wide), started from
+/// the optimum [`warm_start::solve`] finds on the sparse rows.
 pub fn fit_logistic(
-    x: Array2<f32>,
+    rows: &[SparseVec],
+    features: usize,
     labels: &[Stance],
     alpha: f32,
     max_iter: u64,
 ) -> Result<MultiFittedLogisticRegression<f32, Stance>> {
+    // linfa numbers the classes present in sorted order.
+    let mut classes = labels.to_vec();
+    classes.sort();
+    classes.dedup();
+    let class_of: Vec<usize> = labels
+        .iter()
+        .map(|l| classes.binary_search(l).expect("from labels"))
+        .collect();
+    let start = warm_start::solve(rows, &class_of, features, classes.len(), alpha as f64);
     let y = Array1::from(labels.to_vec());
-    let dataset = Dataset::new(x, y);
+    let dataset = Dataset::new(dense_features(rows, features), y);
     MultiLogisticRegression::default()
         .alpha(alpha)
         .max_iterations(max_iter)
+        .initial_params(start)
         .fit(&dataset)
         .map_err(|e| Error::Train(e.to_string()))
 }
@@ -869,8 +898,9 @@ pub(crate) mod tests {
         let labels: Vec<Stance> = rows.iter().map(|r| r.label).collect();
         let featurizer =
             Featurizer::fit(&params().features, &Lexicons::builtin(), &texts, &labels).unwrap();
-        let x = dense_features(&featurizer, &texts);
-        let fitted = fit_logistic(x.clone(), &labels, 0.1, 100).unwrap();
+        let sparse = sparse_features(&featurizer, &texts);
+        let x = dense_features(&sparse, featurizer.len());
+        let fitted = fit_logistic(&sparse, featurizer.len(), &labels, 0.1, 100).unwrap();
         let linfa_labels = fitted.predict(&x);
         let linfa_probs = fitted.predict_probabilities(&x);
         let model = StanceModel::from_linfa(featurizer, &fitted);
@@ -879,7 +909,10 @@ pub(crate) mod tests {
             "Talks will open in May.",
             "They agreed.",
         ];
-        let probe_x = dense_features(model.featurizer(), &probe);
+        let probe_x = dense_features(
+            &sparse_features(model.featurizer(), &probe),
+            model.featurizer().len(),
+        );
         let probe_labels = fitted.predict(&probe_x);
         for (i, text) in texts.iter().chain(&probe).enumerate() {
             let ours = model.predict(text);
