@@ -11,8 +11,9 @@
 //! 2. [`segment`]: article text -> sentences with byte offsets.
 //! 3. [`features`]: sentence -> sparse vector (stemmed n-grams with negation marking, stance
 //!    lexicons, reporting-verb and quotation cues).
-//! 4. [`model`]: multinomial logistic regression trained with linfa-logistic, predicting
-//!    with exported sparse weights; [`tune`]: cross-validation, hyperparameter search, and
+//! 4. [`model`]: multinomial logistic regression trained with linfa-logistic (started from
+//!    the optimum [`warm_start`] finds on the sparse rows, which spares linfa's dense
+//!    iterations), predicting with exported sparse weights; [`tune`]: cross-validation, hyperparameter search, and
 //!    [`tune::settle`], which settles the settings as `stance train` does.
 //! 5. [`context`]: each sentence is read with its neighbours in the same document, through
 //!    tables of how labels follow one another (one for each way a sentence can open)

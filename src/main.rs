@@ -55,7 +55,7 @@ struct TrainArgs {
     /// L2 penalty (linfa's alpha; larger = simpler model)
     #[arg(long, allow_negative_numbers = true)]
     alpha: Option<f32>,
-    /// Optimiser iteration cap
+    /// Iteration cap of linfa's optimiser, which starts from the sparse solver's optimum
     #[arg(long)]
     max_iter: Option<u64>,
     /// Report stratified K-fold cross-validation before the final fit

@@ -92,7 +92,8 @@ pub struct TrainParams {
     /// L2 penalty. linfa's loss is a sum over rows, so this is roughly 1/C of scikit-learn's.
     /// Defaults to `0.3`, the value `stance train --search` chose on the project's corpus.
     pub alpha: f32,
-    /// Optimiser iteration cap. Defaults to `200`.
+    /// Iteration cap of linfa's optimiser, which starts from the optimum [`crate::warm_start`]
+    /// finds on the sparse rows (so it has little left to do). Defaults to `200`.
     pub max_iter: u64,
     /// Class prior handling. Defaults to [`Prior::Train`] (chosen by the search; the shipped
     /// corpus is nearly balanced, so it differs little from [`Prior::Balanced`]).
