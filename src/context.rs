@@ -194,7 +194,8 @@ impl ContextModel {
                 .iter()
                 .flatten()
                 .all(|table| table.iter().all(distribution))
-            && self.label_shares.iter().all(|p| p.is_finite() && *p > 0.0)
+            // Training floors every share at 1e-3; far below that, dividing by it overflows.
+            && self.label_shares.iter().all(|p| p.is_finite() && (1e-4..=1.0).contains(p))
     }
 
     /// The label probabilities of one document's sentences given the whole document
@@ -252,7 +253,7 @@ impl ContextModel {
                 (0..3).map(|m| t[k][m] * e[m] * next[m]).sum::<f32>()
             }));
         }
-        forward
+        let smoothed: Vec<Prediction> = forward
             .iter()
             .zip(&backward)
             .map(|(f, b)| {
@@ -269,7 +270,17 @@ impl ContextModel {
                     probabilities,
                 }
             })
-            .collect()
+            .collect();
+        // A table that puts all its mass on labels the model lacks leaves nothing to
+        // normalise (0 / 0): the sentences keep their own probabilities then.
+        if smoothed
+            .iter()
+            .all(|p| p.probabilities.iter().all(|x| x.is_finite()))
+        {
+            smoothed
+        } else {
+            doc.to_vec()
+        }
     }
 }
 
@@ -404,6 +415,27 @@ mod tests {
         // Analytical is never followed by anything within a document: uniform.
         assert!((c.transitions[1][1] - 1.0 / 3.0).abs() < 1e-6);
         assert!(c.is_valid());
+    }
+
+    #[test]
+    fn a_table_pointing_only_at_a_missing_label_leaves_sentences_alone() {
+        use Stance::*;
+        // A two-label model (no conciliatory) whose table sends everything to conciliatory.
+        let c = ContextModel {
+            transitions: [[0.0, 0.0, 1.0]; 3],
+            ..sticky()
+        };
+        assert!(c.is_valid());
+        let doc = [p([0.7, 0.3, 0.0]), p([0.4, 0.6, 0.0])];
+        let out = c.smooth(&doc, &plain(doc.len()), &[Adversarial, Analytical]);
+        // It used to give NaN probabilities, printed as 0.0000.
+        assert_eq!(out, doc.to_vec());
+        // A share far below training's floor of 1e-3 is refused at load.
+        let tiny = ContextModel {
+            label_shares: [1e-45, 0.5, 0.5],
+            ..sticky()
+        };
+        assert!(!tiny.is_valid());
     }
 
     #[test]

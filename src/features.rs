@@ -97,15 +97,20 @@ impl FeatureConfig {
         if self.max_features == 0 {
             return Err(Error::Param("max_features must be at least 1".into()));
         }
-        if !self.cue_scale.is_finite() || self.cue_scale < 0.0 {
+        // The n-gram block is L2-normalised, so a cue scale far above 1 only makes the
+        // optimiser's job impossible (1e20 kept linfa's line search running for ever).
+        if !(0.0..=MAX_CUE_SCALE).contains(&self.cue_scale) {
             return Err(Error::Param(format!(
-                "cue_scale must be a finite number >= 0, got {}",
+                "cue_scale must be a number from 0 to {MAX_CUE_SCALE}, got {}",
                 self.cue_scale
             )));
         }
         Ok(())
     }
 }
+
+/// Largest `cue_scale` accepted (the search tries 0.25 to 1).
+const MAX_CUE_SCALE: f32 = 100.0;
 
 /// Named word lists (cooperation, hostility, ...) whose hits become features.
 ///

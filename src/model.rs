@@ -30,6 +30,10 @@ use crate::warm_start;
 /// context with one table for every link, version 1 as models without context.
 pub const FORMAT_VERSION: u32 = 3;
 
+/// Smallest and largest `alpha` accepted (the search tries 0.1 to 30).
+const MIN_ALPHA: f32 = 1e-6;
+const MAX_ALPHA: f32 = 1e6;
+
 /// Largest weight or intercept a model file may hold. Training with any alpha the search
 /// tries gives weights under 10 (the shipped model's largest is about 4).
 const MAX_WEIGHT: f32 = 1e6;
@@ -152,9 +156,12 @@ impl TrainParams {
 
     /// Checks the parameters once, before any work.
     pub fn check(&self) -> Result<()> {
-        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+        // Beyond these bounds the fit is degenerate: an alpha of 1e30 pushes every weight to
+        // zero (every sentence gets 1/3 for each label), one near f32's smallest leaves the
+        // optimiser unregularised.
+        if !(self.alpha.is_finite() && (MIN_ALPHA..=MAX_ALPHA).contains(&self.alpha)) {
             return Err(Error::Param(format!(
-                "alpha must be a number > 0, got {}",
+                "alpha must be a number from {MIN_ALPHA:e} to {MAX_ALPHA:e}, got {}",
                 self.alpha
             )));
         }

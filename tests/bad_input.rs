@@ -405,6 +405,14 @@ fn invalid_training_parameters_are_errors() {
     for (flag, value, fragment) in [
         ("--alpha", "0", "alpha"),
         ("--alpha", "-1", "alpha"),
+        // Degenerate: every weight pushed to zero, every sentence 1/3 per label.
+        ("--alpha", "1e30", "alpha must be a number from 1e-6 to 1e6"),
+        // The optimiser's line search never ended.
+        (
+            "--cue-scale",
+            "1e20",
+            "cue_scale must be a number from 0 to 100",
+        ),
         ("--max-features", "0", "max_features"),
     ] {
         stance()
