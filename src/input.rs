@@ -12,6 +12,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde_json::Value;
 
 use crate::corpus::{csv_error, unique_column, utf16_hint};
@@ -233,8 +234,9 @@ impl Documents {
                     .collect();
                 // Two columns of one name would overwrite each other in the output. (Unnamed
                 // columns, which trailing commas in a spreadsheet export make, are let be.)
+                let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
                 for (i, h) in headers.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
-                    if let Some(j) = headers[..i].iter().position(|other| other == h) {
+                    if let Some(&j) = seen.get(&**h) {
                         return Err(Error::Data {
                             path: name,
                             line: 1,
@@ -246,6 +248,7 @@ impl Documents {
                             ),
                         });
                     }
+                    seen.insert(h, i);
                 }
                 if self.columns.is_none() {
                     self.columns = Some(

@@ -123,6 +123,24 @@ impl Renderer {
     }
 
     fn csv(&self, doc: &Document, sentences: &[SentenceResult<'_>], out: &mut Vec<u8>) {
+        // The pass-through columns are the same for every sentence of the document: render
+        // them once. A row's fields are usually in column order, so each is found in place
+        // rather than by a search (which made many columns quadratic).
+        let mut tail = Vec::new();
+        for (i, name) in self.columns.iter().enumerate() {
+            tail.push(b',');
+            let value = doc
+                .fields
+                .get(i)
+                .filter(|(k, _)| **k == **name)
+                .or_else(|| doc.fields.iter().find(|(k, _)| **k == **name))
+                .map(|(_, v)| v);
+            match value {
+                Some(Value::String(v)) => csv_field(&mut tail, v),
+                Some(Value::Null) | None => {}
+                Some(other) => csv_field(&mut tail, &other.to_string()),
+            }
+        }
         for s in sentences {
             doc_name_field(out, doc);
             for n in [s.index, s.start, s.end] {
@@ -137,19 +155,7 @@ impl Renderer {
                 out.push(b',');
             }
             csv_field(out, s.text);
-            for name in &self.columns {
-                out.push(b',');
-                let value = doc
-                    .fields
-                    .iter()
-                    .find(|(k, _)| **k == **name)
-                    .map(|(_, v)| v);
-                match value {
-                    Some(Value::String(v)) => csv_field(out, v),
-                    Some(Value::Null) | None => {}
-                    Some(other) => csv_field(out, &other.to_string()),
-                }
-            }
+            out.extend_from_slice(&tail);
             out.push(b'\n');
         }
     }
@@ -779,5 +785,23 @@ mod tests {
         assert_eq!(&row[5], "0.7000");
         assert_eq!(&row[8], "He said \"no\", twice.");
         assert_eq!(&row[9], "x\"1");
+        // Fields out of column order (a later JSON line with its keys in another order), or
+        // missing, still land under their own columns, on every sentence of the document.
+        let doc = Document {
+            fields: vec![
+                ("label".into(), Value::String("gold".into())),
+                ("extra".into(), Value::Bool(true)),
+            ],
+            ..doc
+        };
+        let two = [results[0].clone(), results[0].clone()];
+        let mut out = Vec::new();
+        r.header(&mut out);
+        r.document(&doc, &two, &mut out);
+        let mut reader = csv::Reader::from_reader(&out[..]);
+        for row in reader.records() {
+            let row = row.unwrap();
+            assert_eq!((&row[9], &row[10]), ("", "gold"));
+        }
     }
 }
