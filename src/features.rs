@@ -197,6 +197,15 @@ impl Lexicons {
                 message: "no *.txt lexicon files found".into(),
             });
         }
+        // Files of comments and blank lines only would train without any cue features and
+        // without a word; one empty file among others is a lexicon switched off on purpose.
+        if groups.values().all(Vec::is_empty) {
+            return Err(Error::Corpus {
+                path: name,
+                message: "the lexicon files hold no entries (only blank lines and # comments)"
+                    .into(),
+            });
+        }
         Ok(Lexicons { groups })
     }
 }
@@ -462,7 +471,8 @@ impl Index {
         }
         if self.terms.len() >= 1 << KEY_ID_BITS {
             return Err(Error::Param(format!(
-                "{} distinct terms in the vocabulary, more than n-gram keys hold; lower max_features",
+                "{} distinct words in the n-gram vocabulary and the lexicons, more than n-gram keys \
+                 hold; lower max_features, or use smaller lexicons",
                 self.terms.len()
             )));
         }
@@ -756,7 +766,8 @@ fn intern(terms: &mut FxHashMap<String, u32>, term: &str) -> Result<u32> {
     let id = terms.len();
     if id >= MAX_TERMS - 1 {
         return Err(Error::Param(format!(
-            "more than {MAX_TERMS} distinct terms; lower max_features"
+            "more than {MAX_TERMS} distinct words in the training texts and the lexicons; use \
+             smaller lexicons, or fewer training rows"
         )));
     }
     terms.insert(term.to_string(), id as u32);
@@ -1657,6 +1668,17 @@ mod tests {
             assert!((log_count(c) - c.ln_1p()).abs() < 1e-6);
         }
         assert!((log_count(0.5) - 0.5f32.ln_1p()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_lexicon_directory_without_entries_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("hostility.txt"), "# nothing yet\n\n").unwrap();
+        std::fs::write(dir.path().join("cooperation.txt"), "").unwrap();
+        let err = Lexicons::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("hold no entries"), "{err}");
+        std::fs::write(dir.path().join("cooperation.txt"), "agree\n").unwrap();
+        assert!(Lexicons::from_dir(dir.path()).is_ok());
     }
 
     #[test]

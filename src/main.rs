@@ -144,7 +144,7 @@ struct ClassifyArgs {
     #[arg(long)]
     explain: bool,
     /// How many features --explain shows per sentence in jsonl (the table shows 3; csv has none)
-    #[arg(long, default_value_t = 5)]
+    #[arg(long, default_value_t = 5, requires = "explain")]
     top: usize,
     /// Label sentences whose confidence is below P as `uncertain`
     #[arg(long, value_name = "P", value_parser = parse_probability)]

@@ -385,6 +385,8 @@ fn usage_errors_exit_2_with_help_hint() {
         &["classify", "--threads", "0"],
         &["classify", "--threads", "60000"],
         &["classify", "--min-confidence", "1.5"],
+        // --top only means something with --explain (it used to be ignored without a word).
+        &["classify", "--top", "3", "x.txt"],
         &["train"],
         &["train", "--ngrams", "9", "x.csv"],
         &["evaluate", "--errors", "many", "x.csv"],
