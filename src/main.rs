@@ -436,6 +436,7 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         },
         columns: documents.columns()?,
     };
+    report::check_passthrough(&renderer.columns).map_err(Error::Param)?;
     let options = ClassifyOptions {
         explain: args.explain.then_some(if args.format == FormatArg::Table {
             report::TABLE_EXPLANATIONS

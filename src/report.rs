@@ -70,6 +70,37 @@ pub const CSV_COLUMNS: [&str; 9] = [
     "text",
 ];
 
+/// The fixed keys of a JSON Lines output object.
+const JSON_KEYS: [&str; 8] = [
+    "doc",
+    "index",
+    "start",
+    "end",
+    "text",
+    "label",
+    "probabilities",
+    "explanation",
+];
+
+/// Checks that the pass-through columns keep distinct names in the output: a `label` column
+/// is written as `input_label`, so an input with both `label` and `input_label` would lose
+/// one of them (JSON Lines keeps one key, CSV repeats a column name).
+pub fn check_passthrough(columns: &[String]) -> std::result::Result<(), String> {
+    for reserved in [&CSV_COLUMNS[..], &JSON_KEYS[..]] {
+        let mut seen = std::collections::HashMap::new();
+        for column in columns {
+            let name = passthrough_name(column, reserved);
+            if let Some(other) = seen.insert(name.clone(), column) {
+                return Err(format!(
+                    "input columns `{other}` and `{column}` would both be written as `{name}`; \
+                     rename one"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The output name of a pass-through column: its own, or `input_<name>` when one of the
 /// output's own columns has that name (a CSV with a `label` column, classified, would
 /// otherwise have two `label` columns).
@@ -181,20 +212,10 @@ impl Renderer {
             #[serde(flatten)]
             fields: serde_json::Map<String, Value>,
         }
-        const RESERVED: [&str; 8] = [
-            "doc",
-            "index",
-            "start",
-            "end",
-            "text",
-            "label",
-            "probabilities",
-            "explanation",
-        ];
         let fields: serde_json::Map<String, Value> = doc
             .fields
             .iter()
-            .map(|(k, v)| (passthrough_name(k, &RESERVED).into_owned(), v.clone()))
+            .map(|(k, v)| (passthrough_name(k, &JSON_KEYS).into_owned(), v.clone()))
             .collect();
         let name = doc.name();
         for s in sentences {
@@ -744,6 +765,17 @@ mod tests {
             csv_field(&mut out, input);
             assert_eq!(String::from_utf8(out).unwrap(), want);
         }
+    }
+
+    #[test]
+    fn pass_through_names_must_stay_distinct() {
+        let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(check_passthrough(&names(&["id", "label", "date"])).is_ok());
+        let err = check_passthrough(&names(&["label", "input_label"])).unwrap_err();
+        assert!(
+            err.contains("`label` and `input_label` would both be written as `input_label`"),
+            "{err}"
+        );
     }
 
     #[test]
