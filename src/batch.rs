@@ -5,8 +5,9 @@
 //! parallel with rayon, one reusable [`Analyzer`] per worker, and
 //! written in input order. While a chunk is being processed, the previous chunk's output is
 //! written and the next chunk is read, so I/O overlaps with computation. Memory is bounded by
-//! three chunks whatever the size of the input, and the output does not depend on the number
-//! of threads.
+//! three chunks whatever the number of documents, and the output does not depend on the
+//! number of threads. A document is never split: its output is rendered whole, so one huge
+//! document costs memory in proportion to its output (about 18 times its text in CSV).
 
 use std::io::Write;
 use std::sync::Mutex;
