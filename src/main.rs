@@ -235,7 +235,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            warn!("error: {e}");
+            // Messages quote file names and values, which may hold escape codes.
+            warn!("error: {}", report::one_line(&e.to_string()));
             ExitCode::FAILURE
         }
     }
@@ -415,6 +416,11 @@ fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
 
 fn classify(args: ClassifyArgs) -> Result<()> {
     let mut model = load_model(&args.model)?;
+    // Without files, articles come from standard input: say so, rather than wait silently.
+    let reads_stdin = args.files.is_empty() || args.files.iter().any(|f| f.as_os_str() == "-");
+    if reads_stdin && std::io::stdin().is_terminal() {
+        warn!("reading articles from standard input; end with Ctrl-D, or name files to read");
+    }
     if args.no_context {
         model = model.without_context();
     }

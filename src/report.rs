@@ -336,10 +336,10 @@ fn push_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
-/// Collapses line breaks and tabs so that a sentence stays on one table row, and shows other
-/// control characters as U+FFFD: an escape sequence in scraped text could otherwise recolour
-/// or clear the reader's terminal.
-fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+/// Text for one line of a terminal (a table row, an error message): line breaks and tabs
+/// collapse to spaces, and other control characters show as U+FFFD, since an escape sequence
+/// in scraped text or a file name could otherwise recolour or clear the reader's terminal.
+pub fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
     if text.contains(char::is_control) {
         text.split_whitespace()
             .map(|word| word.replace(char::is_control, "\u{FFFD}"))

@@ -129,6 +129,18 @@ fn labelled_csv_errors_name_file_line_and_value() {
 }
 
 #[test]
+fn error_messages_show_no_control_codes() {
+    let output = stance()
+        .args(["classify", "bad\u{1b}[2Jname.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad\u{FFFD}[2Jname.txt"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'));
+}
+
+#[test]
 fn standard_input_named_twice_is_an_error() {
     stance()
         .args(["classify", "-", "-"])
