@@ -648,3 +648,32 @@ fn rows_without_text_are_noted_where_the_output_has_no_row_for_them() {
         .success()
         .stderr(predicate::str::contains("no text").not());
 }
+
+/// JSON numbers in pass-through fields come out as they were written: ids longer than an
+/// f64 holds used to lose digits (1.2345678901234568e+29), and 1e400 aborted the run.
+#[test]
+fn jsonl_numbers_pass_through_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        "{\"id\":123456789012345678901234567890,\"score\":1.10,\"text\":\"Talks resumed.\"}\n",
+    )
+    .unwrap();
+    for format in ["csv", "jsonl"] {
+        let out = stdout_of(
+            stance()
+                .args([
+                    "classify", "--input", "jsonl", "--format", format, "--model",
+                ])
+                .arg(&model)
+                .arg(&input),
+        );
+        assert!(
+            out.contains("123456789012345678901234567890"),
+            "{format}: {out}"
+        );
+        assert!(out.contains("1.10"), "{format}: {out}");
+    }
+}
