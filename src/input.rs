@@ -76,7 +76,7 @@ pub struct Documents {
     current: Option<RowReader>,
     /// Pass-through column names, known once the first tabular source is opened (CSV) or
     /// its first row read (JSON Lines).
-    columns: Option<Vec<String>>,
+    columns: Columns,
     /// A row read ahead by [`Documents::columns`], handed out first.
     peeked: Option<Document>,
 }
@@ -85,6 +85,36 @@ pub struct Documents {
 enum RowReader {
     Csv(CsvRows),
     Jsonl(JsonlRows),
+}
+
+/// The pass-through columns: named by the first tabular source (or JSON object), with the
+/// names met later that they lack.
+#[derive(Debug, Default)]
+struct Columns {
+    names: Option<Vec<String>>,
+    /// `names`, for lookups.
+    known: rustc_hash::FxHashSet<String>,
+    unplaced: std::collections::BTreeSet<String>,
+}
+
+impl Columns {
+    /// Takes `names` as the columns if none are set yet; otherwise notes those not among them.
+    fn meet<'n>(&mut self, names: impl Iterator<Item = &'n str>) {
+        match &self.names {
+            None => {
+                let names: Vec<String> = names.map(String::from).collect();
+                self.known = names.iter().cloned().collect();
+                self.names = Some(names);
+            }
+            Some(_) => {
+                for name in names {
+                    if !self.known.contains(name) && !self.unplaced.contains(name) {
+                        self.unplaced.insert(name.to_string());
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Rows of one CSV source.
@@ -159,9 +189,16 @@ impl Documents {
             format,
             sources: sources.into_iter(),
             current: None,
-            columns: None,
+            columns: Columns::default(),
             peeked: None,
         })
+    }
+
+    /// Pass-through column names, sorted, met after the first source (or JSON object) and
+    /// not among its columns: CSV output has no column for them (JSON Lines output keeps
+    /// them). Complete once the documents have all been read.
+    pub fn unplaced_columns(&self) -> Vec<String> {
+        self.columns.unplaced.iter().cloned().collect()
     }
 
     /// Names of the pass-through columns: the first CSV source's header, or the keys of the
@@ -173,13 +210,13 @@ impl Documents {
         if self.format == InputFormat::Text {
             return Ok(Vec::new());
         }
-        if self.columns.is_none()
+        if self.columns.names.is_none()
             && self.peeked.is_none()
             && let Some(first) = self.next_row()
         {
             self.peeked = Some(first?);
         }
-        Ok(self.columns.clone().unwrap_or_default())
+        Ok(self.columns.names.clone().unwrap_or_default())
     }
 
     fn open_rows(&mut self, path: &Path) -> Result<RowReader> {
@@ -250,16 +287,13 @@ impl Documents {
                     }
                     seen.insert(h, i);
                 }
-                if self.columns.is_none() {
-                    self.columns = Some(
-                        headers
-                            .iter()
-                            .enumerate()
-                            .filter(|(i, _)| *i != text_col)
-                            .map(|(_, h)| h.to_string())
-                            .collect(),
-                    );
-                }
+                self.columns.meet(
+                    headers
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, _)| *i != text_col)
+                        .map(|(_, h)| &**h),
+                );
                 Ok(RowReader::Csv(CsvRows {
                     name: name.into(),
                     reader,
@@ -317,7 +351,7 @@ impl Iterator for Documents {
 impl RowReader {
     /// The next row as a document, `None` at the end of the source. JSON Lines sources set
     /// `columns` from their first object if nothing has yet.
-    fn next_document(&mut self, columns: &mut Option<Vec<String>>) -> Option<Result<Document>> {
+    fn next_document(&mut self, columns: &mut Columns) -> Option<Result<Document>> {
         match self {
             RowReader::Csv(rows) => rows.next_document(),
             RowReader::Jsonl(rows) => rows.next_document(columns),
@@ -385,7 +419,7 @@ impl CsvRows {
 }
 
 impl JsonlRows {
-    fn next_document(&mut self, columns: &mut Option<Vec<String>>) -> Option<Result<Document>> {
+    fn next_document(&mut self, columns: &mut Columns) -> Option<Result<Document>> {
         let JsonlRows {
             name,
             lines,
@@ -439,9 +473,7 @@ impl JsonlRows {
                 .filter(|(k, _)| k != field)
                 .map(|(k, v)| (Arc::from(k), v))
                 .collect();
-            if columns.is_none() {
-                *columns = Some(fields.iter().map(|(k, _)| k.to_string()).collect());
-            }
+            columns.meet(fields.iter().map(|(k, _)| &**k));
             return Some(Ok(Document {
                 source: name.clone(),
                 line: Some(*line),
@@ -839,6 +871,35 @@ mod tests {
             .unwrap();
         let names: Vec<String> = docs.iter().map(|d| d.name()).collect();
         assert_eq!(docs.len(), 2, "{names:?}");
+    }
+
+    #[test]
+    fn columns_missing_from_the_first_source_are_noted() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a.csv", b"id,text\n1,Talks.\n");
+        let b = write(
+            dir.path(),
+            "b.csv",
+            b"id,source,text,lang\n2,AP,Talks.,en\n",
+        );
+        let csv = InputFormat::Csv {
+            text_column: "text".into(),
+        };
+        let mut docs = Documents::open(&[a, b], csv).unwrap();
+        assert_eq!(docs.columns().unwrap(), ["id"]);
+        assert!(docs.by_ref().all(|d| d.is_ok()));
+        assert_eq!(docs.unplaced_columns(), ["lang", "source"]);
+        let jsonl = write(
+            dir.path(),
+            "c.jsonl",
+            b"{\"id\":1,\"text\":\"A.\"}\n{\"id\":2,\"extra\":3,\"text\":\"B.\"}\n",
+        );
+        let format = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let mut docs = Documents::open(&[jsonl], format).unwrap();
+        assert!(docs.by_ref().all(|d| d.is_ok()));
+        assert_eq!(docs.unplaced_columns(), ["extra"]);
     }
 
     #[test]

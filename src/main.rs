@@ -459,7 +459,7 @@ fn classify(args: ClassifyArgs) -> Result<()> {
     // Output leaves in chunks of a megabyte: fewer write calls than the default 8 KiB.
     let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
     let totals = pool.install(|| {
-        batch::run(&model, documents, &renderer, options, &mut out, |t| {
+        batch::run(&model, &mut documents, &renderer, options, &mut out, |t| {
             if let Some(bar) = &bar {
                 bar.set_message(format!(
                     "{} documents, {} sentences",
@@ -473,6 +473,13 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         bar.finish_and_clear();
     }
     let totals = totals?;
+    let unplaced = documents.unplaced_columns();
+    if !unplaced.is_empty() && args.format == FormatArg::Csv {
+        warn!(
+            "note: CSV output has the first input's columns; these later ones are left out: {}",
+            unplaced.join(", ")
+        );
+    }
     // The table shows an empty document's heading; the other formats have no row for it.
     if totals.empty > 0 && args.format != FormatArg::Table {
         warn!(
