@@ -147,6 +147,11 @@ const BUILTIN_LEXICONS: &[(&str, &str)] = &[
 ];
 
 impl Lexicons {
+    /// How many entries all groups hold together.
+    pub fn entries(&self) -> usize {
+        self.groups.values().map(Vec::len).sum()
+    }
+
     /// The lexicons of `data/lexicons/` as they were when the crate was built.
     pub fn builtin() -> Self {
         let groups = BUILTIN_LEXICONS

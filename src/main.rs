@@ -338,13 +338,17 @@ fn train(args: TrainArgs) -> Result<()> {
     if let Some(k) = folds {
         tune::check_folds(&rows, k, &name)?;
     }
+    // Lexicons too large for the memory budget fail here, before any cross-validation.
+    params.features_for_rows(rows.len(), &lexicons)?;
     say!("training data: {name}: {} sentences", rows.len());
     for label in Stance::ALL {
         say!("  {:<13} {}", label.as_str(), counts[label.index()]);
     }
     let (params, cv_scores) =
         tune::settle(&rows, &params, &lexicons, folds, args.search, print_step)?;
-    let capped = params.features_for_rows(rows.len()).max_features;
+    let capped = params
+        .features_for_rows(rows.len(), &lexicons)?
+        .max_features;
     if capped < params.features.max_features {
         // A cap beyond any vocabulary (`--max-features 99999999999`) reads as "no cap".
         let asked = match params.features.max_features {

@@ -142,16 +142,37 @@ impl Default for TrainParams {
 
 impl TrainParams {
     /// The feature options for `n` training rows: `max_features` lowered, if needed, so that
-    /// the dense matrix (4 bytes a cell, plus the cue features) fits `dense_budget_mib`.
-    pub fn features_for_rows(&self, n: usize) -> FeatureConfig {
+    /// the dense matrix (4 bytes a cell, n-grams plus the cue features) fits
+    /// `dense_budget_mib`.
+    ///
+    /// Every lexicon entry can become a cue feature, so lexicons too large for the budget on
+    /// their own are an error (a 17,000-word lexicon used to take 780 MB under a 64 MiB
+    /// budget).
+    pub fn features_for_rows(&self, n: usize, lexicons: &Lexicons) -> Result<FeatureConfig> {
+        // Room kept for the cue block; the built-in lexicons (748 entries) fit in it.
         const CUE_ALLOWANCE: usize = 1000;
+        let entries = if self.features.lexicons {
+            lexicons.entries() + 4 * lexicons.groups.len()
+        } else {
+            0
+        };
+        let cues = entries + 16;
         // Saturating: a budget past the address space means no cap, not an overflow.
         let cells = self.dense_budget_mib.saturating_mul(1 << 20) / 4;
-        let fits = (cells / n.max(1)).saturating_sub(CUE_ALLOWANCE).max(100);
-        FeatureConfig {
+        let per_row = cells / n.max(1);
+        if cues > CUE_ALLOWANCE && per_row < cues + 100 {
+            return Err(Error::Param(format!(
+                "the lexicons have {entries} entries, each a possible feature; for {n} rows \
+                 they alone need more than the {} MiB --dense-budget (raise it, or use \
+                 smaller lexicons)",
+                self.dense_budget_mib
+            )));
+        }
+        let fits = per_row.saturating_sub(cues.max(CUE_ALLOWANCE)).max(100);
+        Ok(FeatureConfig {
             max_features: self.features.max_features.min(fits),
             ..self.features.clone()
-        }
+        })
     }
 
     /// Checks the parameters once, before any work.
@@ -297,7 +318,7 @@ impl StanceModel {
         }
         let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
         let labels: Vec<Stance> = rows.iter().map(|r| r.label).collect();
-        let config = params.features_for_rows(rows.len());
+        let config = params.features_for_rows(rows.len(), lexicons)?;
         let featurizer = Featurizer::fit(&config, lexicons, &texts, &labels)?;
         let sparse = sparse_features(&featurizer, &texts);
         let fitted = fit_logistic(
@@ -997,18 +1018,41 @@ pub(crate) mod tests {
     #[test]
     fn dense_budget_caps_features_for_large_data() {
         let p = TrainParams::default();
+        let builtin = Lexicons::builtin();
+        let cap = |p: &TrainParams, n, lexicons: &Lexicons| {
+            p.features_for_rows(n, lexicons).map(|c| c.max_features)
+        };
         // 1024 MiB / 4 bytes = 268,435,456 cells; / 100,000 rows = 2,684; minus 1,000 for cues.
-        assert_eq!(p.features_for_rows(100_000).max_features, 1_684);
-        assert_eq!(
-            p.features_for_rows(6_000).max_features,
-            p.features.max_features
+        assert_eq!(cap(&p, 100_000, &builtin).unwrap(), 1_684);
+        assert_eq!(cap(&p, 6_000, &builtin).unwrap(), p.features.max_features);
+        // A 20,000-word lexicon (20,004 entries with its group counts, 20,020 cues with the
+        // flags): 1024 MiB is 44,739 cells a row for 6,000 rows, which leaves 24,719 for
+        // n-grams, more than the 6,000 asked.
+        let big = Lexicons {
+            groups: [(
+                "words".to_string(),
+                (0..20_000).map(|i| format!("w{i}")).collect(),
+            )]
+            .into_iter()
+            .collect(),
+        };
+        assert_eq!(cap(&p, 6_000, &big).unwrap(), 6_000);
+        // With 64 MiB: 16,777,216 cells / 6,000 rows = 2,796 a row, under the lexicon's 20,020.
+        let small = TrainParams {
+            dense_budget_mib: 64,
+            ..TrainParams::default()
+        };
+        let err = cap(&small, 6_000, &big).unwrap_err().to_string();
+        assert!(
+            err.contains("20004 entries") && err.contains("64 MiB"),
+            "{err}"
         );
         // A budget too large to count in bytes is no cap (it used to overflow).
         let huge = TrainParams {
             dense_budget_mib: usize::MAX,
             ..TrainParams::default()
         };
-        assert_eq!(huge.features_for_rows(100_000).max_features, 6_000);
+        assert_eq!(cap(&huge, 100_000, &builtin).unwrap(), 6_000);
     }
 
     #[test]
