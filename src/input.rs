@@ -773,12 +773,16 @@ mod tests {
         path
     }
 
+    /// `--input csv` with the text in a column named `text`.
+    fn text_csv() -> InputFormat {
+        InputFormat::Csv {
+            text_column: "text".into(),
+        }
+    }
+
     /// The error of reading `body` as `--input csv` (text column `text`), from a file `name`.
     fn csv_read_error(dir: &Path, name: &str, body: &[u8]) -> String {
-        let csv = InputFormat::Csv {
-            text_column: "text".into(),
-        };
-        Documents::open(&[write(dir, name, body)], csv)
+        Documents::open(&[write(dir, name, body)], text_csv())
             .and_then(|docs| docs.collect::<Result<Vec<Document>>>())
             .unwrap_err()
             .to_string()
@@ -808,9 +812,7 @@ mod tests {
             "rows.jsonl",
             b"{\"text\": \"Talks stalled.\"}\n",
         );
-        let csv = InputFormat::Csv {
-            text_column: "text".into(),
-        };
+        let csv = text_csv();
         let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], csv)
             .unwrap()
             .collect::<Result<_>>()
@@ -882,9 +884,7 @@ mod tests {
             "b.csv",
             b"id,source,text,lang\n2,AP,Talks.,en\n",
         );
-        let csv = InputFormat::Csv {
-            text_column: "text".into(),
-        };
+        let csv = text_csv();
         let mut docs = Documents::open(&[a, b], csv).unwrap();
         assert_eq!(docs.columns().unwrap(), ["id"]);
         assert!(docs.by_ref().all(|d| d.is_ok()));
@@ -916,9 +916,7 @@ mod tests {
     fn csv_columns_of_one_name_are_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), "ok.csv", b"id,text,,\n1,Talks.,,\n");
-        let csv = InputFormat::Csv {
-            text_column: "text".into(),
-        };
+        let csv = text_csv();
         assert!(Documents::open(&[path], csv).unwrap().all(|d| d.is_ok()));
         let err = csv_read_error(dir.path(), "in.csv", b"id,text,id\n1,Talks.,2\n");
         assert!(
@@ -959,9 +957,7 @@ mod tests {
             ),
             (
                 "a.csv",
-                InputFormat::Csv {
-                    text_column: "text".into(),
-                },
+                text_csv(),
                 utf16("text\nTalks resumed.\n"),
                 "looks like UTF-16",
             ),
@@ -992,9 +988,7 @@ mod tests {
             "in.csv",
             b"id,text\n1,Talks resumed.\n2,\n3,They met, and agreed.\n",
         );
-        let csv = InputFormat::Csv {
-            text_column: "text".into(),
-        };
+        let csv = text_csv();
         let results: Vec<Result<Document>> = Documents::open(&[path], csv).unwrap().collect();
         assert!(results[0].is_ok() && results[1].is_ok());
         let err = results[2].as_ref().unwrap_err().to_string();
@@ -1055,9 +1049,7 @@ mod tests {
     fn csv_errors_name_the_right_line_after_blank_lines() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), "in.csv", b"id,text\n\n1,A.\n\n\n2,\"B\xff\"\n");
-        let format = InputFormat::Csv {
-            text_column: "text".into(),
-        };
+        let format = text_csv();
         let mut docs = Documents::open(&[path], format).unwrap();
         assert_eq!(docs.next().unwrap().unwrap().line, Some(3));
         let err = docs.next().unwrap().unwrap_err().to_string();
@@ -1069,9 +1061,7 @@ mod tests {
         // Every row used to be line 1, so the documents' names collided.
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), "in.csv", b"id,text\r1,A.\r2,B.\r3,\"C\xff\"\r");
-        let format = InputFormat::Csv {
-            text_column: "text".into(),
-        };
+        let format = text_csv();
         let mut docs = Documents::open(&[path], format).unwrap();
         let names: Vec<String> = (0..2)
             .map(|_| docs.next().unwrap().unwrap().name())
@@ -1088,9 +1078,7 @@ mod tests {
     fn csv_errors_name_the_right_line_with_crlf() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(dir.path(), "in.csv", b"id,text\r\n1,A.\r\n2,\"B\xff\"\r\n");
-        let format = InputFormat::Csv {
-            text_column: "text".into(),
-        };
+        let format = text_csv();
         let mut docs = Documents::open(&[path], format).unwrap();
         assert!(docs.next().unwrap().is_ok());
         let err = docs.next().unwrap().unwrap_err().to_string();
