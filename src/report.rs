@@ -84,11 +84,12 @@ const JSON_KEYS: [&str; 8] = [
 
 /// Checks that the pass-through columns keep distinct names in the output: a `label` column
 /// is written as `input_label`, so an input with both `label` and `input_label` would lose
-/// one of them (JSON Lines keeps one key, CSV repeats a column name).
+/// one of them (JSON Lines keeps one key, CSV repeats a column name). Unnamed columns, which
+/// trailing commas in a spreadsheet export make, are let be, as the CSV reader lets them be.
 pub fn check_passthrough(columns: &[String]) -> std::result::Result<(), String> {
     for reserved in [&CSV_COLUMNS[..], &JSON_KEYS[..]] {
         let mut seen = std::collections::HashMap::new();
-        for column in columns {
+        for column in columns.iter().filter(|c| !c.is_empty()) {
             let name = passthrough_name(column, reserved);
             if let Some(other) = seen.insert(name.clone(), column) {
                 return Err(format!(
@@ -771,6 +772,8 @@ mod tests {
     fn pass_through_names_must_stay_distinct() {
         let names = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(check_passthrough(&names(&["id", "label", "date"])).is_ok());
+        // Trailing commas in a header make unnamed columns; they used to fail here.
+        assert!(check_passthrough(&names(&["id", "", ""])).is_ok());
         let err = check_passthrough(&names(&["label", "input_label"])).unwrap_err();
         assert!(
             err.contains("`label` and `input_label` would both be written as `input_label`"),

@@ -639,6 +639,16 @@ fn rows_without_text_are_noted_where_the_output_has_no_row_for_them() {
             "{format}: {stderr}"
         );
     }
+    // A header with trailing commas (unnamed columns) is read and written as it is.
+    let trailing = dir.path().join("trailing.csv");
+    std::fs::write(&trailing, "id,text,,\n1,Talks resumed.,,\n").unwrap();
+    let out = stdout_of(
+        stance()
+            .args(["classify", "--input", "csv", "--format", "csv", "--model"])
+            .arg(&model)
+            .arg(&trailing),
+    );
+    assert!(out.lines().next().unwrap().ends_with(",text,id,,"), "{out}");
     // The table shows each document's heading, so it needs no note.
     stance()
         .args(["classify", "--input", "csv", "--model"])
