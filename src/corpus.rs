@@ -7,14 +7,13 @@
 //! ends and quoted fields with commas, doubled quotes or line breaks are all valid input.
 
 use std::fmt;
-use std::fs::File;
 use std::path::Path;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::input::{MAX_WHOLE_FILE_BYTES, read_whole};
+use crate::input::{MAX_WHOLE_FILE_BYTES, open_source, read_whole};
 
 /// The stance a sentence takes between the parties it talks about.
 ///
@@ -130,13 +129,9 @@ pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
             message: "is a directory, expected a CSV file".into(),
         });
     }
+    let (_, reader) = open_source(path)?;
     let advice = "a labelled CSV is read whole; split it into smaller files";
-    let bytes = if path.as_os_str() == "-" {
-        read_whole(std::io::stdin(), &name, MAX_WHOLE_FILE_BYTES, advice)?
-    } else {
-        let file = File::open(path).map_err(|e| Error::io(&name, e))?;
-        read_whole(file, &name, MAX_WHOLE_FILE_BYTES, advice)?
-    };
+    let bytes = read_whole(reader, &name, MAX_WHOLE_FILE_BYTES, advice)?;
     Ok((name, bytes))
 }
 

@@ -692,7 +692,9 @@ impl<R: Read> Read for CrlfToLf<R> {
     }
 }
 
-fn open_source(path: &Path) -> Result<(String, Box<dyn Read + Send>)> {
+/// Opens a file, or standard input for `-`; returns its name for messages (`-` for standard
+/// input) and a reader.
+pub(crate) fn open_source(path: &Path) -> Result<(String, Box<dyn Read + Send>)> {
     if path.as_os_str() == "-" {
         return Ok(("-".into(), Box::new(io::stdin())));
     }
