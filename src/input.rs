@@ -456,23 +456,22 @@ impl JsonlRows {
                 line: *line,
                 message,
             };
-            let object = match serde_json::from_str::<Value>(&raw) {
-                Ok(Value::Object(map)) => map,
-                Ok(_) => return Some(Err(bad("expected a JSON object".into()))),
+            let JsonRow(mut fields) = match serde_json::from_str::<JsonRow>(&raw) {
+                Ok(row) => row,
+                // Well-formed JSON of the wrong shape: a number, or a key written twice.
+                Err(e) if e.classify() == serde_json::error::Category::Data => {
+                    return Some(Err(bad(strip_position(&e))));
+                }
                 Err(e) => return Some(Err(bad(format!("invalid JSON ({e})")))),
             };
-            let text = match object.get(field.as_str()) {
-                Some(Value::String(s)) => s.clone(),
+            let at = fields.iter().position(|(k, _)| **k == **field);
+            let text = match at.map(|i| fields.remove(i).1) {
+                Some(Value::String(s)) => s,
                 Some(_) => return Some(Err(bad(format!("field `{field}` is not a string")))),
                 None => {
                     return Some(Err(bad(format!("no `{field}` field (set --text-field)"))));
                 }
             };
-            let fields: Vec<(Arc<str>, Value)> = object
-                .into_iter()
-                .filter(|(k, _)| k != field)
-                .map(|(k, v)| (Arc::from(k), v))
-                .collect();
             columns.meet(fields.iter().map(|(k, _)| &**k));
             return Some(Ok(Document {
                 source: name.clone(),
@@ -481,6 +480,53 @@ impl JsonlRows {
                 fields,
             }));
         }
+    }
+}
+
+/// One JSON Lines row: an object's members in the order they were written. A key written
+/// twice is an error rather than the last value silently winning, as it would in a map.
+struct JsonRow(Vec<(Arc<str>, Value)>);
+
+impl<'de> serde::Deserialize<'de> for JsonRow {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = JsonRow;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<JsonRow, A::Error> {
+                let mut members: Vec<(Arc<str>, Value)> = Vec::new();
+                let mut seen = rustc_hash::FxHashSet::default();
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    let key: Arc<str> = Arc::from(key);
+                    if !seen.insert(Arc::clone(&key)) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "key `{}` is written twice in one object",
+                            crate::report::one_line(&key)
+                        )));
+                    }
+                    members.push((key, value));
+                }
+                Ok(JsonRow(members))
+            }
+        }
+        deserializer.deserialize_map(Members)
+    }
+}
+
+/// serde_json's message without its " at line 1 column 9" tail: the caller names the line
+/// of the file, and the column within one line is noise for a shape error.
+fn strip_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
     }
 }
 
@@ -1106,6 +1152,37 @@ mod tests {
             err.contains("line 3") && err.contains("no `text` field"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn jsonl_fields_keep_their_order_and_a_key_written_twice_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "in.jsonl",
+            b"{\"z\":1,\"text\":\"Hi.\",\"a\":{\"y\":1,\"b\":2}}\n\
+              {\"text\":\"One.\",\"text\":\"Two.\"}\n7\n",
+        );
+        let format = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let mut docs = Documents::open(&[path], format).unwrap();
+        let first = docs.next().unwrap().unwrap();
+        let keys: Vec<&str> = first.fields.iter().map(|(k, _)| &**k).collect();
+        // In a map they would come out sorted: a, z (and y, b inside `a` as b, y).
+        assert_eq!(keys, ["z", "a"]);
+        assert_eq!(first.fields[1].1.to_string(), r#"{"y":1,"b":2}"#);
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("key `text` is written twice"),
+            "{err}"
+        );
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.contains("line 3") && err.contains("expected a JSON object"),
+            "{err}"
+        );
+        assert!(!err.contains("invalid JSON"), "{err}");
     }
 
     #[test]
