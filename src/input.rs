@@ -462,7 +462,17 @@ impl JsonlRows {
                 Err(e) if e.classify() == serde_json::error::Category::Data => {
                     return Some(Err(bad(strip_position(&e))));
                 }
-                Err(e) => return Some(Err(bad(format!("invalid JSON ({e})")))),
+                Err(e) => {
+                    // `lines()` splits at LF (and CRLF) only, so a file whose lines end in a
+                    // lone CR arrives as one line with the second object as trailing text.
+                    let hint = if raw.trim_end().contains('\r') {
+                        "; its lines seem to end in a lone carriage return (CR), and JSON \
+                         Lines needs LF or CRLF line ends"
+                    } else {
+                        ""
+                    };
+                    return Some(Err(bad(format!("invalid JSON ({e}){hint}"))));
+                }
             };
             let at = fields.iter().position(|(k, _)| **k == **field);
             let text = match at.map(|i| fields.remove(i).1) {
@@ -1183,6 +1193,29 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains("invalid JSON"), "{err}");
+    }
+
+    #[test]
+    fn jsonl_with_lone_cr_line_ends_is_an_error_that_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "mac.jsonl",
+            b"{\"text\":\"One.\"}\r{\"text\":\"Two.\"}\r",
+        );
+        let format = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let err = Documents::open(&[path], format)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 1") && err.contains("lone carriage return"),
+            "{err}"
+        );
     }
 
     #[test]
