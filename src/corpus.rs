@@ -116,20 +116,15 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabeledSentence>> {
 }
 
 /// Reads a whole input file, or standard input for `-`; returns the name to use in messages
-/// and the bytes.
+/// (`-` for standard input, as for `classify`) and the bytes.
 pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
-    let name = if path.as_os_str() == "-" {
-        "<stdin>".to_string()
-    } else {
-        path.display().to_string()
-    };
     if path.is_dir() {
         return Err(Error::Corpus {
-            path: name,
+            path: path.display().to_string(),
             message: "is a directory, expected a CSV file".into(),
         });
     }
-    let (_, reader) = open_source(path)?;
+    let (name, reader) = open_source(path)?;
     let advice = "a labelled CSV is read whole; split it into smaller files";
     let bytes = read_whole(reader, &name, MAX_WHOLE_FILE_BYTES, advice)?;
     Ok((name, bytes))

@@ -15,7 +15,7 @@ pub enum Error {
     /// A file could not be opened, read or written.
     #[error("{path}: {source}")]
     Io {
-        /// The file (`-` or `<stdin>` for standard input).
+        /// The file (`-` for standard input).
         path: String,
         #[source]
         /// What the operating system said.

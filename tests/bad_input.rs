@@ -150,6 +150,28 @@ fn standard_input_named_twice_is_an_error() {
         .stderr(predicate::str::contains("named more than once"));
 }
 
+/// Standard input is `-` in every error, as it is in `classify`'s `doc` column.
+#[test]
+fn standard_input_is_named_alike_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let (model, out) = (model.to_str().unwrap(), dir.path().join("out.json"));
+    for args in [
+        vec!["train", "--out", out.to_str().unwrap(), "-"],
+        vec!["evaluate", "-m", model, "-"],
+        vec!["classify", "--input", "csv", "-m", model, "-"],
+    ] {
+        stance()
+            .args(&args)
+            .write_stdin("sentence,note\nTalks resumed.,x\n")
+            .assert()
+            .code(1)
+            .stderr(predicate::str::starts_with(
+                "error: -: line 1: header has no `text` column",
+            ));
+    }
+}
+
 /// A symbolic link loop gets the system's reason, not "no such file".
 #[cfg(unix)]
 #[test]
