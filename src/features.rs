@@ -57,7 +57,8 @@ pub struct FeatureConfig {
     pub cue_scale: f32,
     /// Replace capitalised words inside a sentence (names of people, places, bodies) by
     /// `<ent>`, so that the model learns what parties do rather than who they are.
-    /// Defaults to `true`.
+    /// Defaults to `true`; a model file without the key was written before masking existed,
+    /// so it reads as `false` there.
     #[serde(default)]
     pub mask_names: bool,
     /// Mark single words inside background clauses (after "after", "since", "which", ...)
@@ -707,6 +708,11 @@ impl Featurizer {
     /// Feature names, in column order.
     pub fn feature_names(&self) -> &[String] {
         &self.spec.features
+    }
+
+    /// Number of word n-gram features (the rest are cues), at most `max_features`.
+    pub fn ngram_count(&self) -> usize {
+        self.spec.features.iter().filter(|f| !is_cue(f)).count()
     }
 
     /// The stored spec.

@@ -346,10 +346,12 @@ fn train(args: TrainArgs) -> Result<()> {
     }
     let (params, cv_scores) =
         tune::settle(&rows, &params, &lexicons, folds, args.search, print_step)?;
+    let mut model = StanceModel::train(&rows, &params, &lexicons)?;
     let capped = params
         .features_for_rows(rows.len(), &lexicons)?
         .max_features;
-    if capped < params.features.max_features {
+    // Only worth a note when the cap bound: the vocabulary filled it.
+    if capped < params.features.max_features && model.featurizer().ngram_count() >= capped {
         // A cap beyond any vocabulary (`--max-features 99999999999`) reads as "no cap".
         let asked = match params.features.max_features {
             m if m > u32::MAX as usize => "no cap".to_string(),
@@ -361,7 +363,6 @@ fn train(args: TrainArgs) -> Result<()> {
             params.dense_budget_mib
         );
     }
-    let mut model = StanceModel::train(&rows, &params, &lexicons)?;
     let info = model.info_mut();
     info.record_source(&args.data, &bytes);
     info.cross_validation = cv_scores;

@@ -339,7 +339,11 @@ impl StanceModel {
         }
         model.info = TrainingInfo {
             sentences_per_label: per_label,
-            params: Some(params.clone()),
+            // The options as applied: `max_features` may have been lowered for the budget.
+            params: Some(TrainParams {
+                features: config,
+                ..params.clone()
+            }),
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             ..TrainingInfo::default()
         };

@@ -642,7 +642,9 @@ pub fn inspection(model: &StanceModel, top: usize) -> String {
             p.max_iter,
             p.prior.name(),
             p.seed,
-            serde_json::to_string(&p.features).unwrap_or_default()
+            // The featurizer's own options: they are what the model applies, whatever the
+            // training run asked for.
+            serde_json::to_string(&model.featurizer().spec().config).unwrap_or_default()
         ));
     }
     if let Some(cv) = &info.cross_validation {

@@ -340,6 +340,42 @@ fn inspect_shows_metadata_and_top_features() {
     }
 }
 
+/// `--dense-budget` lowers the n-gram cap for many rows; the note says so only when the cap
+/// bound, and `inspect` shows the cap the model was fitted with, not the one asked for.
+#[test]
+fn a_lowered_feature_cap_is_noted_when_it_binds_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let many = dir.path().join("many.csv");
+    let corpus =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/train.csv"))
+            .unwrap();
+    let head: Vec<&str> = corpus.lines().take(2001).collect();
+    std::fs::write(&many, head.join("\n") + "\n").unwrap();
+    // A 1 MiB budget holds 262,144 cells. 30 rows get 8,738 each, 1,000 of them kept for
+    // the cues: a cap of 7,738, far above the few hundred n-grams 30 sentences have. 2,000
+    // rows get 131 each, less than the cue room, so the cap falls to its floor of 100.
+    for (data, cap, noted) in [(data("train_small.csv"), 7738, false), (many, 100, true)] {
+        let model = dir.path().join("capped.json");
+        let report = stdout_of(
+            stance()
+                .args([
+                    "train",
+                    "--max-features",
+                    "99999",
+                    "--dense-budget",
+                    "1",
+                    "-o",
+                ])
+                .arg(&model)
+                .arg(&data),
+        );
+        let note = format!("n-gram cap lowered from 99999 to {cap}");
+        assert_eq!(report.contains(&note), noted, "{report}");
+        let text = stdout_of(stance().args(["inspect", "--model"]).arg(&model));
+        assert!(text.contains(&format!("\"max_features\":{cap},")), "{text}");
+    }
+}
+
 #[test]
 fn model_env_variable_and_builtin_model() {
     let dir = tempfile::tempdir().unwrap();
