@@ -4,7 +4,8 @@
 
 use std::path::PathBuf;
 
-use stance::{Lexicons, StanceModel, TrainParams, corpus, segment};
+use stance::batch::{ClassifyOptions, classify_text};
+use stance::{Lexicons, StanceModel, TrainParams, corpus};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -23,24 +24,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let text = std::fs::read_to_string(&article)?;
-    let sentences: Vec<&str> = segment::split(&text).iter().map(|s| s.text).collect();
-    // Labels in context: each sentence read with its neighbours (a no-op if the model has
-    // no document context).
-    let predictions = model.predict_document(&sentences);
-    let mut analyzer = model.featurizer().analyzer();
-    let mut features = Vec::new();
-    for (sentence, prediction) in sentences.iter().zip(&predictions) {
-        analyzer.transform(sentence, &mut features);
-        let why: Vec<String> = model
-            .explain(&features, prediction.label, 2)
+    // As `stance classify --explain` does it: each sentence read with its neighbours (a
+    // no-op if the model has no document context), and the two features that did most for
+    // the label given, the neighbours' share among them.
+    let options = ClassifyOptions {
+        explain: Some(2),
+        ..ClassifyOptions::default()
+    };
+    for s in classify_text(&model, &text, options) {
+        let why: Vec<String> = s
+            .explanation
+            .unwrap_or_default()
             .into_iter()
             .map(|c| format!("{} {:+.2}", c.feature, c.contribution))
             .collect();
         println!(
             "{:<13} {:.2}  {}  [{}]",
-            prediction.label.as_str(),
-            prediction.confidence(),
-            sentence,
+            s.prediction.label.as_str(),
+            s.prediction.confidence(),
+            s.text,
             why.join(", ")
         );
     }

@@ -48,12 +48,28 @@ const CHUNK_DOCS: usize = 4096;
 /// Most text bytes in one chunk.
 const CHUNK_BYTES: usize = 4 << 20;
 
-/// Classifies every sentence of one document into `results` (cleared first): each sentence
-/// on its own, then adjusted by its neighbours (see [`crate::context`]).
+/// Labels every sentence of one text as `stance classify` does: segmented, each sentence
+/// predicted on its own, then read with its neighbours (see [`crate::context`]), and with
+/// `options.explain` the features behind each label given, the context's share included.
+///
+/// The one-off form of [`classify_document`]; a loop over many texts should keep a
+/// [`Worker`] and call that instead, so that the word cache stays warm.
+pub fn classify_text<'t>(
+    model: &StanceModel,
+    text: &'t str,
+    options: ClassifyOptions,
+) -> Vec<SentenceResult<'t>> {
+    let mut results = Vec::new();
+    classify_document(model, &mut Worker::new(model), text, options, &mut results);
+    results
+}
+
+/// Classifies every sentence of one document's `text` into `results` (cleared first): each
+/// sentence on its own, then adjusted by its neighbours (see [`crate::context`]).
 pub fn classify_document<'d>(
     model: &StanceModel,
     worker: &mut Worker<'_>,
-    doc: &'d Document,
+    text: &'d str,
     options: ClassifyOptions,
     results: &mut Vec<SentenceResult<'d>>,
 ) {
@@ -65,11 +81,11 @@ pub fn classify_document<'d>(
         own,
         explained,
     } = worker;
-    segment::spans_into(&doc.text, spans);
+    segment::spans_into(text, spans);
     own.clear();
     explained.clear();
     for &(start, end) in spans.iter() {
-        analyzer.transform(&doc.text[start..end], features);
+        analyzer.transform(&text[start..end], features);
         let prediction = model.predict_features(features);
         own.push(prediction);
         if let Some(top) = options.explain {
@@ -79,7 +95,7 @@ pub fn classify_document<'d>(
     // Context only changes documents of two or more sentences; most tabular rows are one.
     let smoothed = match model.context() {
         Some(c) if own.len() > 1 => {
-            let links = context::links(spans.iter().map(|&(start, end)| &doc.text[start..end]));
+            let links = context::links(spans.iter().map(|&(start, end)| &text[start..end]));
             Some(c.smooth(own, &links, model.labels()))
         }
         _ => None,
@@ -94,7 +110,7 @@ pub fn classify_document<'d>(
                 std::mem::take(&mut explained[i])
             } else {
                 // Context changed the label: explain the label that was given.
-                analyzer.transform(&doc.text[start..end], features);
+                analyzer.transform(&text[start..end], features);
                 model.explain(features, prediction.label, top)
             };
             if let Some(c) =
@@ -113,7 +129,7 @@ pub fn classify_document<'d>(
             index: i + 1,
             start,
             end,
-            text: &doc.text[start..end],
+            text: &text[start..end],
             prediction,
             uncertain,
             explanation,
@@ -229,7 +245,7 @@ fn render_chunk<'m>(
             let mut results = Vec::new();
             let mut counts = Totals::default();
             for doc in docs {
-                classify_document(model, worker, doc, options, &mut results);
+                classify_document(model, worker, &doc.text, options, &mut results);
                 renderer.document(doc, &results, &mut out);
                 counts.sentences += results.len();
                 counts.empty += results.is_empty() as usize;
@@ -263,4 +279,58 @@ fn read_chunk(documents: &mut impl Iterator<Item = Result<Document>>) -> Result<
 
 fn write_out<W: Write>(out: &mut W, bytes: &[u8]) -> Result<()> {
     out.write_all(bytes).map_err(|e| Error::io("<stdout>", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::context::CONTEXT_FEATURE;
+
+    #[test]
+    fn classify_text_labels_in_context_and_explains_the_label_given() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let model = StanceModel::load(&root.join("models/stance.json")).unwrap();
+        let text = std::fs::read_to_string(root.join("data/articles/nile_dam_row.txt")).unwrap();
+        let options = ClassifyOptions {
+            explain: Some(3),
+            ..ClassifyOptions::default()
+        };
+        let results = classify_text(&model, &text, options);
+
+        let sentences: Vec<&str> = segment::split(&text).iter().map(|s| s.text).collect();
+        let texts: Vec<&str> = results.iter().map(|r| r.text).collect();
+        assert_eq!(texts, sentences);
+        let in_context = model.predict_document(&sentences);
+        let given: Vec<Prediction> = results.iter().map(|r| r.prediction).collect();
+        assert_eq!(given, in_context);
+
+        // Wherever the neighbours moved the probabilities, the explanation of the label
+        // given says how much (the plain sentence-alone explanation would not).
+        let mut moved = 0;
+        for (r, sentence) in results.iter().zip(&sentences) {
+            let alone = model.predict(sentence);
+            let why = r.explanation.as_ref().unwrap();
+            assert!(!why.is_empty() && why.len() <= 3);
+            if alone != r.prediction {
+                moved += 1;
+                let has_context_term = why.iter().any(|c| c.feature == CONTEXT_FEATURE);
+                let weakest = why.last().unwrap().contribution;
+                let context = context::contribution(
+                    &alone,
+                    &r.prediction,
+                    r.prediction.label,
+                    model.labels(),
+                )
+                .unwrap();
+                // It is listed unless three features outweigh it.
+                assert!(
+                    has_context_term || context.contribution <= weakest,
+                    "{why:?}"
+                );
+            }
+        }
+        assert!(moved > 0, "the article should give context something to do");
+    }
 }

@@ -13,14 +13,16 @@
 //!    lexicons, reporting-verb and quotation cues).
 //! 4. [`model`]: multinomial logistic regression trained with linfa-logistic (started from
 //!    the optimum [`warm_start`] finds on the sparse rows, which spares linfa's dense
-//!    iterations), predicting with exported sparse weights; [`tune`]: cross-validation, hyperparameter search, and
-//!    [`tune::settle`], which settles the settings as `stance train` does.
+//!    iterations), predicting with exported sparse weights; [`tune`]: cross-validation,
+//!    hyperparameter search, and [`tune::settle`], which settles the settings as
+//!    `stance train` does.
 //! 5. [`context`]: each sentence is read with its neighbours in the same document, through
 //!    tables of how labels follow one another (one for each way a sentence can open)
 //!    counted from the training articles (kept only if cross-validation does not say it
 //!    hurts).
 //! 6. [`eval`] and [`report`]: scores and renderings; [`batch`]: streaming, parallel
-//!    classification of many documents.
+//!    classification of many documents, and [`batch::classify_text`], all of the above
+//!    for one text (what `examples/train_and_classify.rs` uses).
 //!
 //! ```
 //! use stance::{Lexicons, LabeledSentence, Stance, StanceModel, TrainParams, FeatureConfig};
