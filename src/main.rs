@@ -56,10 +56,10 @@ struct TrainArgs {
     #[arg(long, allow_negative_numbers = true)]
     alpha: Option<f32>,
     /// Iteration cap of linfa's optimiser, which starts from the sparse solver's optimum
-    #[arg(long)]
-    max_iter: Option<u64>,
+    #[arg(long, value_parser = at_least::<1>)]
+    max_iter: Option<usize>,
     /// Report stratified K-fold cross-validation before the final fit
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", value_parser = at_least::<2>)]
     folds: Option<usize>,
     /// Search alpha, class prior and feature options by cross-validation (5 folds unless
     /// --folds is given) and train with the best
@@ -75,13 +75,13 @@ struct TrainArgs {
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
     ngrams: Option<u8>,
     /// Keep at most this many n-gram features (chi-square selection)
-    #[arg(long)]
+    #[arg(long, value_parser = at_least::<1>)]
     max_features: Option<usize>,
     /// Minimum number of sentences an n-gram must occur in
-    #[arg(long)]
+    #[arg(long, value_parser = at_least::<1>)]
     min_df: Option<usize>,
     /// Memory budget (MiB) for the dense training matrix; caps features on large data
-    #[arg(long, value_name = "MIB")]
+    #[arg(long, value_name = "MIB", value_parser = at_least::<1>)]
     dense_budget: Option<usize>,
     /// Turn off negation marking
     #[arg(long)]
@@ -201,6 +201,19 @@ struct InspectArgs {
     /// Features shown per label
     #[arg(long, default_value_t = 15)]
     top: usize,
+}
+
+/// A whole number of at least `MIN`: a usage error (exit 2, in clap's words) rather than a
+/// library message that names a struct field.
+fn at_least<const MIN: usize>(s: &str) -> std::result::Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number"))?;
+    if n >= MIN {
+        Ok(n)
+    } else {
+        Err(format!("must be at least {MIN}"))
+    }
 }
 
 fn parse_probability(s: &str) -> std::result::Result<f32, String> {
@@ -380,7 +393,7 @@ fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
         params.alpha = a;
     }
     if let Some(m) = args.max_iter {
-        params.max_iter = m;
+        params.max_iter = m as u64;
     }
     if let Some(s) = args.seed {
         params.seed = s;

@@ -83,7 +83,9 @@ pub fn grouped_folds(rows: &[LabeledSentence], k: usize, seed: u64) -> Vec<usize
 /// Checks that `k`-fold cross-validation is possible on these labels.
 pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()> {
     if k < 2 {
-        return Err(Error::Param(format!("--folds must be at least 2, got {k}")));
+        return Err(Error::Param(format!(
+            "cross-validation needs at least 2 folds, got {k}"
+        )));
     }
     // Folds keep each story (or document) whole, so there must be at least k of them.
     let mut keys = std::collections::HashSet::new();
