@@ -508,9 +508,11 @@ fn classify(args: ClassifyArgs) -> Result<()> {
     Ok(())
 }
 
-/// A spinner with running counts on stderr, only when stderr is a terminal.
+/// A spinner with running counts on stderr, only when stderr is a terminal and the output
+/// goes elsewhere: on a terminal, the output shows the progress itself, and the spinner's
+/// line would be left among its rows.
 fn progress_bar() -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
+    if !std::io::stderr().is_terminal() || std::io::stdout().is_terminal() {
         return None;
     }
     let bar = indicatif::ProgressBar::new_spinner();
