@@ -61,14 +61,16 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
             if !c.is_whitespace() && c != '\u{FEFF}' {
                 start = Some(i);
             }
-            if c == '\n' {
+            if line_ends(text, i, c) > 0 {
                 line_start = next_i;
             }
             i = next_i;
             continue;
         };
         match c {
-            '\n' => {
+            // Any line end (LF, a lone CR, U+2028, U+2029, ...); a CR before LF falls through
+            // to the default arm, which moves on to the LF.
+            c if line_ends(text, i, c) > 0 => {
                 let (after_space, newlines) = skip_space(text, i);
                 let line = text[line_start.max(sentence_start)..i].trim();
                 let brk = after_space < text.len()
@@ -126,8 +128,8 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
     }
 }
 
-/// Finds the bytes that can end a sentence: `.`, `!`, `?`, a newline, or 0xE2, the lead byte
-/// of `…` (it is never inside a character). SIMD scans instead of a byte loop, since most of
+/// Finds the bytes that can end a sentence: `.`, `!`, `?`, LF, CR, or 0xE2, the lead byte
+/// of `…` and of the Unicode line and paragraph separators (it is never inside a character). SIMD scans instead of a byte loop, since most of
 /// an article is skipped this way.
 struct Candidates<'t> {
     bytes: &'t [u8],
@@ -152,7 +154,7 @@ impl<'t> Candidates<'t> {
             self.next_mark = from + memchr::memchr3(b'.', b'!', b'?', rest).unwrap_or(rest.len());
         }
         let between = &self.bytes[from..self.next_mark];
-        from + memchr::memchr2(b'\n', 0xE2, between).unwrap_or(between.len())
+        from + memchr::memchr3(b'\n', b'\r', 0xE2, between).unwrap_or(between.len())
     }
 }
 
@@ -343,7 +345,8 @@ fn char_at(text: &str, i: usize) -> char {
     text[i..].chars().next().unwrap_or(' ')
 }
 
-/// Skips white space from `i`; returns the next position and how many newlines it crossed.
+/// Skips white space from `i`; returns the next position and how many line ends it crossed
+/// (see [`line_ends`]).
 fn skip_space(text: &str, i: usize) -> (usize, usize) {
     let mut newlines = 0;
     let mut j = i;
@@ -351,12 +354,26 @@ fn skip_space(text: &str, i: usize) -> (usize, usize) {
         if !ch.is_whitespace() {
             break;
         }
-        if ch == '\n' {
-            newlines += 1;
-        }
+        newlines += line_ends(text, j, ch);
         j += ch.len_utf8();
     }
     (j, newlines)
+}
+
+/// How many line ends the character `ch` at `i` makes. Files from old Macs end lines with a
+/// lone CR, word processors use U+2028 (line) and U+2029 (paragraph), and some feeds NEL or
+/// a form feed; taking only LF would run their headlines and paragraphs together. A paragraph
+/// separator or form feed counts as two, a blank line's worth; a CR before LF counts nothing,
+/// since the LF counts. (NEL and form feed count only in the white space after a `.`, `!` or
+/// `?`: [`Candidates`] does not stop at them, since they are rare and its scan has room for
+/// three bytes.)
+fn line_ends(text: &str, i: usize, ch: char) -> usize {
+    match ch {
+        '\n' | '\u{85}' | '\u{2028}' => 1,
+        '\r' => usize::from(text.as_bytes().get(i + 1) != Some(&b'\n')),
+        '\u{2029}' | '\u{0C}' => 2,
+        _ => 0,
+    }
 }
 
 /// Skips a run of sentence-final marks, then any closing quotes or brackets.
@@ -384,7 +401,11 @@ fn skip_cluster(text: &str, i: usize) -> usize {
 
 /// Start of the last line inside the white space `[from, to)`.
 fn last_line_start(text: &str, from: usize, to: usize) -> usize {
-    text[from..to].rfind('\n').map_or(from, |p| from + p + 1)
+    text[from..to]
+        .char_indices()
+        .rev()
+        .find(|&(k, ch)| line_ends(text, from + k, ch) > 0)
+        .map_or(from, |(k, ch)| from + k + ch.len_utf8())
 }
 
 fn trim_end(text: &str, start: usize, end: usize) -> usize {
@@ -452,6 +473,31 @@ mod tests {
                 "The envoy (who arrived Monday.) left. Talks ended.",
                 &["The envoy (who arrived Monday.) left.", "Talks ended."],
             ),
+            // Line ends other than LF: a lone CR (old Macs), U+2029 and U+2028 (word
+            // processors), a form feed. CRLF inside a hard-wrapped sentence is one line end.
+            (
+                "Egypt protests new dam\r\rCAIRO - Egypt lodged a protest\r\rEthiopia welcomed talks\r",
+                &[
+                    "Egypt protests new dam",
+                    "CAIRO - Egypt lodged a protest",
+                    "Ethiopia welcomed talks",
+                ],
+            ),
+            (
+                "Dam row deepens\u{2029}Egypt protested.\u{2028}Ethiopia welcomed talks\u{2029}Next\u{0C}And.",
+                &[
+                    "Dam row deepens",
+                    "Egypt protested.",
+                    "Ethiopia welcomed talks",
+                    "Next\u{0C}And.",
+                ],
+            ),
+            (
+                "The two sides, meeting in a hotel outside the capital, went on\r\nto agree a date.",
+                &[
+                    "The two sides, meeting in a hotel outside the capital, went on\r\nto agree a date.",
+                ],
+            ),
             (
                 "Border row deepens\n\nThe two sides traded accusations.",
                 &["Border row deepens", "The two sides traded accusations."],
@@ -502,11 +548,11 @@ mod tests {
         /// The remembered mark gives the same answers as scanning afresh each time, when
         /// asked in increasing order as `spans_into` does.
         #[test]
-        fn candidates_match_a_fresh_scan(text in "[ab\n.!?…—]{0,80}", steps in proptest::collection::vec(0usize..6, 1..20)) {
+        fn candidates_match_a_fresh_scan(text in "[ab\n\r.!?…—]{0,80}", steps in proptest::collection::vec(0usize..6, 1..20)) {
             let bytes = text.as_bytes();
             let fresh = |from: usize| {
                 (from..bytes.len())
-                    .find(|&i| matches!(bytes[i], b'.' | b'!' | b'?' | b'\n' | 0xE2))
+                    .find(|&i| matches!(bytes[i], b'.' | b'!' | b'?' | b'\n' | b'\r' | 0xE2))
                     .unwrap_or(bytes.len())
             };
             let mut candidates = Candidates::new(bytes);
