@@ -322,7 +322,19 @@ pub(crate) fn unique_column(
 /// and which otherwise fails with a puzzling "no `text` column" (or, being valid UTF-8 with
 /// a zero byte after each letter, is classified as nonsense). Looks at the first bytes only:
 /// a UTF-16 byte-order mark, or two letters each followed (or preceded) by a zero byte.
+/// UTF-32, rarer, is named too: its mark begins like UTF-16's, and without a mark each letter
+/// has three zero bytes beside it.
 pub(crate) fn utf16_hint(data: &[u8]) -> Option<String> {
+    if data.starts_with(&[0xFF, 0xFE, 0, 0]) || data.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Some(
+            "is UTF-32 text (it starts with a UTF-32 byte-order mark); save it as UTF-8".into(),
+        );
+    }
+    if matches!(data, [a, 0, 0, 0, ..] | [0, 0, 0, a, ..] if *a != 0) {
+        return Some(
+            "looks like UTF-32 text (three zero bytes beside each letter); save it as UTF-8".into(),
+        );
+    }
     if data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF]) {
         return Some(
             "is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8".into(),

@@ -775,13 +775,33 @@ fn read_text(path: &Path) -> Result<Document> {
             message,
         });
     }
-    let text = String::from_utf8(bytes).map_err(|e| Error::Corpus {
-        path: name.clone(),
-        message: format!(
-            "not UTF-8 text (invalid byte at offset {}); is it a binary file?",
-            e.utf8_error().valid_up_to()
-        ),
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1;
+        // News copy from Windows tools is often Windows-1252: its curly quotes and dashes
+        // are single bytes from 0x80 up, in otherwise plain text.
+        let guess = if bytes.contains(&0) {
+            "is it a binary file?"
+        } else {
+            "the file looks like Windows-1252 or Latin-1 text; save it as UTF-8"
+        };
+        Error::Data {
+            path: name.clone(),
+            line,
+            message: format!(
+                "byte 0x{:02X} (at byte offset {at}) is not UTF-8; {guess}",
+                bytes[at]
+            ),
+        }
     })?;
+    // Valid UTF-8, but no article holds NUL bytes: a disk image, or a file of zeros.
+    if let Some(at) = memchr::memchr(0, text.as_bytes()) {
+        return Err(Error::Corpus {
+            path: name,
+            message: format!("holds a NUL byte (at byte offset {at}); is it a binary file?"),
+        });
+    }
     Ok(Document {
         source: name.into(),
         line: None,
@@ -1253,13 +1273,31 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        let err = first_error("bin.txt", b"ok\xff\xfe");
+        let err = first_error("bin.txt", b"ok\x00\xff\xfe");
         assert!(
-            err.contains("not UTF-8") && err.contains("offset 2"),
+            err.contains("line 1: byte 0xFF (at byte offset 3) is not UTF-8")
+                && err.contains("binary"),
+            "{err}"
+        );
+        // Windows-1252 curly quotes, the usual way news copy arrives not as UTF-8.
+        let err = first_error(
+            "cp1252.txt",
+            b"Talks resumed.\nIt was \x93a betrayal\x94.\n",
+        );
+        assert!(
+            err.contains("line 2: byte 0x93 (at byte offset 22) is not UTF-8")
+                && err.contains("Windows-1252"),
             "{err}"
         );
         let err = first_error("utf16.txt", b"\xff\xfeH\x00i\x00");
         assert!(err.contains("UTF-16"), "{err}");
+        let err = first_error("utf32.txt", b"\xff\xfe\x00\x00H\x00\x00\x00");
+        assert!(err.contains("is UTF-32"), "{err}");
+        let err = first_error("utf32le.txt", b"H\x00\x00\x00i\x00\x00\x00");
+        assert!(err.contains("looks like UTF-32"), "{err}");
+        // Valid UTF-8, yet no article: a file of zero bytes.
+        let err = first_error("zeros.txt", &[0; 64]);
+        assert!(err.contains("NUL byte") && err.contains("binary"), "{err}");
     }
 
     #[test]
