@@ -72,8 +72,12 @@ impl FromStr for Stance {
             .into_iter()
             .find(|label| label.as_str().eq_ignore_ascii_case(wanted))
             .ok_or_else(|| {
+                // A runaway cell (a quote left open) must not make a megabyte-long message.
+                let shown: String = s.chars().take(40).collect();
+                let more = if shown.len() < s.len() { "..." } else { "" };
                 format!(
-                    "unknown label {s:?}; expected one of: adversarial, analytical, conciliatory"
+                    "unknown label {shown:?}{more}; expected one of: adversarial, analytical, \
+                     conciliatory"
                 )
             })
     }
@@ -154,10 +158,14 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         .ok_or_else(|| missing_column(name, "text", &headers))?;
     let label_col = unique_column(&headers, "label", name)?
         .ok_or_else(|| missing_column(name, "label", &headers))?;
-    let story_col = find_column(&headers, "story");
-    let document_col = DOCUMENT_COLUMNS
-        .iter()
-        .find_map(|c| find_column(&headers, c));
+    // Named twice, the wrong one could be used to keep stories apart in cross-validation.
+    let story_col = unique_column(&headers, "story", name)?;
+    let mut document_col = None;
+    for column in DOCUMENT_COLUMNS {
+        if document_col.is_none() {
+            document_col = unique_column(&headers, column, name)?;
+        }
+    }
     let needed = text_col.max(label_col) + 1;
 
     let mut rows = Vec::new();
@@ -175,6 +183,9 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             line,
             message,
         };
+        if let Some(message) = open_quote(&record, &headers, text_col, label_col) {
+            return Err(data_error(message));
+        }
         if record.len() < needed {
             return Err(data_error(format!(
                 "row has {} field(s), expected at least {needed} (text in column {}, label in column {})",
@@ -200,26 +211,29 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
                 MAX_TEXT_BYTES >> 10
             )));
         }
-        if let Some(n) = swallowed_row(text) {
-            return Err(data_error(format!(
-                "the text runs over several lines, and its line {n} has a label as a \
-                 comma-separated field, as a row would; is a double quote left open?"
-            )));
-        }
         let label = label.parse::<Stance>().map_err(data_error)?;
-        let optional = |col: Option<usize>| {
-            col.and_then(|c| record.get(c))
-                .and_then(|s| std::str::from_utf8(s).ok())
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
+        // Story and document ids decide the folds; one replaced or dropped would let a
+        // story's sentences into two folds without a word.
+        let optional = |col: Option<usize>| -> Result<Option<String>> {
+            let Some((c, value)) = col.and_then(|c| Some((c, record.get(c)?))) else {
+                return Ok(None);
+            };
+            let value = std::str::from_utf8(value).map_err(|e| {
+                let column = String::from_utf8_lossy(&headers[c]);
+                data_error(format!(
+                    "column `{}` is not valid UTF-8 ({e})",
+                    column.trim()
+                ))
+            })?;
+            let value = value.trim();
+            Ok((!value.is_empty()).then(|| value.to_string()))
         };
         rows.push(LabeledSentence {
             text: text.to_string(),
             label,
             line,
-            story: optional(story_col),
-            document: optional(document_col),
+            story: optional(story_col)?,
+            document: optional(document_col)?,
         });
     }
     if rows.is_empty() {
@@ -236,21 +250,58 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
 /// into one field) would cost memory many times its size.
 const MAX_TEXT_BYTES: usize = 1 << 20;
 
-/// The line (1-based, within the text) of a multi-line text that holds a label as a
-/// comma-separated field, as a CSV row does. A double quote left open makes the reader take
-/// the rest of its row and the rows that follow as part of the text, and the file would
-/// otherwise lose them without a word. A sentence has no line breaks, so a real text does not
-/// look like this.
-fn swallowed_row(text: &str) -> Option<usize> {
+/// Why a row looks like the work of a double quote left open, if it does. An open quote
+/// makes the reader take the rest of its row and the rows that follow as one field, and the
+/// file would otherwise lose them without a word:
+/// - a field other than the text runs over several lines (labels and ids never do);
+/// - the text does, and one of its lines holds a label where a row of this file has it:
+///   among the fields before the text, counted from the start, or after it, counted from
+///   the end (a sentence has no line breaks, and a text with line breaks rarely holds a
+///   label word there).
+fn open_quote(
+    record: &csv::ByteRecord,
+    headers: &csv::ByteRecord,
+    text_col: usize,
+    label_col: usize,
+) -> Option<String> {
+    let hint = "is a double quote left open?";
+    for (i, field) in record.iter().enumerate().filter(|&(i, _)| i != text_col) {
+        if field.contains(&b'\n') {
+            let column = headers
+                .get(i)
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            return Some(format!(
+                "the `{}` field runs over several lines; {hint}",
+                crate::report::one_line(column.trim())
+            ));
+        }
+    }
+    let text = std::str::from_utf8(record.get(text_col)?).ok()?;
+    let n = swallowed_row(text, text_col, label_col, headers.len())?;
+    Some(format!(
+        "the text runs over several lines, and its line {n} has a label where a row of this \
+         file has it; {hint}"
+    ))
+}
+
+/// The line (1-based, within `text`) of a multi-line text that holds a label where a row
+/// does (see [`open_quote`]).
+fn swallowed_row(text: &str, text_col: usize, label_col: usize, columns: usize) -> Option<usize> {
     if !text.contains('\n') {
         return None;
     }
     text.lines().enumerate().find_map(|(i, line)| {
         let fields: Vec<&str> = line.split(',').collect();
+        let at = if label_col < text_col {
+            Some(label_col)
+        } else {
+            (fields.len() + label_col).checked_sub(columns)
+        };
         let is_row = fields.len() > 1
-            && fields
-                .iter()
-                .any(|f| f.trim().trim_matches('"').parse::<Stance>().is_ok());
+            && at
+                .and_then(|k| fields.get(k))
+                .is_some_and(|f| f.trim().trim_matches('"').parse::<Stance>().is_ok());
         is_row.then_some(i + 1)
     })
 }
@@ -286,17 +337,12 @@ pub fn label_counts(rows: &[LabeledSentence]) -> [usize; 3] {
     counts
 }
 
-/// Finds a header column by name, ignoring case, spaces and a UTF-8 byte-order mark.
-pub(crate) fn find_column(headers: &csv::ByteRecord, wanted: &str) -> Option<usize> {
-    headers.iter().position(|h| names_column(h, wanted))
-}
-
 fn names_column(header: &[u8], wanted: &str) -> bool {
     std::str::from_utf8(strip_bom(header)).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
 }
 
-/// Like [`find_column`], but a header that names the column twice is an error: which of the
-/// two holds the text would be a guess.
+/// The column a header names `wanted` (ignoring case, spaces and a UTF-8 byte-order mark);
+/// a header that names it twice is an error, since which of the two to use would be a guess.
 pub(crate) fn unique_column(
     headers: &csv::ByteRecord,
     wanted: &str,
@@ -393,14 +439,27 @@ mod tests {
 
     #[test]
     fn swallowed_rows_are_found_on_any_line_of_a_multi_line_text() {
-        assert_eq!(swallowed_row("He said no.,adversarial\nLater."), Some(1));
-        assert_eq!(swallowed_row("He said no.\n\"B.\", Conciliatory "), Some(2));
+        // `text,label`: a swallowed row's label is its last field.
+        let text_label = |t| swallowed_row(t, 0, 1, 2);
+        assert_eq!(text_label("He said no.,adversarial\nLater."), Some(1));
+        assert_eq!(text_label("He said no.\n\"B.\", Conciliatory "), Some(2));
         // One line is a sentence, whatever it holds; several lines without a label field
         // are a text with line breaks.
-        assert_eq!(swallowed_row("Calm, analytical, measured."), None);
-        assert_eq!(swallowed_row("First line,\nsecond line."), None);
+        assert_eq!(text_label("Calm, analytical, measured."), None);
+        assert_eq!(text_label("First line,\nsecond line."), None);
+        // A label word that opens a line is not where a row has its label.
+        assert_eq!(
+            text_label("Observers called it measured,\nanalytical, and calm."),
+            None
+        );
+        // `label,text`: the label comes first.
+        let label_text = |t| swallowed_row(t, 1, 0, 2);
+        assert_eq!(
+            label_text("He said no.\nanalytical,Talks resumed."),
+            Some(2)
+        );
+        assert_eq!(label_text("He said, no.\nand then, analytical"), None);
     }
-
     fn read(s: &[u8]) -> Result<Vec<LabeledSentence>> {
         read_labelled_from(s, "t.csv")
     }

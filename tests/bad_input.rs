@@ -56,6 +56,32 @@ fn labelled_csv_errors_name_file_line_and_value() {
             b"text,stance\nA.,analytical\n",
             &["line 1", "no `label` column"],
         ),
+        // A double quote left open swallows the rows after it, from any column.
+        (
+            "open_quote_note.csv",
+            b"text,label,note\nTalks were held.,analytical,\"first batch\nMoscow warned.,adversarial,\n",
+            &["line 2", "the `note` field runs over several lines", "double quote left open"],
+        ),
+        (
+            "open_quote_label.csv",
+            b"text,label\nBoth agreed.,\"conciliatory\nMoscow warned.,adversarial\nTalks.,analytical\n",
+            &["line 2", "the `label` field", "double quote left open"],
+        ),
+        (
+            "open_quote_at_end.csv",
+            b"text,label\nThe ministers met.,analytical\n\"He said no,adversarial\nBoth agreed.,conciliatory\n",
+            &["line 3", "has a label where a row of this file has it", "double quote left open"],
+        ),
+        (
+            "two_story_columns.csv",
+            b"text,label,story,Story\nA.,analytical,,s1\n",
+            &["line 1", "two `story` columns"],
+        ),
+        (
+            "story_not_utf8.csv",
+            b"text,label,story\nA.,analytical,s\xe9\n",
+            &["line 2", "column `story` is not valid UTF-8"],
+        ),
         (
             "unknown_label.csv",
             b"text,label\nA.,analytical\nB.,friendly\n",
@@ -244,6 +270,8 @@ fn valid_csv_quirks_are_accepted() {
         "4,Both sides signed the accord.,Conciliatory",
         "5,Officials accused the rebels.,adversarial",
         "6,Trade rose 4 percent.,analytical",
+        // A label word opening a line of a quoted text is not a swallowed row.
+        "7,\"Observers called the speech measured,\nanalytical, and calm.\",conciliatory",
     ];
     for r in rows {
         body.extend_from_slice(r.as_bytes());
@@ -256,7 +284,7 @@ fn valid_csv_quirks_are_accepted() {
         .arg(&quirky)
         .assert()
         .success()
-        .stdout(predicate::str::contains("6 sentences"));
+        .stdout(predicate::str::contains("7 sentences"));
 }
 
 #[test]
