@@ -20,7 +20,7 @@ use crate::context::{self, ContextModel};
 use crate::corpus::{LabeledSentence, Stance};
 use crate::error::{Error, Result};
 use crate::eval::scores;
-use crate::features::Lexicons;
+use crate::features::{Lexicons, MAX_CUE_SCALE};
 use crate::model::{CvScores, Prediction, Prior, StanceModel, TrainParams};
 
 /// Assigns each row to one of `k` folds, keeping each label's share equal across folds.
@@ -356,7 +356,9 @@ pub fn search(
         Box::new(|p| with_features(p, |f| f.ngram_max = 1)),
         Box::new(|p| with_features(p, |f| f.ngram_max = 3)),
         Box::new(|p| with_features(p, |f| f.negation = !f.negation)),
-        Box::new(|p| with_features(p, |f| f.cue_scale *= 2.0)),
+        // Doubled, but within what the model accepts (a --cue-scale of 60 searched 120 and
+        // failed at the end of the search).
+        Box::new(|p| with_features(p, |f| f.cue_scale = (f.cue_scale * 2.0).min(MAX_CUE_SCALE))),
         Box::new(|p| with_features(p, |f| f.max_features = f.max_features.saturating_mul(2))),
     ];
     for vary in variations {

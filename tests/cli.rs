@@ -147,6 +147,28 @@ fn search_prints_its_table_and_keeps_the_best() {
     assert!((cv - best_f1).abs() < 1e-4);
 }
 
+/// The search doubles the cue weight, but never past the largest the model accepts: from
+/// 60 it tries 100, not 120 (which used to fail the whole search at its end).
+#[test]
+fn search_keeps_the_cue_weight_within_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = stdout_of(
+        stance()
+            .args(["train", "--search", "--folds", "2", "--min-df", "1"])
+            .args(["--cue-scale", "60", "--out"])
+            .arg(dir.path().join("m.json"))
+            .arg(data("train_small.csv")),
+    );
+    // The `cues` column is the fifth of the search table.
+    let cues: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .filter_map(|l| l.split_whitespace().nth(4))
+        .collect();
+    assert!(cues.contains(&"100"), "{text}");
+    assert!(cues.iter().all(|c| *c == "60" || *c == "100"), "{text}");
+}
+
 #[test]
 fn classify_table_matches_golden() {
     let text = classify_fixture_article(&[]);
