@@ -708,17 +708,38 @@ pub fn check_writable(path: &Path) -> Result<()> {
             "--out needs a file path: a model cannot be written to standard output (`-`)".into(),
         ));
     }
+    // `newdir/` names a directory, whether or not it exists; its parent would pass the check
+    // below and the fit would fail only when saving.
+    if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        return Err(Error::Param(format!(
+            "--out `{}` names a directory (it ends in `/`); give a file path such as {}model.json",
+            path.display(),
+            path.display()
+        )));
+    }
     temp_file_beside(&through_link(path)).map(drop)
 }
 
 /// The file a symbolic link points to, so that saving a model through `models/current.json ->
-/// v3.json` replaces v3.json and keeps the link; other paths as they are.
+/// v3.json` replaces v3.json and keeps the link; other paths as they are. Links are followed
+/// one at a time, since a link to a file not yet written (`current.json -> v4.json`) is
+/// dangling, which `canonicalize` refuses; a loop is left to fail when the file is opened.
 fn through_link(path: &Path) -> std::path::PathBuf {
-    match path.canonicalize() {
-        Ok(target) if path.is_symlink() => target,
-        _ => path.to_path_buf(),
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINK_HOPS {
+        let Ok(target) = std::fs::read_link(&path) else {
+            break;
+        };
+        path = match path.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
     }
+    path
 }
+
+/// Links followed at most, as Linux does (`ELOOP` after 40).
+const MAX_LINK_HOPS: usize = 40;
 
 /// Checks that writing a model to `out` destroys nothing but an older model: `out` must not be
 /// the training data itself (`stance train data.csv -o data.csv`), nor an existing file that

@@ -637,6 +637,22 @@ fn train_never_writes_over_its_data_or_a_file_that_is_not_a_model() {
                 .unwrap()
                 .contains("\"format_version\"")
         );
+        // A link to a model not written yet (`next.json -> v2.json`) creates its target.
+        let next = dir.path().join("next.json");
+        let target = dir.path().join("v2.json");
+        std::os::unix::fs::symlink("v2.json", &next).unwrap();
+        stance()
+            .args(["train", "--out"])
+            .arg(&next)
+            .arg(&data_copy)
+            .assert()
+            .success();
+        assert!(next.is_symlink());
+        assert!(
+            std::fs::read_to_string(&target)
+                .unwrap()
+                .contains("\"format_version\"")
+        );
     }
 }
 
@@ -649,6 +665,8 @@ fn unwritable_output_fails_before_training() {
         dir.path().join("missing/dir/m.json"),
         file.join("m.json"),
         dir.path().to_path_buf(),
+        // A directory not made yet: its parent exists, but the model could not be saved.
+        dir.path().join("newdir/"),
     ] {
         let started = Instant::now();
         stance()
