@@ -60,6 +60,16 @@ pub enum Error {
     /// The optimiser failed.
     #[error("training failed: {0}")]
     Train(String),
+
+    /// Another error, with a note on where its input came from (a path set in the
+    /// environment, say, which the user may not have in mind).
+    #[error("{source} ({note})")]
+    Noted {
+        /// The error.
+        source: Box<Error>,
+        /// Where the input came from.
+        note: String,
+    },
 }
 
 impl Error {

@@ -274,12 +274,13 @@ fn load_model(arg: &ModelArg) -> Result<StanceModel> {
     };
     match &arg.model {
         Some(path) => StanceModel::load(path),
+        // Whatever is wrong with it, say where the path came from: a variable set in a
+        // shell profile is easy to forget.
         None => match from_env() {
-            Some(path) if !path.exists() => Err(Error::Model {
-                path: path.display().to_string(),
-                message: "no such file (named by the STANCE_MODEL environment variable)".into(),
+            Some(path) => StanceModel::load(&path).map_err(|e| Error::Noted {
+                source: Box::new(e),
+                note: "the model path comes from the STANCE_MODEL environment variable".into(),
             }),
-            Some(path) => StanceModel::load(&path),
             None => builtin_model(),
         },
     }

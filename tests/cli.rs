@@ -432,17 +432,26 @@ fn model_env_variable_and_builtin_model() {
             .arg(data("article.txt")),
     );
     assert_eq!(empty_env, builtin);
-    stance()
-        .env("STANCE_MODEL", dir.path().join("absent.json"))
-        .args(["classify", "-"])
-        .write_stdin("Talks resumed.")
-        .assert()
-        .code(1)
-        .stderr(
-            predicate::str::contains("absent.json").and(predicate::str::contains(
-                "named by the STANCE_MODEL environment variable",
-            )),
-        );
+    // Whatever is wrong with the file (missing, a directory), the error says where its path
+    // came from.
+    for (path, reason) in [
+        (dir.path().join("absent.json"), "No such file"),
+        (dir.path().to_path_buf(), "Is a directory"),
+    ] {
+        stance()
+            .env("STANCE_MODEL", &path)
+            .args(["classify", "-"])
+            .write_stdin("Talks resumed.")
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(format!(
+                "{}: {reason}",
+                path.display()
+            )))
+            .stderr(predicate::str::contains(
+                "(the model path comes from the STANCE_MODEL environment variable)",
+            ));
+    }
 }
 
 #[test]
