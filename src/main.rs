@@ -230,7 +230,8 @@ fn parse_probability(s: &str) -> std::result::Result<f32, String> {
 /// it, where `println!` would panic.
 macro_rules! say {
     ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        let line = format!($($arg)*);
+        let _ = writeln!(std::io::stdout(), "{}", report::printable(&line));
     }};
 }
 
@@ -569,12 +570,13 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         &args.data.display().to_string(),
         format,
     );
-    write_stdout(text.as_bytes())
+    write_stdout(report::printable(&text).as_bytes())
 }
 
 fn inspect(args: InspectArgs) -> Result<()> {
     let model = load_model(&args.model)?;
-    write_stdout(report::inspection(&model, args.top).as_bytes())
+    let text = report::inspection(&model, args.top);
+    write_stdout(report::printable(&text).as_bytes())
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<()> {

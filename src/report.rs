@@ -337,6 +337,18 @@ fn push_int(out: &mut Vec<u8>, n: impl itoa::Integer) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
+/// `text` with control characters other than line ends and tabs shown as U+FFFD: for
+/// reports that quote file names and strings from model files, where an escape sequence
+/// would otherwise reach the terminal (retitle it, clear the screen).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if text.contains(unsafe_char) {
+        text.replace(unsafe_char, "\u{FFFD}").into()
+    } else {
+        text.into()
+    }
+}
+
 /// Text for one line of a terminal (a table row, an error message): line breaks and tabs
 /// collapse to spaces, and other control characters show as U+FFFD, since an escape sequence
 /// in scraped text or a file name could otherwise recolour or clear the reader's terminal.

@@ -166,6 +166,41 @@ fn error_messages_show_no_control_codes() {
     assert!(!stderr.contains('\u{1b}'));
 }
 
+/// Reports quote the data file's name, and `inspect` the name stored in the model: an escape
+/// sequence in either must not reach the terminal (it could clear the screen).
+#[test]
+fn reports_show_no_control_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_file = dir.path().join("x\u{1b}[2J.csv");
+    std::fs::copy(data("train_small.csv"), &data_file).unwrap();
+    let model = dir.path().join("m.json");
+    let reports = [
+        stance()
+            .args(["train", "--min-df", "1", "--out"])
+            .arg(&model)
+            .arg(&data_file)
+            .output()
+            .unwrap(),
+        stance()
+            .args(["inspect", "-m"])
+            .arg(&model)
+            .output()
+            .unwrap(),
+        stance()
+            .args(["evaluate", "-m"])
+            .arg(&model)
+            .arg(&data_file)
+            .output()
+            .unwrap(),
+    ];
+    for output in reports {
+        assert_eq!(output.status.code(), Some(0));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("x\u{FFFD}[2J.csv"), "{stdout}");
+        assert!(!stdout.contains('\u{1b}'), "{stdout}");
+    }
+}
+
 #[test]
 fn standard_input_named_twice_is_an_error() {
     stance()
