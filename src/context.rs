@@ -138,21 +138,19 @@ impl ContextModel {
     /// Returns `None` with fewer than [`MIN_CONTEXT_SENTENCES`] sentences in multi-sentence
     /// documents.
     pub fn learn(rows: &[LabeledSentence], label_shares: [f32; 3]) -> Option<ContextModel> {
+        if !can_learn(rows) {
+            return None;
+        }
         let mut counts = [[1f32; 3]; 3];
         let mut link_counts = [[[0f32; 3]; 3]; 4];
         let mut pairs = 0;
-        let mut sentences = 0;
         for doc in document_runs(rows).into_iter().filter(|d| d.len() > 1) {
-            sentences += doc.len();
             for pair in rows[doc].windows(2) {
                 let (from, to) = (pair[0].label.index(), pair[1].label.index());
                 counts[from][to] += 1.0;
                 link_counts[Link::of(&pair[1].text).index()][from][to] += 1.0;
                 pairs += 1;
             }
-        }
-        if sentences < MIN_CONTEXT_SENTENCES {
-            return None;
         }
         let rows_of = |counts: [[f32; 3]; 3]| {
             counts.map(|row| {
@@ -304,6 +302,17 @@ pub fn contribution(
         feature: CONTEXT_FEATURE.to_string(),
         contribution: shift(label.index()) - centre,
     })
+}
+
+/// Whether `rows` hold enough sentences in documents of two or more to learn context from
+/// (at least [`MIN_CONTEXT_SENTENCES`]).
+pub fn can_learn(rows: &[LabeledSentence]) -> bool {
+    let sentences: usize = document_runs(rows)
+        .into_iter()
+        .filter(|d| d.len() > 1)
+        .map(|d| d.len())
+        .sum();
+    sentences >= MIN_CONTEXT_SENTENCES
 }
 
 /// The documents of a labelled file: runs of consecutive rows with the same document id.

@@ -440,6 +440,10 @@ pub fn settle(
         let predictions = cv.predictions_for(params.prior).to_vec();
         (params.clone(), scores, predictions)
     } else {
+        // Without folds context is learned unchecked, so there is only "too few" to say.
+        if params.context && !context::can_learn(rows) {
+            report(Step::Context(None));
+        }
         return Ok((params.clone(), None));
     };
     if params.context {
@@ -589,7 +593,10 @@ mod tests {
         })
         .unwrap();
         assert_eq!(same, params);
-        assert!(scores.is_none() && steps.is_empty(), "{steps:?}");
+        // Without folds nothing is cross-validated, but the missing documents are reported.
+        assert!(scores.is_none(), "{steps:?}");
+        assert_eq!(steps, ["Context(None)"]);
+        steps.clear();
         let (kept, scores) = settle(&rows, &params, &lexicons, Some(2), false, |s| {
             steps.push(format!("{s:?}"))
         })
