@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -217,11 +217,16 @@ impl Lexicons {
     }
 }
 
+/// The entries of a lexicon file: trimmed, lower-cased, each once (a line written twice
+/// would count its word twice; entries that only stem alike are merged when the featurizer
+/// indexes them).
 fn parse_lexicon(body: &str) -> Vec<String> {
+    let mut seen = FxHashSet::default();
     body.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(str::to_lowercase)
+        .filter(|l| seen.insert(l.clone()))
         .collect()
 }
 
@@ -670,13 +675,18 @@ impl Featurizer {
             .collect();
         let stemmer = Stemmer::new(f.spec.config.stem);
         let mut phrases: Vec<(u32, Phrase)> = Vec::new();
+        // Entries that stem alike ("warn", "warning") are one cue: counted once in the
+        // group's count, and hitting the first entry's feature.
+        let mut seen = FxHashSet::default();
         for (g, name) in f.index.groups.iter().enumerate() {
             for (p, phrase) in f.spec.lexicons.groups[name].iter().enumerate() {
                 let ids: Vec<u32> = phrase_terms(phrase, &stemmer)
                     .iter()
                     .map(|t| intern(&mut f.index.terms, t).unwrap_or(UNKNOWN))
                     .collect();
-                if let Some(&first) = ids.first().filter(|&&id| id != UNKNOWN) {
+                if let Some(&first) = ids.first().filter(|&&id| id != UNKNOWN)
+                    && seen.insert((g, ids.clone()))
+                {
                     phrases.push((first, (g, p, ids)));
                 }
             }
@@ -1719,6 +1729,36 @@ mod tests {
         );
         let err = fit(1, &texts[2..]).err().unwrap().to_string();
         assert!(err.contains("hold no words"), "{err}");
+    }
+
+    #[test]
+    fn an_entry_written_twice_or_stemming_alike_counts_once() {
+        let lexicons = |hostility: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("hostility.txt"), hostility).unwrap();
+            std::fs::write(dir.path().join("cooperation.txt"), "agree\n").unwrap();
+            Lexicons::from_dir(dir.path()).unwrap()
+        };
+        let once = lexicons("warn\nthreat\n");
+        let repeated = lexicons("warn\nWarn\n warn\nwarning\nthreat\nthreat\n");
+        assert_eq!(repeated.groups["hostility"], ["warn", "warning", "threat"]);
+        let texts = ["The minister warned Tehran.", "Both sides agreed."];
+        let labels = [Stance::Adversarial, Stance::Conciliatory];
+        let cue = |lexicons: &Lexicons| {
+            let f = Featurizer::fit(&min_df_one(), lexicons, &texts, &labels).unwrap();
+            let id = f.feature_names().iter().position(|n| n == "#lex:hostility");
+            let x = f.transform(texts[0]);
+            let value = x.iter().find(|(i, _)| Some(*i as usize) == id).unwrap().1;
+            let hits: Vec<String> = names(&f, texts[0])
+                .into_iter()
+                .filter(|n| n.starts_with("@hostility"))
+                .collect();
+            (value, hits)
+        };
+        // "warned" is one hit of `warn`, however often (and in whatever form) the lexicon
+        // lists it.
+        assert_eq!(cue(&repeated), cue(&once));
+        assert_eq!(cue(&once).1, ["@hostility:warn"]);
     }
 
     #[test]

@@ -149,7 +149,7 @@ impl TrainParams {
     /// their own are an error (a 17,000-word lexicon used to take 780 MB under a 64 MiB
     /// budget).
     pub fn features_for_rows(&self, n: usize, lexicons: &Lexicons) -> Result<FeatureConfig> {
-        // Room kept for the cue block; the built-in lexicons (748 entries) fit in it.
+        // Room kept for the cue block; the built-in lexicons (691 entries) fit in it.
         const CUE_ALLOWANCE: usize = 1000;
         let entries = if self.features.lexicons {
             lexicons.entries() + 4 * lexicons.groups.len()
