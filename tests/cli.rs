@@ -393,6 +393,10 @@ fn a_lowered_feature_cap_is_noted_when_it_binds_and_recorded() {
         );
         let note = format!("n-gram cap lowered from 99999 to {cap}");
         assert_eq!(report.contains(&note), noted, "{report}");
+        // 2,000 rows of 100 n-grams and some 500 cue features are about 4.6 MiB: over the
+        // budget, which the floor of 100 n-grams cannot help, and the report says so.
+        let over = report.contains("over the 1 MiB --dense-budget");
+        assert_eq!(over, noted, "{report}");
         let text = stdout_of(stance().args(["inspect", "--model"]).arg(&model));
         assert!(text.contains(&format!("\"max_features\":{cap},")), "{text}");
     }
