@@ -380,7 +380,7 @@ fn train(args: TrainArgs) -> Result<()> {
     }
     // The cue features and the floor of 100 n-grams are kept whatever the budget, so a very
     // large corpus can still overrun it: say by how much rather than claim it fits.
-    let matrix_mib = rows.len() * model.featurizer().len() * 4 >> 20;
+    let matrix_mib = (rows.len() * model.featurizer().len() * 4) >> 20;
     if matrix_mib > params.dense_budget_mib {
         say!(
             "note: {} rows x {} features made a {matrix_mib} MiB training matrix, over the {} MiB --dense-budget: the cue features and at least 100 n-grams are always kept (raise --dense-budget, or train on fewer rows)",
