@@ -173,7 +173,9 @@ impl Lexicons {
         let mut groups = BTreeMap::new();
         for entry in entries {
             let path = entry.map_err(|e| Error::io(&name, e))?.path();
-            if path.extension().is_some_and(|e| e == "txt") {
+            // Only regular files (or links to them): opening a named pipe called `x.txt`
+            // would wait for a writer for ever.
+            if path.extension().is_some_and(|e| e == "txt") && path.is_file() {
                 let file_name = path.display().to_string();
                 let file = std::fs::File::open(&path).map_err(|e| Error::io(&file_name, e))?;
                 let bytes = read_whole(
@@ -1770,6 +1772,16 @@ mod tests {
         assert!(err.contains("hold no entries"), "{err}");
         std::fs::write(dir.path().join("cooperation.txt"), "agree\n").unwrap();
         assert!(Lexicons::from_dir(dir.path()).is_ok());
+        // A named pipe called `*.txt` is skipped: opening it would wait for a writer.
+        #[cfg(unix)]
+        {
+            let fifo = dir.path().join("notes.txt");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+            if made.is_ok_and(|s| s.success()) {
+                let lexicons = Lexicons::from_dir(dir.path()).unwrap();
+                assert!(!lexicons.groups.contains_key("notes"));
+            }
+        }
     }
 
     #[test]

@@ -570,8 +570,13 @@ impl StanceModel {
             path: name.into(),
             message,
         };
-        if json.trim().is_empty() {
+        // Notepad and some other editors put a byte-order mark before the text they save.
+        let json = json.strip_prefix('\u{FEFF}').unwrap_or(json);
+        if json.is_empty() {
             return Err(bad("file is empty".into()));
+        }
+        if json.trim().is_empty() {
+            return Err(bad("file holds only white space".into()));
         }
         // Anything but an object would fail with serde's "expected struct VersionProbe".
         if !json.trim_start().starts_with('{') {

@@ -2,8 +2,9 @@
 //!
 //! linfa-logistic minimises `-sum(log softmax(x W + b)[y]) + alpha/2 ||W||^2` with L-BFGS on
 //! a dense `rows x features` matrix, so every iteration touches every cell: on the shipped
-//! corpus (18,932 rows x 6,600 features, about 30 of them non-zero per row) an iteration costs
-//! a quarter of a second, and the fit ran to its 200-iteration cap (49 s of a 53 s `train`).
+//! corpus (18,932 rows x about 6,600 features, some 30 of them non-zero per row) an
+//! iteration costs a quarter of a second, and the fit ran to its 200-iteration cap (49 s of a
+//! 53 s `train`).
 //! The objective only needs the non-zero cells. [`solve`] minimises exactly the same function
 //! on the sparse rows, in f64, to a tighter gradient than linfa asks for, in well under a
 //! second; linfa then starts from that point (`initial_params`), confirms it, and returns the

@@ -335,6 +335,11 @@ fn damaged_model_files_are_refused() {
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("empty.json", vec![], "file is empty"),
         (
+            "blank.json",
+            b" \n\t\n".to_vec(),
+            "file holds only white space",
+        ),
+        (
             "truncated.json",
             good.as_bytes()[..good.len() / 3].to_vec(),
             "invalid JSON",
@@ -393,6 +398,14 @@ fn damaged_model_files_are_refused() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("absent.json"));
+    // A byte-order mark before the JSON (Notepad writes one) is not damage.
+    let bom = dir.path().join("bom.json");
+    std::fs::write(&bom, [b"\xEF\xBB\xBF".as_slice(), good.as_bytes()].concat()).unwrap();
+    stance()
+        .args(["inspect", "-m"])
+        .arg(&bom)
+        .assert()
+        .success();
 }
 
 #[test]
