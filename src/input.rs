@@ -79,6 +79,9 @@ pub struct Documents {
     columns: Columns,
     /// A row read ahead by [`Documents::columns`], handed out first.
     peeked: Option<Document>,
+    /// What the user should hear about the input, though it is not an error (see
+    /// [`Documents::notes`]).
+    notes: Vec<String>,
 }
 
 /// The reader of the tabular source being read.
@@ -126,6 +129,12 @@ struct CsvRows {
     headers: Vec<Arc<str>>,
     /// Reused for every row.
     record: csv::ByteRecord,
+    /// Rows read so far.
+    rows: u64,
+    /// Rows with fewer fields than the header, and the line of the first.
+    short: (u64, u64),
+    /// The first sign of a double quote left open, as a note.
+    open_quote: Option<String>,
 }
 
 /// Objects of one JSON Lines source.
@@ -136,6 +145,8 @@ struct JsonlRows {
     line: u64,
     /// Name of the text field.
     field: String,
+    /// Objects read so far.
+    rows: u64,
 }
 
 impl Documents {
@@ -185,13 +196,42 @@ impl Documents {
                 sources.push(path.clone());
             }
         }
+        // `classify rows.csv` without `--input csv` labels the header and each row as prose.
+        let mut notes = Vec::new();
+        if format == InputFormat::Text {
+            for path in paths.iter().filter(|p| p.is_file()) {
+                let tabular = path.extension().and_then(|e| e.to_str()).and_then(|e| {
+                    match e.to_ascii_lowercase().as_str() {
+                        "csv" => Some("csv"),
+                        "jsonl" | "ndjson" => Some("jsonl"),
+                        _ => None,
+                    }
+                });
+                if let Some(input) = tabular {
+                    notes.push(format!(
+                        "{} is read as one article of prose; to classify each of its rows as \
+                         a document, pass --input {input}",
+                        path.display()
+                    ));
+                }
+            }
+        }
         Ok(Documents {
             format,
             sources: sources.into_iter(),
             current: None,
             columns: Columns::default(),
             peeked: None,
+            notes,
         })
+    }
+
+    /// Things about the input worth a word on standard error, though not errors: a source
+    /// without rows, rows shorter than their header, a text that looks as if a double quote
+    /// was left open, a `.csv` file read as prose. Complete once the documents have all been
+    /// read.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Pass-through column names, sorted, met after the first source (or JSON object) and
@@ -262,13 +302,24 @@ impl Documents {
                             crate::corpus::separator_hint(&header)
                         ),
                     })?;
+                // An unnamed column (trailing commas in a spreadsheet export) is named by its
+                // position, so that JSON output, which needs distinct keys, keeps its values.
                 let headers: Vec<Arc<str>> = header
                     .iter()
-                    .map(|h| {
+                    .enumerate()
+                    .map(|(i, h)| {
                         let h = crate::corpus::strip_bom(h);
-                        Arc::from(String::from_utf8_lossy(h).trim())
+                        let h = std::str::from_utf8(h).map_err(|e| Error::Data {
+                            path: name.clone(),
+                            line: 1,
+                            message: format!("column {} has a name that is not UTF-8 ({e})", i + 1),
+                        })?;
+                        Ok(match h.trim() {
+                            "" => Arc::from(format!("column_{}", i + 1)),
+                            h => Arc::from(h),
+                        })
                     })
-                    .collect();
+                    .collect::<Result<_>>()?;
                 // Two columns of one name would overwrite each other in the output. (Unnamed
                 // columns, which trailing commas in a spreadsheet export make, are let be.)
                 let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
@@ -287,19 +338,29 @@ impl Documents {
                     }
                     seen.insert(h, i);
                 }
-                self.columns.meet(
-                    headers
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| *i != text_col)
-                        .map(|(_, h)| &**h),
-                );
+                let passed: Vec<String> = headers
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != text_col)
+                    .map(|(_, h)| h.to_string())
+                    .collect();
+                // Checked for every file, not only the first: a later file's `label` and
+                // `input_label` would otherwise lose one of the two in JSON output.
+                crate::report::check_passthrough(&passed).map_err(|message| Error::Data {
+                    path: name.clone(),
+                    line: 1,
+                    message,
+                })?;
+                self.columns.meet(passed.iter().map(String::as_str));
                 Ok(RowReader::Csv(CsvRows {
                     name: name.into(),
                     reader,
                     text_col,
                     headers,
                     record: csv::ByteRecord::new(),
+                    rows: 0,
+                    short: (0, 0),
+                    open_quote: None,
                 }))
             }
             InputFormat::Jsonl { text_field } => Ok(RowReader::Jsonl(JsonlRows {
@@ -307,6 +368,7 @@ impl Documents {
                 lines: BufReader::new(LineCap::new(reader)).lines(),
                 line: 0,
                 field: text_field.clone(),
+                rows: 0,
             })),
         }
     }
@@ -328,7 +390,10 @@ impl Documents {
             let reader = self.current.as_mut().expect("opened above");
             match reader.next_document(&mut self.columns) {
                 Some(item) => return Some(item),
-                None => self.current = None,
+                None => {
+                    reader.finish(&mut self.notes);
+                    self.current = None;
+                }
             }
         }
     }
@@ -359,6 +424,33 @@ impl RowReader {
     }
 }
 
+impl RowReader {
+    /// Adds what is worth saying about the source, once it has been read to its end.
+    fn finish(&self, notes: &mut Vec<String>) {
+        match self {
+            RowReader::Csv(rows) => {
+                if rows.rows == 0 {
+                    notes.push(format!("{}: has a header but no rows", rows.name));
+                }
+                let (short, first) = rows.short;
+                if short > 0 {
+                    notes.push(format!(
+                        "{}: {short} row(s) have fewer fields than the header (the first at \
+                         line {first}); their missing cells are passed through empty",
+                        rows.name
+                    ));
+                }
+                notes.extend(rows.open_quote.clone());
+            }
+            RowReader::Jsonl(rows) => {
+                if rows.rows == 0 {
+                    notes.push(format!("{}: holds no JSON objects", rows.name));
+                }
+            }
+        }
+    }
+}
+
 impl CsvRows {
     fn next_document(&mut self) -> Option<Result<Document>> {
         let CsvRows {
@@ -367,6 +459,9 @@ impl CsvRows {
             text_col,
             headers,
             record,
+            rows,
+            short,
+            open_quote,
         } = self;
         match reader.read_byte_record(record) {
             Ok(false) => return None,
@@ -393,6 +488,22 @@ impl CsvRows {
             Ok(t) => t.to_string(),
             Err(e) => return Some(Err(bad(format!("text is not valid UTF-8 ({e})")))),
         };
+        *rows += 1;
+        if record.len() < headers.len() {
+            if short.0 == 0 {
+                short.1 = line;
+            }
+            short.0 += 1;
+        }
+        if open_quote.is_none()
+            && let Some((k, next)) = next_row_inside(&text, record, *text_col, headers.len())
+        {
+            *open_quote = Some(format!(
+                "{name}: line {line}: the text runs over several lines, and its line {k} starts \
+                 like the next row (`{next},...`); is a double quote left open? The rows after \
+                 it would have been read as part of this text"
+            ));
+        }
         // Passed through as they are, or not at all: replacing bytes would alter the user's
         // ids without a word.
         let fields = headers
@@ -425,6 +536,7 @@ impl JsonlRows {
             lines,
             line,
             field,
+            rows,
         } = self;
         loop {
             let raw = match lines.next()? {
@@ -482,6 +594,19 @@ impl JsonlRows {
                     return Some(Err(bad(format!("no `{field}` field (set --text-field)"))));
                 }
             };
+            // A key that output would rename (`label` to `input_label`) may collide with
+            // another; checked where it can happen, since the first object's check does not
+            // cover keys met later.
+            if fields
+                .iter()
+                .any(|(k, _)| crate::report::renamed_in_output(k))
+            {
+                let names: Vec<String> = fields.iter().map(|(k, _)| k.to_string()).collect();
+                if let Err(message) = crate::report::check_passthrough(&names) {
+                    return Some(Err(bad(message)));
+                }
+            }
+            *rows += 1;
             columns.meet(fields.iter().map(|(k, _)| &**k));
             return Some(Ok(Document {
                 source: name.clone(),
@@ -491,6 +616,46 @@ impl JsonlRows {
             }));
         }
     }
+}
+
+/// Where a multi-line CSV text holds what looks like the next row, if it does: a line
+/// (after the first) with, where this file's rows have a whole-number column (an id), that
+/// number plus one. A double quote left open reads the following rows into the text; the
+/// file is still valid CSV, so this is a guess, given as a note. Returns the line (1-based,
+/// within the text) and the number.
+fn next_row_inside(
+    text: &str,
+    record: &csv::ByteRecord,
+    text_col: usize,
+    columns: usize,
+) -> Option<(usize, u64)> {
+    if !text.contains('\n') {
+        return None;
+    }
+    let ids: Vec<(usize, u64)> = (0..record.len().min(columns))
+        .filter(|&j| j != text_col)
+        .filter_map(|j| {
+            let n = std::str::from_utf8(record.get(j)?)
+                .ok()?
+                .trim()
+                .parse::<u64>()
+                .ok()?;
+            Some((j, n.checked_add(1)?))
+        })
+        .collect();
+    text.lines().enumerate().skip(1).find_map(|(k, line)| {
+        let fields: Vec<&str> = line.split(',').collect();
+        ids.iter().find_map(|&(j, next)| {
+            // Before the text, counted from the start; after it, from the end.
+            let at = if j < text_col {
+                Some(j)
+            } else {
+                (fields.len() + j).checked_sub(columns)
+            };
+            let field = fields.get(at?)?.trim().trim_matches('"');
+            (fields.len() > 1 && field.parse() == Ok(next)).then_some((k + 1, next))
+        })
+    })
 }
 
 /// One JSON Lines row: an object's members in the order they were written. A key written
@@ -1260,6 +1425,87 @@ mod tests {
             .to_string();
         assert!(
             err.contains("line 1") && err.contains("lone carriage return"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn sources_worth_a_note_get_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let notes_of = |name: &str, bytes: &[u8], format: InputFormat| {
+            let path = write(dir.path(), name, bytes);
+            let mut docs = Documents::open(&[path], format).unwrap();
+            assert!(docs.by_ref().all(|d| d.is_ok()));
+            docs.notes().to_vec()
+        };
+        let jsonl = || InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let notes = notes_of("hdr.csv", b"id,text\n", text_csv());
+        assert!(
+            notes[0].ends_with("hdr.csv: has a header but no rows"),
+            "{notes:?}"
+        );
+        let notes = notes_of("empty.jsonl", b"\n\n", jsonl());
+        assert!(
+            notes[0].ends_with("empty.jsonl: holds no JSON objects"),
+            "{notes:?}"
+        );
+        let notes = notes_of(
+            "short.csv",
+            b"id,text,date\n1,A.,2024-01-02\n2,B.\n3,C.\n",
+            text_csv(),
+        );
+        assert!(
+            notes[0].contains("2 row(s) have fewer fields than the header (the first at line 3)"),
+            "{notes:?}"
+        );
+        // A quote left open after `1,`: row 2 is read into row 1's text.
+        let notes = notes_of(
+            "open.csv",
+            b"id,text\n1,\"Talks resumed.\n2,\"Egypt protests.\"\n3,More.\n",
+            text_csv(),
+        );
+        assert!(
+            notes[0].contains("line 2: the text runs over several lines, and its line 2 starts like the next row (`2,...`)"),
+            "{notes:?}"
+        );
+        let notes = notes_of("rows.csv", b"id,text\n1,Talks.\n", InputFormat::Text);
+        assert!(notes[0].contains("pass --input csv"), "{notes:?}");
+        // A multi-line text of a well-formed file is no sign of anything.
+        let notes = notes_of(
+            "fine.csv",
+            b"id,text\n5,\"One line.\n2,000 troops left.\"\n",
+            text_csv(),
+        );
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn output_name_collisions_are_errors_in_any_file_or_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = write(dir.path(), "a.csv", b"id,text\n1,A.\n");
+        let later = write(dir.path(), "b.csv", b"label,input_label,text\nx,y,B.\n");
+        let mut docs = Documents::open(&[first, later], text_csv()).unwrap();
+        assert!(docs.next().unwrap().is_ok());
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.contains("b.csv: line 1") && err.contains("input_label"),
+            "{err}"
+        );
+        let rows = write(
+            dir.path(),
+            "c.jsonl",
+            b"{\"text\":\"A.\"}\n{\"text\":\"B.\",\"label\":\"x\",\"input_label\":\"y\"}\n",
+        );
+        let format = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let mut docs = Documents::open(&[rows], format).unwrap();
+        assert!(docs.next().unwrap().is_ok());
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.contains("c.jsonl: line 2") && err.contains("input_label"),
             "{err}"
         );
     }

@@ -473,7 +473,6 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         },
         columns: documents.columns()?,
     };
-    report::check_passthrough(&renderer.columns).map_err(Error::Param)?;
     let options = ClassifyOptions {
         explain: args.explain.then_some(if args.format == FormatArg::Table {
             report::TABLE_EXPLANATIONS
@@ -504,6 +503,9 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         bar.finish_and_clear();
     }
     let totals = totals?;
+    for note in documents.notes() {
+        warn!("note: {note}");
+    }
     let unplaced = documents.unplaced_columns();
     if !unplaced.is_empty() && args.format == FormatArg::Csv {
         warn!(

@@ -102,6 +102,12 @@ pub fn check_passthrough(columns: &[String]) -> std::result::Result<(), String> 
     Ok(())
 }
 
+/// Whether a pass-through name is renamed in output, or could be the result of a renaming:
+/// only such names can collide (see [`check_passthrough`]).
+pub(crate) fn renamed_in_output(name: &str) -> bool {
+    name.starts_with("input_") || CSV_COLUMNS.contains(&name) || JSON_KEYS.contains(&name)
+}
+
 /// The output name of a pass-through column: its own, or `input_<name>` when one of the
 /// output's own columns has that name (a CSV with a `label` column, classified, would
 /// otherwise have two `label` columns).

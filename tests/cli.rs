@@ -710,16 +710,30 @@ fn rows_without_text_are_noted_where_the_output_has_no_row_for_them() {
             "{format}: {stderr}"
         );
     }
-    // A header with trailing commas (unnamed columns) is read and written as it is.
+    // A header with trailing commas (unnamed columns) is read, and its columns are named
+    // by position, so that JSON output keeps each of them too.
     let trailing = dir.path().join("trailing.csv");
-    std::fs::write(&trailing, "id,text,,\n1,Talks resumed.,,\n").unwrap();
+    std::fs::write(&trailing, "id,text,,\n1,Talks resumed.,a,b\n").unwrap();
     let out = stdout_of(
         stance()
             .args(["classify", "--input", "csv", "--format", "csv", "--model"])
             .arg(&model)
             .arg(&trailing),
     );
-    assert!(out.lines().next().unwrap().ends_with(",text,id,,"), "{out}");
+    assert!(
+        out.lines()
+            .next()
+            .unwrap()
+            .ends_with(",text,id,column_3,column_4"),
+        "{out}"
+    );
+    let out = stdout_of(
+        stance()
+            .args(["classify", "--input", "csv", "--format", "jsonl", "--model"])
+            .arg(&model)
+            .arg(&trailing),
+    );
+    assert!(out.contains(r#""column_3":"a","column_4":"b""#), "{out}");
     // The table shows each document's heading, so it needs no note.
     stance()
         .args(["classify", "--input", "csv", "--model"])
