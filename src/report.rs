@@ -162,17 +162,22 @@ impl Renderer {
 
     fn csv(&self, doc: &Document, sentences: &[SentenceResult<'_>], out: &mut Vec<u8>) {
         // The pass-through columns are the same for every sentence of the document: render
-        // them once. A row's fields are usually in column order, so each is found in place
-        // rather than by a search (which made many columns quadratic).
+        // them once. A row's fields are usually in column order, so each is found in place;
+        // otherwise (a later file or JSON object with another order) through a map built
+        // once for the row. A search per column made many columns quadratic.
         let mut tail = Vec::new();
+        let mut by_name: Option<rustc_hash::FxHashMap<&str, &Value>> = None;
         for (i, name) in self.columns.iter().enumerate() {
             tail.push(b',');
-            let value = doc
-                .fields
-                .get(i)
-                .filter(|(k, _)| **k == **name)
-                .or_else(|| doc.fields.iter().find(|(k, _)| **k == **name))
-                .map(|(_, v)| v);
+            let value = match doc.fields.get(i).filter(|(k, _)| **k == **name) {
+                Some((_, v)) => Some(v),
+                None => by_name
+                    .get_or_insert_with(|| {
+                        doc.fields.iter().map(|(k, v)| (&**k, v)).collect()
+                    })
+                    .get(name.as_str())
+                    .copied(),
+            };
             match value {
                 Some(Value::String(v)) => csv_field(&mut tail, v),
                 Some(Value::Null) | None => {}
