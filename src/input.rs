@@ -555,10 +555,11 @@ impl JsonlRows {
                 }
             };
             *line += 1;
-            // A byte-order mark at the start of the file is not part of the JSON.
+            // A byte-order mark is not part of the JSON: at the start of the file, or of any
+            // line when files were joined (`cat a.jsonl b.jsonl`).
             let raw = match raw.strip_prefix('\u{FEFF}') {
-                Some(rest) if *line == 1 => rest.to_string(),
-                _ => raw,
+                Some(rest) => rest.to_string(),
+                None => raw,
             };
             if raw.trim().is_empty() {
                 continue;
@@ -583,7 +584,20 @@ impl JsonlRows {
                     } else {
                         ""
                     };
-                    return Some(Err(bad(format!("invalid JSON ({e}){hint}"))));
+                    // A lone surrogate escape (`\ud800`), which some encoders write for
+                    // broken text, is reported by serde_json as a bad hex escape.
+                    let surrogate = if e.to_string().contains("escape") && raw.contains("\\ud") {
+                        "; a lone UTF-16 surrogate escape such as \\ud800 is not text"
+                    } else {
+                        ""
+                    };
+                    // The line is the file's; serde_json's "at line 1 column N" would
+                    // contradict it, so only the column is kept.
+                    return Some(Err(bad(format!(
+                        "invalid JSON at column {} ({}){hint}{surrogate}",
+                        e.column(),
+                        strip_position(&e)
+                    ))));
                 }
             };
             let at = fields.iter().position(|(k, _)| **k == **field);
@@ -1506,6 +1520,33 @@ mod tests {
         let err = docs.next().unwrap().unwrap_err().to_string();
         assert!(
             err.contains("c.jsonl: line 2") && err.contains("input_label"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn jsonl_syntax_errors_name_the_file_line_and_column_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let format = || InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let path = write(
+            dir.path(),
+            "bad.jsonl",
+            b"{\"text\":\"A.\"}\n\xEF\xBB\xBF{\"text\":\"B.\"}\n{\"text\":\"C.\",}\n{\"text\":\"\\ud800\"}\n",
+        );
+        let mut docs = Documents::open(&[path], format()).unwrap();
+        // A byte-order mark where two files were joined is not part of the JSON.
+        assert_eq!(docs.next().unwrap().unwrap().text, "A.");
+        assert_eq!(docs.next().unwrap().unwrap().text, "B.");
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.ends_with("bad.jsonl: line 3: invalid JSON at column 14 (trailing comma)"),
+            "{err}"
+        );
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.contains("line 4") && err.contains("lone UTF-16 surrogate"),
             "{err}"
         );
     }

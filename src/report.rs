@@ -172,9 +172,7 @@ impl Renderer {
             let value = match doc.fields.get(i).filter(|(k, _)| **k == **name) {
                 Some((_, v)) => Some(v),
                 None => by_name
-                    .get_or_insert_with(|| {
-                        doc.fields.iter().map(|(k, v)| (&**k, v)).collect()
-                    })
+                    .get_or_insert_with(|| doc.fields.iter().map(|(k, v)| (&**k, v)).collect())
                     .get(name.as_str())
                     .copied(),
             };
