@@ -944,9 +944,24 @@ pub(crate) fn open_source(path: &Path) -> Result<(String, Box<dyn Read + Send>)>
     if path.as_os_str() == "-" {
         return Ok(("-".into(), Box::new(io::stdin())));
     }
-    let name = path.display().to_string();
+    let name = path_name(path);
     let file = File::open(path).map_err(|e| Error::io(&name, e))?;
     Ok((name, Box::new(file)))
+}
+
+/// A path as text for output and messages. Bytes that are not UTF-8 are written `\xE9`
+/// rather than replaced by U+FFFD: `résumé.txt` in Latin-1 and `rèsumè.txt` would otherwise
+/// get one name, and so one `doc` id, in the output.
+pub(crate) fn path_name(path: &Path) -> String {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let mut name = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        name.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            name.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    name
 }
 
 /// Reads a whole plain-text article. Invalid UTF-8 is an error naming the byte offset, since
@@ -1549,6 +1564,17 @@ mod tests {
             err.contains("line 4") && err.contains("lone UTF-16 surrogate"),
             "{err}"
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_that_are_not_utf8_keep_distinct_names() {
+        use std::os::unix::ffi::OsStrExt;
+        let latin1 = Path::new(std::ffi::OsStr::from_bytes(b"r\xe9sum\xe9.txt"));
+        let other = Path::new(std::ffi::OsStr::from_bytes(b"r\xe8sum\xe8.txt"));
+        assert_eq!(path_name(latin1), r"r\xE9sum\xE9.txt");
+        assert_ne!(path_name(latin1), path_name(other));
+        assert_eq!(path_name(Path::new("résumé.txt")), "résumé.txt");
     }
 
     #[test]
