@@ -577,7 +577,12 @@ fn evaluation_text(e: &Evaluation, errors: &[Misclassified], data_name: &str) ->
 
 fn evaluation_markdown(e: &Evaluation, errors: &[Misclassified], data_name: &str) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "## Evaluation on `{data_name}` ({} sentences)\n", e.n);
+    let _ = writeln!(
+        s,
+        "## Evaluation on {} ({} sentences)\n",
+        markdown_code(data_name),
+        e.n
+    );
     let b = &e.majority_baseline;
     let _ = writeln!(s, "| metric | model | majority baseline ({}) |", b.label);
     let _ = writeln!(s, "| --- | --- | --- |");
@@ -626,11 +631,37 @@ fn evaluation_markdown(e: &Evaluation, errors: &[Misclassified], data_name: &str
                 m.gold,
                 m.predicted,
                 m.confidence,
-                one_line(&m.text).replace('|', "\\|")
+                markdown_text(&one_line(&m.text))
             );
         }
     }
     s
+}
+
+/// `text` as a Markdown code span, fenced with more backticks than any run inside it (a
+/// file name holding a backtick would otherwise end the span early).
+fn markdown_code(text: &str) -> String {
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = if longest > 0 { " " } else { "" };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// Text shown as itself in Markdown: characters that would start emphasis, code, a link,
+/// HTML or a table cell are escaped with a backslash (and backslashes themselves, so that a
+/// `\|` in a sentence does not lose its backslash).
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// What `stance inspect` prints: the model's metadata (training file and fingerprint,
@@ -738,6 +769,17 @@ mod tests {
             one_line("Talks\x1b[2J resumed.\r"),
             "Talks\u{FFFD}[2J resumed."
         );
+    }
+
+    #[test]
+    fn markdown_text_is_shown_as_written() {
+        assert_eq!(
+            markdown_text(r"a \| b, *bold* <img> `x`.csv"),
+            r"a \\\| b, \*bold\* \<img\> \`x\`.csv"
+        );
+        assert_eq!(markdown_text("Talks resumed."), "Talks resumed.");
+        assert_eq!(markdown_code("test_small.csv"), "`test_small.csv`");
+        assert_eq!(markdown_code("md`x.csv"), "`` md`x.csv ``");
     }
 
     #[test]
