@@ -1,5 +1,6 @@
-//! Criterion benches for the three per-sentence stages: segmentation, feature extraction and
-//! prediction, on the shipped model and a committed example article.
+//! Criterion benches for the per-sentence stages (segmentation, feature extraction and
+//! prediction) and for loading the model, on the shipped model and a committed example
+//! article.
 //!
 //! Run with `cargo bench --bench pipeline`. Whole-process throughput against scikit-learn and
 //! fastText is measured by `benches/compare.sh` instead.

@@ -2,7 +2,8 @@
 //!
 //! Every variant carries enough context for a user to fix the problem without a debugger:
 //! the file, the line where there is one, and the offending value. The CLI prints these
-//! messages as they are and maps them all to exit code 1.
+//! messages on one line (control characters shown as U+FFFD) and maps them all to exit
+//! code 1.
 
 use std::io;
 

@@ -12,10 +12,10 @@
 //! 3. [`features`]: sentence -> sparse vector (stemmed n-grams with negation marking, stance
 //!    lexicons, reporting-verb and quotation cues).
 //! 4. [`model`]: multinomial logistic regression trained with linfa-logistic (started from
-//!    the optimum [`warm_start`] finds on the sparse rows, which spares linfa's dense
-//!    iterations), predicting with exported sparse weights; [`tune`]: cross-validation,
-//!    hyperparameter search, and [`tune::settle`], which settles the settings as
-//!    `stance train` does.
+//!    the optimum that the private `warm_start` module finds on the sparse rows, which spares
+//!    linfa's dense iterations), predicting with exported sparse weights; [`tune`]:
+//!    cross-validation, hyperparameter search, and [`tune::settle`], which settles the
+//!    settings as `stance train` does.
 //! 5. [`context`]: each sentence is read with its neighbours in the same document, through
 //!    tables of how labels follow one another (one for each way a sentence can open)
 //!    counted from the training articles (kept only if cross-validation does not say it
@@ -62,7 +62,7 @@ pub mod model;
 pub mod report;
 pub mod segment;
 pub mod tune;
-pub mod warm_start;
+mod warm_start;
 
 pub use corpus::{LabeledSentence, Stance};
 pub use error::{Error, Result};

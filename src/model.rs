@@ -66,6 +66,7 @@ impl Prior {
         match self {
             Prior::Train => None,
             Prior::Balanced => Some([1.0 / 3.0; 3]),
+            // The mix as published, in whole per cent, sums to 101%: renormalised.
             Prior::News => Some([0.45 / 1.01, 0.38 / 1.01, 0.18 / 1.01]),
         }
     }
@@ -96,7 +97,7 @@ pub struct TrainParams {
     /// L2 penalty. linfa's loss is a sum over rows, so this is roughly 1/C of scikit-learn's.
     /// Defaults to `0.3`, the value `stance train --search` chose on the project's corpus.
     pub alpha: f32,
-    /// Iteration cap of linfa's optimiser, which starts from the optimum [`crate::warm_start`]
+    /// Iteration cap of linfa's optimiser, which starts from the optimum the sparse warm start
     /// finds on the sparse rows (so it has little left to do). Defaults to `200`.
     pub max_iter: u64,
     /// Class prior handling. Defaults to [`Prior::Train`] (chosen by the search; the shipped
@@ -351,7 +352,7 @@ impl StanceModel {
     }
 
     /// Exports a fitted linfa model into the flat weight table used for prediction.
-    pub fn from_linfa(
+    pub(crate) fn from_linfa(
         featurizer: Featurizer,
         fitted: &MultiFittedLogisticRegression<f32, Stance>,
     ) -> Self {
@@ -824,7 +825,7 @@ fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
 }
 
 /// The feature vectors of `texts`.
-pub fn sparse_features(featurizer: &Featurizer, texts: &[&str]) -> Vec<SparseVec> {
+pub(crate) fn sparse_features(featurizer: &Featurizer, texts: &[&str]) -> Vec<SparseVec> {
     let mut analyzer = featurizer.analyzer();
     texts
         .iter()
@@ -837,7 +838,7 @@ pub fn sparse_features(featurizer: &Featurizer, texts: &[&str]) -> Vec<SparseVec
 }
 
 /// Dense `n x d` feature matrix for linfa.
-pub fn dense_features(rows: &[SparseVec], features: usize) -> Array2<f32> {
+pub(crate) fn dense_features(rows: &[SparseVec], features: usize) -> Array2<f32> {
     let mut x = Array2::<f32>::zeros((rows.len(), features));
     for (mut dense, row) in x.rows_mut().into_iter().zip(rows) {
         for &(feature, value) in row {
@@ -849,7 +850,7 @@ pub fn dense_features(rows: &[SparseVec], features: usize) -> Array2<f32> {
 
 /// Fits linfa-logistic's multinomial model on `rows` (sparse, `features` wide), started from
 /// the optimum [`warm_start::solve`] finds on the sparse rows.
-pub fn fit_logistic(
+pub(crate) fn fit_logistic(
     rows: &[SparseVec],
     features: usize,
     labels: &[Stance],

@@ -230,7 +230,7 @@ pub fn cross_validate(
 pub struct ContextCheck {
     /// Sentences in multi-sentence documents.
     pub sentences: usize,
-    /// Macro-F1 of those sentences labelled on their own, and in context.
+    /// Macro-F1 of those sentences labelled on their own.
     pub macro_f1_alone: f64,
     /// Macro-F1 of the same sentences read in context.
     pub macro_f1_in_context: f64,

@@ -20,7 +20,7 @@ use crate::features::SparseVec;
 pub const GRADIENT_TOLERANCE: f64 = 1e-4;
 
 /// Most L-BFGS iterations; each costs one pass over the non-zero cells (the shipped corpus
-/// needs about 450).
+/// needs about 400).
 const MAX_ITERATIONS: usize = 2000;
 
 /// Relative loss decrease under which an iteration counts as no progress: f64 precision is
