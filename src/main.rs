@@ -121,6 +121,17 @@ enum PriorArg {
     News,
 }
 
+// The argument enums mirror the library's so that clap stays out of the library.
+impl From<PriorArg> for Prior {
+    fn from(p: PriorArg) -> Prior {
+        match p {
+            PriorArg::Train => Prior::Train,
+            PriorArg::Balanced => Prior::Balanced,
+            PriorArg::News => Prior::News,
+        }
+    }
+}
+
 #[derive(clap::Args)]
 struct ClassifyArgs {
     #[command(flatten)]
@@ -163,6 +174,16 @@ enum FormatArg {
     Jsonl,
 }
 
+impl From<FormatArg> for ClassifyFormat {
+    fn from(f: FormatArg) -> ClassifyFormat {
+        match f {
+            FormatArg::Table => ClassifyFormat::Table,
+            FormatArg::Csv => ClassifyFormat::Csv,
+            FormatArg::Jsonl => ClassifyFormat::Jsonl,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum InputArg {
     Text,
@@ -192,6 +213,16 @@ enum EvalFormatArg {
     Text,
     Json,
     Markdown,
+}
+
+impl From<EvalFormatArg> for EvalFormat {
+    fn from(f: EvalFormatArg) -> EvalFormat {
+        match f {
+            EvalFormatArg::Text => EvalFormat::Text,
+            EvalFormatArg::Json => EvalFormat::Json,
+            EvalFormatArg::Markdown => EvalFormat::Markdown,
+        }
+    }
 }
 
 #[derive(clap::Args)]
@@ -418,11 +449,7 @@ fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
         params.context = false;
     }
     if let Some(p) = args.prior {
-        params.prior = match p {
-            PriorArg::Train => Prior::Train,
-            PriorArg::Balanced => Prior::Balanced,
-            PriorArg::News => Prior::News,
-        };
+        params.prior = p.into();
     }
     let f: &mut FeatureConfig = &mut params.features;
     if let Some(n) = args.ngrams {
@@ -466,11 +493,7 @@ fn classify(args: ClassifyArgs) -> Result<()> {
     };
     let mut documents = Documents::open(&args.files, format)?;
     let renderer = Renderer {
-        format: match args.format {
-            FormatArg::Table => ClassifyFormat::Table,
-            FormatArg::Csv => ClassifyFormat::Csv,
-            FormatArg::Jsonl => ClassifyFormat::Jsonl,
-        },
+        format: args.format.into(),
         columns: documents.columns()?,
     };
     let options = ClassifyOptions {
@@ -572,11 +595,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
             confidence: p.confidence(),
         })
         .collect();
-    let format = match args.format {
-        EvalFormatArg::Text => EvalFormat::Text,
-        EvalFormatArg::Json => EvalFormat::Json,
-        EvalFormatArg::Markdown => EvalFormat::Markdown,
-    };
+    let format = args.format.into();
     let text = report::evaluation(
         &evaluation,
         &errors,

@@ -782,6 +782,55 @@ mod tests {
         assert_eq!(markdown_code("md`x.csv"), "`` md`x.csv ``");
     }
 
+    /// JSON_KEYS must list what a JSON Lines object holds besides pass-through fields, or a
+    /// field of the same name would be written twice (CSV_COLUMNS likewise for CSV).
+    #[test]
+    fn reserved_names_are_the_output_keys() {
+        let doc = Document {
+            source: "a.txt".into(),
+            line: None,
+            text: "Talks.".into(),
+            fields: Vec::new(),
+        };
+        let results = [SentenceResult {
+            index: 1,
+            start: 0,
+            end: 6,
+            text: "Talks.",
+            prediction: Prediction {
+                label: Stance::Analytical,
+                probabilities: [0.1, 0.8, 0.1],
+            },
+            uncertain: false,
+            explanation: Some(Vec::new()),
+        }];
+        for (format, reserved) in [
+            (ClassifyFormat::Jsonl, &JSON_KEYS[..]),
+            (ClassifyFormat::Csv, &CSV_COLUMNS[..]),
+        ] {
+            let r = Renderer {
+                format,
+                columns: Vec::new(),
+            };
+            let mut out = Vec::new();
+            r.header(&mut out);
+            r.document(&doc, &results, &mut out);
+            let text = String::from_utf8(out).unwrap();
+            let keys: Vec<String> = if format == ClassifyFormat::Jsonl {
+                let row: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
+                row.keys().cloned().collect()
+            } else {
+                text.lines()
+                    .next()
+                    .unwrap()
+                    .split(',')
+                    .map(String::from)
+                    .collect()
+            };
+            assert_eq!(keys, reserved, "{text}");
+        }
+    }
+
     #[test]
     fn probabilities_format_like_std() {
         for p in [0.0f32, 1.0, 0.5, 0.123_45, 0.999_96, 0.000_04, 0.3333] {
