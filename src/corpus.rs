@@ -14,7 +14,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::input::{MAX_WHOLE_FILE_BYTES, open_source, read_whole};
+use crate::source::{
+    MAX_WHOLE_FILE_BYTES, csv_error, open_source, read_whole, separator_hint, unique_column,
+    utf16_hint,
+};
 
 /// The stance a sentence takes between the parties it talks about.
 ///
@@ -147,7 +150,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(crate::input::CrlfToLf::new(data));
+        .from_reader(crate::source::CrlfToLf::new(data));
     let headers = csv.byte_headers().map_err(|e| csv_error(name, e))?.clone();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(Error::Corpus {
@@ -178,7 +181,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         if !more {
             break;
         }
-        let line = crate::input::record_line(&mut csv, &record);
+        let line = crate::source::record_line(&mut csv, &record);
         let data_error = |message: String| Error::Data {
             path: name.into(),
             line,
@@ -195,7 +198,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
                 label_col + 1
             )));
         }
-        if let Some(message) = crate::input::extra_fields(&record, headers.len()) {
+        if let Some(message) = crate::source::extra_fields(&record, headers.len()) {
             return Err(data_error(message));
         }
         let text = std::str::from_utf8(&record[text_col])
@@ -307,12 +310,6 @@ fn swallowed_row(text: &str, text_col: usize, label_col: usize, columns: usize) 
     })
 }
 
-/// The bytes without a leading UTF-8 byte-order mark (spreadsheet programs write one before
-/// a CSV header).
-pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
-}
-
 /// Why these rows cannot train a model, if they cannot: training needs at least two
 /// different labels.
 pub fn too_few_labels(rows: &[LabeledSentence]) -> Option<String> {
@@ -338,77 +335,6 @@ pub fn label_counts(rows: &[LabeledSentence]) -> [usize; 3] {
     counts
 }
 
-fn names_column(header: &[u8], wanted: &str) -> bool {
-    std::str::from_utf8(strip_bom(header)).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
-}
-
-/// The column a header names `wanted` (ignoring case, spaces and a UTF-8 byte-order mark);
-/// a header that names it twice is an error, since which of the two to use would be a guess.
-pub(crate) fn unique_column(
-    headers: &csv::ByteRecord,
-    wanted: &str,
-    name: &str,
-) -> Result<Option<usize>> {
-    let mut found = (0..headers.len()).filter(|&i| names_column(&headers[i], wanted));
-    let first = found.next();
-    if let (Some(i), Some(j)) = (first, found.next()) {
-        return Err(Error::Data {
-            path: name.into(),
-            line: 1,
-            message: format!(
-                "header has two `{wanted}` columns (columns {} and {}); rename one",
-                i + 1,
-                j + 1
-            ),
-        });
-    }
-    Ok(first)
-}
-
-/// A message for text saved as UTF-16, which spreadsheet programs and Windows tools write
-/// and which otherwise fails with a puzzling "no `text` column" (or, being valid UTF-8 with
-/// a zero byte after each letter, is classified as nonsense). Looks at the first bytes only:
-/// a UTF-16 byte-order mark, or two letters each followed (or preceded) by a zero byte.
-/// UTF-32, rarer, is named too: its mark begins like UTF-16's, and without a mark each letter
-/// has three zero bytes beside it.
-pub(crate) fn utf16_hint(data: &[u8]) -> Option<String> {
-    if data.starts_with(&[0xFF, 0xFE, 0, 0]) || data.starts_with(&[0, 0, 0xFE, 0xFF]) {
-        return Some(
-            "is UTF-32 text (it starts with a UTF-32 byte-order mark); save it as UTF-8".into(),
-        );
-    }
-    if matches!(data, [a, 0, 0, 0, ..] | [0, 0, 0, a, ..] if *a != 0) {
-        return Some(
-            "looks like UTF-32 text (three zero bytes beside each letter); save it as UTF-8".into(),
-        );
-    }
-    if data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF]) {
-        return Some(
-            "is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8".into(),
-        );
-    }
-    let unmarked = match data {
-        [a, 0, b, 0, ..] | [0, a, 0, b, ..] => *a != 0 && *b != 0,
-        _ => false,
-    };
-    unmarked
-        .then(|| "looks like UTF-16 text (a zero byte beside each letter); save it as UTF-8".into())
-}
-
-/// A hint to add to a "no such column" error: a header that is one field holding tabs or
-/// semicolons is a file exported with another separator. Empty otherwise.
-pub(crate) fn separator_hint(headers: &csv::ByteRecord) -> String {
-    let separator = match headers.iter().collect::<Vec<_>>()[..] {
-        [only] if only.contains(&b'\t') => "tabs",
-        [only] if only.contains(&b';') => "semicolons",
-        _ => return String::new(),
-    };
-    format!("; the header looks separated by {separator}, but stance reads comma-separated CSV")
-}
-
-/// How many leading bytes [`utf16_hint`] needs.
-pub(crate) const UTF16_HINT_BYTES: u64 = 4;
-
 /// The error for a header without `column` (see [`separator_hint`]).
 fn missing_column(name: &str, column: &str, headers: &csv::ByteRecord) -> Error {
     Error::Data {
@@ -418,19 +344,6 @@ fn missing_column(name: &str, column: &str, headers: &csv::ByteRecord) -> Error 
             "header has no `{column}` column (a labelled CSV needs `text` and `label`){}",
             separator_hint(headers)
         ),
-    }
-}
-
-/// Turns a csv crate error into ours, keeping the line it reports.
-pub(crate) fn csv_error(name: &str, e: csv::Error) -> Error {
-    let line = e.position().map_or(0, |p| p.line());
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(name, io),
-        kind => Error::Data {
-            path: name.into(),
-            line,
-            message: format!("{kind:?}"),
-        },
     }
 }
 

@@ -29,7 +29,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use crate::corpus::Stance;
 use crate::error::{Error, Result};
-use crate::input::{MAX_LEXICON_BYTES, read_whole};
+use crate::source::{MAX_LEXICON_BYTES, read_whole};
 
 /// Feature options; stored in the model file so that prediction repeats training exactly.
 ///

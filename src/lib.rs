@@ -7,7 +7,9 @@
 //! The pipeline, one module per stage:
 //!
 //! 1. [`corpus`]: labelled CSV -> [`LabeledSentence`]s (and the [`Stance`] labels);
-//!    [`input`]: articles, or rows of CSV / JSON Lines, -> [`input::Document`]s.
+//!    [`input`]: articles, or rows of CSV / JSON Lines, -> [`input::Document`]s. Both read
+//!    through the private `source` module: files or standard input under size caps, CSV line
+//!    numbers as an editor shows them, encoding hints.
 //! 2. [`segment`]: article text -> sentences with byte offsets.
 //! 3. [`features`]: sentence -> sparse vector (stemmed n-grams with negation marking, stance
 //!    lexicons, reporting-verb and quotation cues).
@@ -61,6 +63,7 @@ pub mod input;
 pub mod model;
 pub mod report;
 pub mod segment;
+mod source;
 pub mod tune;
 mod warm_start;
 

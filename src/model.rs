@@ -22,7 +22,7 @@ use crate::context::ContextModel;
 use crate::corpus::{LabeledSentence, Stance};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, FeaturizerSpec, Lexicons, SparseVec};
-use crate::input::{MAX_MODEL_BYTES, read_whole};
+use crate::source::{MAX_MODEL_BYTES, read_whole};
 use crate::warm_start;
 
 /// The model file format this build writes. Version 2 added document context, version 3 its
@@ -633,7 +633,12 @@ impl StanceModel {
             .chain(&file.intercepts)
             .any(|w| !w.is_finite())
         {
-            return Err(bad("weights contain a non-finite number".into()));
+            // Read as f32, a 1e300 in the file is infinite here as much as a NaN.
+            return Err(bad(
+                "a weight or intercept is not a finite 32-bit number (NaN, infinite, or beyond \
+                 +-3.4e38)"
+                    .into(),
+            ));
         }
         // Scores add up weights, and weights near f32::MAX overflow to infinity and NaN, which
         // would give every sentence the same meaningless probabilities without an error.

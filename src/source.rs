@@ -1,0 +1,426 @@
+//! Reading sources, shared by the readers of labelled data ([`crate::corpus`]), documents to
+//! classify ([`crate::input`]), model files and lexicons: opening a file or standard input,
+//! reading it whole under a size cap, CSV plumbing (line numbers as an editor shows them,
+//! headers, errors), and hints for files in the wrong encoding.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Most bytes read from one file as a whole (a text document, or a labelled CSV): far more
+/// than any real article or corpus, and small enough that `/dev/zero` or a stray disk image
+/// ends in an error rather than in memory exhaustion.
+pub(crate) const MAX_WHOLE_FILE_BYTES: u64 = 1 << 30;
+
+/// Most bytes in one line of tabular input (CSV or JSON Lines), for the same reason.
+pub(crate) const MAX_LINE_BYTES: u64 = 1 << 28;
+
+/// Why a CSV row with more fields than its header (`columns`) is refused, if it is: a comma
+/// in an unquoted text splits it, and the reader would otherwise keep the first part and drop
+/// the rest without a word. Extra fields that are empty (a trailing comma) are let through.
+pub(crate) fn extra_fields(record: &csv::ByteRecord, columns: usize) -> Option<String> {
+    let extra = record.iter().skip(columns).any(|f| !f.is_empty());
+    extra.then(|| {
+        format!(
+            "row has {} fields but the header names {columns}; a text holding a comma must be \
+             in double quotes",
+            record.len()
+        )
+    })
+}
+
+/// Most bytes read from a model file: a model with a million features is about 60 MiB.
+pub(crate) const MAX_MODEL_BYTES: u64 = 1 << 28;
+
+/// Most bytes read from one lexicon file.
+pub(crate) const MAX_LEXICON_BYTES: u64 = 1 << 26;
+
+/// Reads at most `max` bytes of `reader` into `bytes`; `Ok(false)` if there was more.
+pub(crate) fn read_capped(reader: impl Read, max: u64, bytes: &mut Vec<u8>) -> io::Result<bool> {
+    reader.take(max + 1).read_to_end(bytes)?;
+    Ok(bytes.len() as u64 <= max)
+}
+
+/// Reads all of `reader` (the file `name`), which must hold at most `max` bytes: a larger
+/// file, or an endless device such as `/dev/zero`, is an error that ends with `advice`.
+pub(crate) fn read_whole(reader: impl Read, name: &str, max: u64, advice: &str) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    if read_capped(reader, max, &mut bytes).map_err(|e| Error::io(name, e))? {
+        Ok(bytes)
+    } else {
+        Err(Error::Corpus {
+            path: name.to_string(),
+            message: format!("is larger than {} MiB; {advice}", max >> 20),
+        })
+    }
+}
+
+/// Passes bytes through, failing once a line runs past `max` bytes without a line break
+/// (readers of CSV and JSON Lines buffer a whole line).
+pub(crate) struct LineCap<R> {
+    inner: R,
+    max: u64,
+    /// Bytes since the last `\n`.
+    run: u64,
+}
+
+impl<R: Read> LineCap<R> {
+    /// A cap of [`MAX_LINE_BYTES`].
+    pub(crate) fn new(inner: R) -> Self {
+        LineCap::with_max(inner, MAX_LINE_BYTES)
+    }
+
+    fn with_max(inner: R, max: u64) -> Self {
+        LineCap { inner, max, run: 0 }
+    }
+}
+
+impl<R: Read> Read for LineCap<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        // The line that was running ends at the first break of this read (or runs on); a
+        // line wholly inside one read is never refused, as the cap is far above any read.
+        let first = memchr::memchr(b'\n', &buf[..n]).unwrap_or(n);
+        let longest = self.run + first as u64;
+        self.run = match memchr::memrchr(b'\n', &buf[..n]) {
+            Some(last) => (n - last - 1) as u64,
+            None => longest,
+        };
+        if longest > self.max || self.run > self.max {
+            return Err(io::Error::other(format!(
+                "a line runs past {} MiB without a line break; is this a text file?",
+                self.max >> 20
+            )));
+        }
+        Ok(n)
+    }
+}
+
+/// The line, as an editor shows it, of the record just read from a CSV reader over
+/// [`CrlfToLf`]. Both CSV readers (labelled data and `classify --input csv`) name rows this way.
+pub(crate) fn record_line<R: Read>(
+    reader: &mut csv::Reader<CrlfToLf<R>>,
+    record: &csv::ByteRecord,
+) -> u64 {
+    let byte = record.position().map_or(0, |p| p.byte());
+    reader.get_mut().line_at(byte)
+}
+
+/// Turns CRLF line ends, and the lone CR of classic Mac files, into LF as bytes stream past,
+/// and keeps track of where the line ends are (see [`CrlfToLf::line_at`]): every error
+/// message names a line, and the csv crate's own line numbers are one short on CRLF files,
+/// drift after the blank lines it skips, and stay at 1 on a file whose lines end in CR.
+pub(crate) struct CrlfToLf<R> {
+    inner: R,
+    /// A `\r` read at the end of the previous chunk, not yet known to precede `\n`.
+    pending_cr: bool,
+    /// Bytes handed out so far.
+    pos: u64,
+    /// Offsets of the line ends handed out but not yet passed by a record, in order, as
+    /// runs of adjacent ones `(first offset, count)`. Only what the csv reader has read ahead
+    /// is held, and a run of blank lines (which yields no record) is one entry, so this stays
+    /// small: a queue of single offsets took 1.2 GB for 150 million blank lines.
+    ahead: VecDeque<(u64, u64)>,
+    /// Line ends passed by records.
+    passed: u64,
+}
+
+impl<R: Read> CrlfToLf<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        CrlfToLf {
+            inner,
+            pending_cr: false,
+            pos: 0,
+            ahead: VecDeque::new(),
+            passed: 0,
+        }
+    }
+
+    /// The 1-based line, as an editor shows it, of the csv record at byte `byte` of the
+    /// converted stream; offsets must not decrease between calls. The csv crate places a
+    /// record on the line end just before it, so line ends at the offset itself are passed
+    /// first.
+    fn line_at(&mut self, mut byte: u64) -> u64 {
+        while let Some(run) = self.ahead.front_mut() {
+            let end = run.0;
+            if end > byte {
+                break;
+            }
+            if end == byte {
+                byte += 1;
+            }
+            run.0 += 1;
+            run.1 -= 1;
+            if run.1 == 0 {
+                self.ahead.pop_front();
+            }
+            self.passed += 1;
+        }
+        self.passed + 1
+    }
+
+    fn read_lf(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.len() < 2 {
+            return self.inner.read(buf);
+        }
+        // Leave room at the front for a `\r` held back from the previous read.
+        let offset = self.pending_cr as usize;
+        let n = self.inner.read(&mut buf[offset..])?;
+        let end = offset + n;
+        if offset == 0 && memchr::memchr(b'\r', &buf[..n]).is_none() {
+            // The common case, untouched: no carriage return at all.
+            return Ok(n);
+        }
+        // Compact in place; bytes are only ever removed, so writing never overtakes reading.
+        let mut out = 0;
+        let mut i = 0;
+        if self.pending_cr {
+            self.pending_cr = false;
+            // The held-back `\r` goes if a `\n` follows it, and is a line end otherwise.
+            if n == 0 || buf[1] != b'\n' {
+                buf[0] = b'\n';
+                out = 1;
+            }
+            i = 1;
+        }
+        while i < end {
+            // Move the run up to the next `\r` in one copy (CRLF files have one per line).
+            let cr = memchr::memchr(b'\r', &buf[i..end]).map_or(end, |k| i + k);
+            buf.copy_within(i..cr, out);
+            out += cr - i;
+            i = cr;
+            if i == end {
+                break;
+            }
+            if i + 1 == end {
+                self.pending_cr = true;
+                break;
+            }
+            if buf[i + 1] != b'\n' {
+                // A lone `\r` ends a line too.
+                buf[out] = b'\n';
+                out += 1;
+            }
+            i += 1;
+        }
+        if out == 0 && self.pending_cr {
+            // Only a `\r` arrived: read on to learn what follows it.
+            return self.read_lf(buf);
+        }
+        Ok(out)
+    }
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.read_lf(buf)?;
+        let from = self.pos;
+        for end in memchr::memchr_iter(b'\n', &buf[..n]).map(|k| from + k as u64) {
+            match self.ahead.back_mut() {
+                Some(run) if run.0 + run.1 == end => run.1 += 1,
+                _ => self.ahead.push_back((end, 1)),
+            }
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+/// Opens a file, or standard input for `-`; returns its name for messages (`-` for standard
+/// input) and a reader.
+pub(crate) fn open_source(path: &Path) -> Result<(String, Box<dyn Read + Send>)> {
+    if path.as_os_str() == "-" {
+        return Ok(("-".into(), Box::new(io::stdin())));
+    }
+    let name = path_name(path);
+    let file = File::open(path).map_err(|e| Error::io(&name, e))?;
+    Ok((name, Box::new(file)))
+}
+
+/// A path as text for output and messages. Bytes that are not UTF-8 are written `\xE9`
+/// rather than replaced by U+FFFD: `résumé.txt` in Latin-1 and `rèsumè.txt` would otherwise
+/// get one name, and so one `doc` id, in the output.
+pub(crate) fn path_name(path: &Path) -> String {
+    let bytes = path.as_os_str().as_encoded_bytes();
+    let mut name = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        name.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            name.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    name
+}
+
+/// The bytes without a leading UTF-8 byte-order mark (spreadsheet programs write one before
+/// a CSV header).
+pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+fn names_column(header: &[u8], wanted: &str) -> bool {
+    std::str::from_utf8(strip_bom(header)).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
+}
+
+/// The column a header names `wanted` (ignoring case, spaces and a UTF-8 byte-order mark);
+/// a header that names it twice is an error, since which of the two to use would be a guess.
+pub(crate) fn unique_column(
+    headers: &csv::ByteRecord,
+    wanted: &str,
+    name: &str,
+) -> Result<Option<usize>> {
+    let mut found = (0..headers.len()).filter(|&i| names_column(&headers[i], wanted));
+    let first = found.next();
+    if let (Some(i), Some(j)) = (first, found.next()) {
+        return Err(Error::Data {
+            path: name.into(),
+            line: 1,
+            message: format!(
+                "header has two `{wanted}` columns (columns {} and {}); rename one",
+                i + 1,
+                j + 1
+            ),
+        });
+    }
+    Ok(first)
+}
+
+/// A message for text saved as UTF-16, which spreadsheet programs and Windows tools write
+/// and which otherwise fails with a puzzling "no `text` column" (or, being valid UTF-8 with
+/// a zero byte after each letter, is classified as nonsense). Looks at the first bytes only:
+/// a UTF-16 byte-order mark, or two letters each followed (or preceded) by a zero byte.
+/// UTF-32, rarer, is named too: its mark begins like UTF-16's, and without a mark each letter
+/// has three zero bytes beside it.
+pub(crate) fn utf16_hint(data: &[u8]) -> Option<String> {
+    if data.starts_with(&[0xFF, 0xFE, 0, 0]) || data.starts_with(&[0, 0, 0xFE, 0xFF]) {
+        return Some(
+            "is UTF-32 text (it starts with a UTF-32 byte-order mark); save it as UTF-8".into(),
+        );
+    }
+    if matches!(data, [a, 0, 0, 0, ..] | [0, 0, 0, a, ..] if *a != 0) {
+        return Some(
+            "looks like UTF-32 text (three zero bytes beside each letter); save it as UTF-8".into(),
+        );
+    }
+    if data.starts_with(&[0xFF, 0xFE]) || data.starts_with(&[0xFE, 0xFF]) {
+        return Some(
+            "is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8".into(),
+        );
+    }
+    let unmarked = match data {
+        [a, 0, b, 0, ..] | [0, a, 0, b, ..] => *a != 0 && *b != 0,
+        _ => false,
+    };
+    unmarked
+        .then(|| "looks like UTF-16 text (a zero byte beside each letter); save it as UTF-8".into())
+}
+
+/// A hint to add to a "no such column" error: a header that is one field holding tabs or
+/// semicolons is a file exported with another separator. Empty otherwise.
+pub(crate) fn separator_hint(headers: &csv::ByteRecord) -> String {
+    let separator = match headers.iter().collect::<Vec<_>>()[..] {
+        [only] if only.contains(&b'\t') => "tabs",
+        [only] if only.contains(&b';') => "semicolons",
+        _ => return String::new(),
+    };
+    format!("; the header looks separated by {separator}, but stance reads comma-separated CSV")
+}
+
+/// How many leading bytes [`utf16_hint`] needs.
+pub(crate) const UTF16_HINT_BYTES: u64 = 4;
+
+/// Turns a csv crate error into ours, keeping the line it reports.
+pub(crate) fn csv_error(name: &str, e: csv::Error) -> Error {
+    let line = e.position().map_or(0, |p| p.line());
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(name, io),
+        kind => Error::Data {
+            path: name.into(),
+            line,
+            message: format!("{kind:?}"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_of_blank_lines_is_held_as_one_entry() {
+        let mut input = b"id,text\n".to_vec();
+        input.extend(std::iter::repeat_n(b'\n', 100_000));
+        input.extend(b"1,Talks resumed.\n");
+        let mut lf = CrlfToLf::new(&input[..]);
+        let mut out = Vec::new();
+        lf.read_to_end(&mut out).unwrap();
+        // One run for the header's line end and the blank lines after it, one for the row's:
+        // two entries, where single offsets took 100,002.
+        assert_eq!(lf.ahead.len(), 2);
+        // The row on line 100,002 is still named so.
+        assert_eq!(lf.line_at(8 + 100_000), 100_002);
+    }
+
+    #[test]
+    fn crlf_and_lone_cr_become_lf_across_chunk_edges() {
+        // A reader that hands out one byte at a time puts every `\r` at a chunk edge.
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let Some((&first, rest)) = self.0.split_first() else {
+                    return Ok(0);
+                };
+                buf[0] = first;
+                self.0 = rest;
+                Ok(1)
+            }
+        }
+        let input = b"a\r\nb\rc\r\n\r";
+        for chunked in [false, true] {
+            let mut out = Vec::new();
+            if chunked {
+                CrlfToLf::new(Trickle(input)).read_to_end(&mut out).unwrap();
+            } else {
+                CrlfToLf::new(&input[..]).read_to_end(&mut out).unwrap();
+            }
+            assert_eq!(out, b"a\nb\nc\n\n", "chunked: {chunked}");
+        }
+    }
+
+    #[test]
+    fn reads_stop_at_their_caps() {
+        let mut bytes = Vec::new();
+        assert!(read_capped(&b"12345"[..], 5, &mut bytes).unwrap());
+        assert_eq!(bytes, b"12345");
+        bytes.clear();
+        assert!(!read_capped(&b"123456"[..], 5, &mut bytes).unwrap());
+        // Lines of up to 4 bytes pass, however many; a fifth byte without a break fails.
+        let mut out = Vec::new();
+        LineCap::with_max(&b"abcd\nabcd\nab"[..], 4)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, b"abcd\nabcd\nab");
+        let err = LineCap::with_max((&b"ab\nab"[..]).chain(&b"cde\n"[..]), 4)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("without a line break"), "{err}");
+        let err = LineCap::with_max((&b"ab\nab"[..]).chain(&b"cde"[..]), 4)
+            .read_to_end(&mut Vec::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("without a line break"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn paths_that_are_not_utf8_keep_distinct_names() {
+        use std::os::unix::ffi::OsStrExt;
+        let latin1 = Path::new(std::ffi::OsStr::from_bytes(b"r\xe9sum\xe9.txt"));
+        let other = Path::new(std::ffi::OsStr::from_bytes(b"r\xe8sum\xe8.txt"));
+        assert_eq!(path_name(latin1), r"r\xE9sum\xE9.txt");
+        assert_ne!(path_name(latin1), path_name(other));
+        assert_eq!(path_name(Path::new("résumé.txt")), "résumé.txt");
+    }
+}
