@@ -1251,6 +1251,9 @@ pub(crate) mod tests {
         huge_weight["weights"][0][0] = serde_json::json!(3e38);
         let mut huge_idf = value.clone();
         huge_idf["features"]["idf"][0] = serde_json::json!(3e38);
+        // Finite in the file, but past f32: it reads as infinity.
+        let mut f64_intercept = value.clone();
+        f64_intercept["intercepts"][0] = serde_json::json!(1e300);
         value["intercepts"].as_array_mut().unwrap().pop();
         let cases: Vec<(String, &str)> = vec![
             (String::new(), "empty"),
@@ -1264,6 +1267,10 @@ pub(crate) mod tests {
             (bad_link.to_string(), "context transitions"),
             (huge_weight.to_string(), "out of range"),
             (huge_idf.to_string(), "idf value 3e38 is out of range"),
+            (
+                f64_intercept.to_string(),
+                "a weight or intercept is not a finite 32-bit number",
+            ),
         ];
         for (text, fragment) in cases {
             let err = StanceModel::from_json(&text, "m.json")
