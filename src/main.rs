@@ -380,7 +380,7 @@ fn train(args: TrainArgs) -> Result<()> {
         });
     }
     let counts = stance::corpus::label_counts(&rows);
-    let folds = args.folds.or(args.search.then_some(5));
+    let folds = args.folds.or(args.search.then_some(tune::SEARCH_FOLDS));
     if let Some(k) = folds {
         tune::check_folds(&rows, k, &name)?;
     }
@@ -393,33 +393,7 @@ fn train(args: TrainArgs) -> Result<()> {
     let (params, cv_scores) =
         tune::settle(&rows, &params, &lexicons, folds, args.search, print_step)?;
     let mut model = StanceModel::train(&rows, &params, &lexicons)?;
-    let capped = params
-        .features_for_rows(rows.len(), &lexicons)?
-        .max_features;
-    // Only worth a note when the cap bound: the vocabulary filled it.
-    if capped < params.features.max_features && model.featurizer().ngram_count() >= capped {
-        // A cap beyond any vocabulary (`--max-features 99999999999`) reads as "no cap".
-        let asked = match params.features.max_features {
-            m if m > u32::MAX as usize => "no cap".to_string(),
-            m => m.to_string(),
-        };
-        say!(
-            "note: {} rows: n-gram cap lowered from {asked} to {capped} to keep the training matrix within {} MiB (--dense-budget)",
-            rows.len(),
-            params.dense_budget_mib
-        );
-    }
-    // The cue features and the floor of 100 n-grams are kept whatever the budget, so a very
-    // large corpus can still overrun it: say by how much rather than claim it fits.
-    let matrix_mib = (rows.len() * model.featurizer().len() * 4) >> 20;
-    if matrix_mib > params.dense_budget_mib {
-        say!(
-            "note: {} rows x {} features made a {matrix_mib} MiB training matrix, over the {} MiB --dense-budget: the cue features and at least 100 n-grams are always kept (raise --dense-budget, or train on fewer rows)",
-            rows.len(),
-            model.featurizer().len(),
-            params.dense_budget_mib
-        );
-    }
+    note_dense_budget(rows.len(), &params, &lexicons, &model)?;
     let info = model.info_mut();
     info.record_source(&args.data, &bytes);
     info.cross_validation = cv_scores;
@@ -429,6 +403,42 @@ fn train(args: TrainArgs) -> Result<()> {
         args.out.display(),
         model.featurizer().len()
     );
+    Ok(())
+}
+
+/// The notes on `--dense-budget` after a fit: when it lowered the n-gram cap (and the
+/// vocabulary filled the lower cap), and when the matrix outgrew it all the same.
+fn note_dense_budget(
+    rows: usize,
+    params: &TrainParams,
+    lexicons: &Lexicons,
+    model: &StanceModel,
+) -> Result<()> {
+    let capped = params.features_for_rows(rows, lexicons)?.max_features;
+    // Only worth a note when the cap bound: the vocabulary filled it.
+    if capped < params.features.max_features && model.featurizer().ngram_count() >= capped {
+        // A cap beyond any vocabulary (`--max-features 99999999999`) reads as "no cap".
+        let asked = match params.features.max_features {
+            m if m > u32::MAX as usize => "no cap".to_string(),
+            m => m.to_string(),
+        };
+        say!(
+            "note: {} rows: n-gram cap lowered from {asked} to {capped} to keep the training matrix within {} MiB (--dense-budget)",
+            rows,
+            params.dense_budget_mib
+        );
+    }
+    // The cue features and the floor of 100 n-grams are kept whatever the budget, so a very
+    // large corpus can still overrun it: say by how much rather than claim it fits.
+    let matrix_mib = (rows * model.featurizer().len() * 4) >> 20;
+    if matrix_mib > params.dense_budget_mib {
+        say!(
+            "note: {} rows x {} features made a {matrix_mib} MiB training matrix, over the {} MiB --dense-budget: the cue features and at least 100 n-grams are always kept (raise --dense-budget, or train on fewer rows)",
+            rows,
+            model.featurizer().len(),
+            params.dense_budget_mib
+        );
+    }
     Ok(())
 }
 

@@ -398,6 +398,9 @@ pub enum Step<'a> {
     Context(Option<&'a ContextCheck>),
 }
 
+/// Folds of `--search` when `--folds` is not given.
+pub const SEARCH_FOLDS: usize = 5;
+
 /// Settles the settings `stance train` fits its model with, as the CLI does: with `search`,
 /// the cross-validated search (over `folds`, 5 if not given) picks them; with `folds` alone,
 /// `params` are cross-validated as they are; then, if context is on, it is kept only if it
@@ -413,7 +416,7 @@ pub fn settle(
     mut report: impl FnMut(Step<'_>),
 ) -> Result<(TrainParams, Option<CvScores>)> {
     let (mut params, scores, predictions) = if search {
-        let k = folds.unwrap_or(5);
+        let k = folds.unwrap_or(SEARCH_FOLDS);
         report(Step::SearchStarted { folds: k });
         let (best, table, predictions) =
             self::search(rows, params, lexicons, k, |row| report(Step::Searched(row)))?;
