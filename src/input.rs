@@ -212,7 +212,7 @@ impl Documents {
                     notes.push(format!(
                         "{} is read as one article of prose; to classify each of its rows as \
                          a document, pass --input {input}",
-                        path.display()
+                        crate::source::path_name(path)
                     ));
                 }
             }
