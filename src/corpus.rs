@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::source::{
-    MAX_WHOLE_FILE_BYTES, csv_error, open_source, read_whole, separator_hint, unique_column,
-    utf16_hint,
+    MAX_WHOLE_FILE_BYTES, csv_error, field_of_swallowed_row, open_source, read_whole,
+    separator_hint, unique_column, utf16_hint,
 };
 
 /// The stance a sentence takes between the parties it talks about.
@@ -296,17 +296,8 @@ fn swallowed_row(text: &str, text_col: usize, label_col: usize, columns: usize) 
         return None;
     }
     text.lines().enumerate().find_map(|(i, line)| {
-        let fields: Vec<&str> = line.split(',').collect();
-        let at = if label_col < text_col {
-            Some(label_col)
-        } else {
-            (fields.len() + label_col).checked_sub(columns)
-        };
-        let is_row = fields.len() > 1
-            && at
-                .and_then(|k| fields.get(k))
-                .is_some_and(|f| f.trim().trim_matches('"').parse::<Stance>().is_ok());
-        is_row.then_some(i + 1)
+        let label = field_of_swallowed_row(line, label_col, text_col, columns)?;
+        label.parse::<Stance>().is_ok().then_some(i + 1)
     })
 }
 

@@ -659,16 +659,9 @@ fn next_row_inside(
         })
         .collect();
     text.lines().enumerate().skip(1).find_map(|(k, line)| {
-        let fields: Vec<&str> = line.split(',').collect();
         ids.iter().find_map(|&(j, next)| {
-            // Before the text, counted from the start; after it, from the end.
-            let at = if j < text_col {
-                Some(j)
-            } else {
-                (fields.len() + j).checked_sub(columns)
-            };
-            let field = fields.get(at?)?.trim().trim_matches('"');
-            (fields.len() > 1 && field.parse() == Ok(next)).then_some((k + 1, next))
+            let field = crate::source::field_of_swallowed_row(line, j, text_col, columns)?;
+            (field.parse() == Ok(next)).then_some((k + 1, next))
         })
     })
 }

@@ -332,6 +332,29 @@ pub(crate) fn separator_hint(headers: &csv::ByteRecord) -> String {
 /// How many leading bytes [`utf16_hint`] needs.
 pub(crate) const UTF16_HINT_BYTES: u64 = 4;
 
+/// Column `column` of a CSV row that sits, as plain text, on `line` of another row's
+/// multi-line text: where a double quote left open in the text column has put it. Columns
+/// before the text are counted from the line's start, those after it from its end (the
+/// text's own commas come first). `None` for a line without a comma, which no row of two or
+/// more columns is. Quotes around the field are dropped.
+pub(crate) fn field_of_swallowed_row(
+    line: &str,
+    column: usize,
+    text_col: usize,
+    columns: usize,
+) -> Option<&str> {
+    let fields: Vec<&str> = line.split(',').collect();
+    if fields.len() < 2 {
+        return None;
+    }
+    let at = if column < text_col {
+        column
+    } else {
+        (fields.len() + column).checked_sub(columns)?
+    };
+    Some(fields.get(at)?.trim().trim_matches('"'))
+}
+
 /// Turns a csv crate error into ours, keeping the line it reports.
 pub(crate) fn csv_error(name: &str, e: csv::Error) -> Error {
     let line = e.position().map_or(0, |p| p.line());
