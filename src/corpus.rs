@@ -128,7 +128,7 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabeledSentence>> {
 pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
     if path.is_dir() {
         return Err(Error::Corpus {
-            path: path.display().to_string(),
+            path: crate::source::path_name(path),
             message: "is a directory, expected a CSV file".into(),
         });
     }

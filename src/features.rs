@@ -168,7 +168,7 @@ impl Lexicons {
     /// Returns an error if the directory cannot be read, a file is not UTF-8, or no `*.txt`
     /// file is found.
     pub fn from_dir(dir: &Path) -> Result<Self> {
-        let name = dir.display().to_string();
+        let name = crate::source::path_name(dir);
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(&name, e))?;
         let mut groups = BTreeMap::new();
         for entry in entries {
@@ -176,7 +176,7 @@ impl Lexicons {
             // Only regular files (or links to them): opening a named pipe called `x.txt`
             // would wait for a writer for ever.
             if path.extension().is_some_and(|e| e == "txt") && path.is_file() {
-                let file_name = path.display().to_string();
+                let file_name = crate::source::path_name(&path);
                 let file = std::fs::File::open(&path).map_err(|e| Error::io(&file_name, e))?;
                 let bytes = read_whole(
                     file,

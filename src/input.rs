@@ -181,7 +181,7 @@ impl Documents {
                         .map(|e| format!("*.{e}"))
                         .collect();
                     return Err(Error::io(
-                        path.display().to_string(),
+                        crate::source::path_name(path),
                         io::Error::new(
                             io::ErrorKind::NotFound,
                             format!(
@@ -193,7 +193,8 @@ impl Documents {
                 }
             } else {
                 // The system's own reason: missing, a symbolic link loop, no permission, ...
-                std::fs::metadata(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+                std::fs::metadata(path)
+                    .map_err(|e| Error::io(crate::source::path_name(path), e))?;
                 sources.push(path.clone());
             }
         }
@@ -770,7 +771,7 @@ fn read_text(path: &Path) -> Result<Document> {
 /// Symbolic links to directories are not followed (as ripgrep does by default): a link back to
 /// a parent would otherwise list the same articles over and over. Links to files are read.
 fn collect_files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<()> {
-    let name = dir.display().to_string();
+    let name = crate::source::path_name(dir);
     let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(&name, e))?
         .map(|e| {

@@ -671,7 +671,7 @@ impl StanceModel {
 
     /// Loads a model file.
     pub fn load(path: &Path) -> Result<Self> {
-        let name = path.display().to_string();
+        let name = crate::source::path_name(path);
         let file = std::fs::File::open(path).map_err(|e| Error::io(&name, e))?;
         let bytes = read_whole(
             file,
@@ -689,7 +689,7 @@ impl StanceModel {
     /// Writes the model atomically: to a temporary file in the same directory, synced to
     /// disk, then renamed over `path`. On any error the previous file is untouched.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let name = path.display().to_string();
+        let name = crate::source::path_name(path);
         let path = &through_link(path);
         let mut tmp = temp_file_beside(path)?;
         // Temporary files are private (0600); give the model the permissions of the file it
@@ -757,7 +757,7 @@ const MAX_LINK_HOPS: usize = 40;
 /// is not a model file (a typo such as `-o notes.txt`). An empty file, or a file that starts
 /// like a model file (even a damaged one), may be replaced.
 pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
-    let name = out.display().to_string();
+    let name = crate::source::path_name(out);
     let refuse = |message: String| {
         Err(Error::Corpus {
             path: name.clone(),
@@ -808,7 +808,7 @@ pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
 }
 
 fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
-    let name = path.display().to_string();
+    let name = crate::source::path_name(path);
     if path.is_dir() {
         return Err(Error::io(
             &name,
