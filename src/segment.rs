@@ -362,16 +362,21 @@ fn skip_space(text: &str, i: usize) -> (usize, usize) {
 
 /// How many line ends the character `ch` at `i` makes. Files from old Macs end lines with a
 /// lone CR, word processors use U+2028 (line) and U+2029 (paragraph), and some feeds NEL or
-/// a form feed; taking only LF would run their headlines and paragraphs together. A paragraph
-/// separator or form feed counts as two, a blank line's worth; a CR before LF counts nothing,
-/// since the LF counts. (NEL and form feed count only in the white space after a `.`, `!` or
-/// `?`: [`Candidates`] does not stop at them, since they are rare and its scan has room for
-/// three bytes.)
+/// NEL; taking only LF would run their headlines and paragraphs together. A paragraph
+/// separator counts as two, a blank line's worth. A CR before LF counts nothing, since the LF
+/// counts, and so does a CR before CRLF: a file converted to CRLF twice ends its lines in
+/// `\r\r\n`, which is one line end, not a blank line. A form feed (a page break from
+/// pdftotext, often in mid-sentence) is plain white space. (NEL counts only in the white
+/// space after a `.`, `!` or `?`: [`Candidates`] does not stop at it, since it is rare and
+/// the scan has room for three bytes.)
 fn line_ends(text: &str, i: usize, ch: char) -> usize {
     match ch {
         '\n' | '\u{85}' | '\u{2028}' => 1,
-        '\r' => usize::from(text.as_bytes().get(i + 1) != Some(&b'\n')),
-        '\u{2029}' | '\u{0C}' => 2,
+        '\r' => {
+            let rest = &text.as_bytes()[i + 1..];
+            usize::from(!rest.starts_with(b"\n") && !rest.starts_with(b"\r\n"))
+        }
+        '\u{2029}' => 2,
         _ => 0,
     }
 }
@@ -474,7 +479,9 @@ mod tests {
                 &["The envoy (who arrived Monday.) left.", "Talks ended."],
             ),
             // Line ends other than LF: a lone CR (old Macs), U+2029 and U+2028 (word
-            // processors), a form feed. CRLF inside a hard-wrapped sentence is one line end.
+            // processors). CRLF, and the CR-CRLF of a file converted twice, inside a
+            // hard-wrapped sentence is one line end; so is LF before a form feed (a page
+            // break in mid-sentence).
             (
                 "Egypt protests new dam\r\rCAIRO - Egypt lodged a protest\r\rEthiopia welcomed talks\r",
                 &[
@@ -497,6 +504,22 @@ mod tests {
                 &[
                     "The two sides, meeting in a hotel outside the capital, went on\r\nto agree a date.",
                 ],
+            ),
+            (
+                "The two sides, meeting in a hotel outside the capital, went on\r\r\nto agree a date.\r\r\n",
+                &[
+                    "The two sides, meeting in a hotel outside the capital, went on\r\r\nto agree a date.",
+                ],
+            ),
+            (
+                "The two sides, meeting in a hotel outside the capital on Monday, went on\n\u{0C}to agree a date.",
+                &[
+                    "The two sides, meeting in a hotel outside the capital on Monday, went on\n\u{0C}to agree a date.",
+                ],
+            ),
+            (
+                "Border row deepens\r\r\n\r\r\nThe two sides traded accusations.",
+                &["Border row deepens", "The two sides traded accusations."],
             ),
             (
                 "Border row deepens\n\nThe two sides traded accusations.",
