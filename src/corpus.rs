@@ -187,7 +187,11 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             line,
             message,
         };
-        if let Some(message) = open_quote(&record, &headers, text_col, label_col) {
+        let single_line: Vec<usize> = [Some(label_col), story_col, document_col]
+            .into_iter()
+            .flatten()
+            .collect();
+        if let Some(message) = open_quote(&record, &headers, text_col, label_col, &single_line) {
             return Err(data_error(message));
         }
         if record.len() < needed {
@@ -257,36 +261,48 @@ const MAX_TEXT_BYTES: usize = 1 << 20;
 /// Why a row looks like the work of a double quote left open, if it does. An open quote
 /// makes the reader take the rest of its row and the rows that follow as one field, and the
 /// file would otherwise lose them without a word:
-/// - a field other than the text runs over several lines (labels and ids never do);
-/// - the text does, and one of its lines holds a label where a row of this file has it:
+/// - a label or id field (the columns in `single_line`) runs over several lines, which none
+///   ever does;
+/// - another field does, and one of its lines holds a label where a row of this file has it:
 ///   among the fields before the text, counted from the start, or after it, counted from
-///   the end (a sentence has no line breaks, and a text with line breaks rarely holds a
-///   label word there).
+///   the end. Any column but the label may hold several lines (a quoted comment, a whole
+///   article), but rarely a label word there.
 fn open_quote(
     record: &csv::ByteRecord,
     headers: &csv::ByteRecord,
     text_col: usize,
     label_col: usize,
+    single_line: &[usize],
 ) -> Option<String> {
     let hint = "is a double quote left open?";
-    for (i, field) in record.iter().enumerate().filter(|&(i, _)| i != text_col) {
-        if field.contains(&b'\n') {
-            let column = headers
-                .get(i)
-                .map(String::from_utf8_lossy)
-                .unwrap_or_default();
-            return Some(format!(
-                "the `{}` field runs over several lines; {hint}",
-                crate::report::one_line(column.trim())
-            ));
+    for (i, field) in record.iter().enumerate() {
+        if !field.contains(&b'\n') {
+            continue;
+        }
+        let column = headers
+            .get(i)
+            .map(String::from_utf8_lossy)
+            .unwrap_or_default();
+        let column = crate::report::one_line(column.trim()).into_owned();
+        let swallowed = std::str::from_utf8(field)
+            .ok()
+            .and_then(|f| swallowed_row(f, text_col, label_col, headers.len()));
+        match (single_line.contains(&i), swallowed) {
+            (true, _) => {
+                return Some(format!(
+                    "the `{column}` field runs over several lines; {hint}"
+                ));
+            }
+            (false, Some(n)) => {
+                return Some(format!(
+                    "the `{column}` field runs over several lines, and its line {n} has a label \
+                     where a row of this file has it; {hint}"
+                ));
+            }
+            (false, None) => {}
         }
     }
-    let text = std::str::from_utf8(record.get(text_col)?).ok()?;
-    let n = swallowed_row(text, text_col, label_col, headers.len())?;
-    Some(format!(
-        "the text runs over several lines, and its line {n} has a label where a row of this \
-         file has it; {hint}"
-    ))
+    None
 }
 
 /// The line (1-based, within `text`) of a multi-line text that holds a label where a row

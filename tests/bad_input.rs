@@ -320,6 +320,21 @@ fn valid_csv_quirks_are_accepted() {
         .assert()
         .success()
         .stdout(predicate::str::contains("7 sentences"));
+    // Another column may hold several lines too (a reviewer's comment), as long as none of
+    // them looks like a row of the file.
+    let commented = dir.path().join("commented.csv");
+    std::fs::write(
+        &commented,
+        "text,label,comment\nTalks resumed.,analytical,\"ok\nchecked twice\"\nTroops fired.,adversarial,\nBoth sides agreed.,conciliatory,\n",
+    )
+    .unwrap();
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(dir.path().join("c.json"))
+        .arg(&commented)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 sentences"));
 }
 
 #[test]
