@@ -224,6 +224,8 @@ impl Lexicons {
 /// indexes them).
 fn parse_lexicon(body: &str) -> Vec<String> {
     let mut seen = FxHashSet::default();
+    // Notepad and some other editors start a UTF-8 file with a byte-order mark.
+    let body = body.strip_prefix('\u{FEFF}').unwrap_or(body);
     body.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -1734,9 +1736,11 @@ mod tests {
             std::fs::write(dir.path().join("cooperation.txt"), "agree\n").unwrap();
             Lexicons::from_dir(dir.path()).unwrap()
         };
-        let once = lexicons("warn\nthreat\n");
+        let once = lexicons("\u{FEFF}warn\nthreat\n");
         let repeated = lexicons("warn\nWarn\n warn\nwarning\nthreat\nthreat\n");
         assert_eq!(repeated.groups["hostility"], ["warn", "warning", "threat"]);
+        // A byte-order mark before the first entry is not part of it.
+        assert_eq!(once.groups["hostility"], ["warn", "threat"]);
         let texts = ["The minister warned Tehran.", "Both sides agreed."];
         let labels = [Stance::Adversarial, Stance::Conciliatory];
         let cue = |lexicons: &Lexicons| {

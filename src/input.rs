@@ -304,24 +304,40 @@ impl Documents {
                             crate::source::separator_hint(&header)
                         ),
                     })?;
-                // An unnamed column (trailing commas in a spreadsheet export) is named by its
-                // position, so that JSON output, which needs distinct keys, keeps its values.
-                let headers: Vec<Arc<str>> = header
+                let named: Vec<&str> = header
                     .iter()
                     .enumerate()
                     .map(|(i, h)| {
                         let h = crate::source::strip_bom(h);
-                        let h = std::str::from_utf8(h).map_err(|e| Error::Data {
-                            path: name.clone(),
-                            line: 1,
-                            message: format!("column {} has a name that is not UTF-8 ({e})", i + 1),
-                        })?;
-                        Ok(match h.trim() {
-                            "" => Arc::from(format!("column_{}", i + 1)),
-                            h => Arc::from(h),
-                        })
+                        std::str::from_utf8(h)
+                            .map(str::trim)
+                            .map_err(|e| Error::Data {
+                                path: name.clone(),
+                                line: 1,
+                                message: format!(
+                                    "column {} has a name that is not UTF-8 ({e})",
+                                    i + 1
+                                ),
+                            })
                     })
                     .collect::<Result<_>>()?;
+                // An unnamed column (trailing commas in a spreadsheet export) is named by its
+                // position, so that JSON output, which needs distinct keys, keeps its values;
+                // underscores are added while a real column has that name.
+                let headers: Vec<Arc<str>> = named
+                    .iter()
+                    .enumerate()
+                    .map(|(i, h)| match *h {
+                        "" => {
+                            let mut generated = format!("column_{}", i + 1);
+                            while named.contains(&generated.as_str()) {
+                                generated.insert(0, '_');
+                            }
+                            Arc::from(generated)
+                        }
+                        h => Arc::from(h),
+                    })
+                    .collect();
                 // Two columns of one name would overwrite each other in the output. (Unnamed
                 // columns, which trailing commas in a spreadsheet export make, are let be.)
                 let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
@@ -502,8 +518,8 @@ impl CsvRows {
         {
             *open_quote = Some(format!(
                 "{name}: line {line}: the text runs over several lines, and its line {k} starts \
-                 like the next row (`{next},...`); is a double quote left open? The rows after \
-                 it would have been read as part of this text"
+                 like the next row (`{next},...`); is a double quote left open? If so, the rows \
+                 from there on were read as part of this text"
             ));
         }
         // Passed through as they are, or not at all: replacing bytes would alter the user's
@@ -659,10 +675,20 @@ fn next_row_inside(
             Some((j, n.checked_add(1)?))
         })
         .collect();
-    text.lines().enumerate().skip(1).find_map(|(k, line)| {
+    // The quote that was left open either closes later, leaving a stray `"` in the text,
+    // or never does, and the text runs to the end of the file with its line break; a text
+    // with neither ("2,000 troops" on its second line) is taken as written.
+    let stray_quote = |from: usize| text[from..].contains('"') || text.ends_with('\n');
+    let mut offset = 0;
+    text.split('\n').enumerate().find_map(|(k, line)| {
+        let start = offset;
+        offset += line.len() + 1;
+        if k == 0 {
+            return None;
+        }
         ids.iter().find_map(|&(j, next)| {
             let field = crate::source::field_of_swallowed_row(line, j, text_col, columns)?;
-            (field.parse() == Ok(next)).then_some((k + 1, next))
+            (field.parse() == Ok(next) && stray_quote(start)).then_some((k + 1, next))
         })
     })
 }
@@ -736,7 +762,9 @@ fn read_text(path: &Path) -> Result<Document> {
         let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1;
         // News copy from Windows tools is often Windows-1252: its curly quotes and dashes
         // are single bytes from 0x80 up, in otherwise plain text.
-        let guess = if bytes.contains(&0) {
+        let guess = if e.utf8_error().error_len().is_none() {
+            "the file ends in the middle of a UTF-8 character; was it cut short?"
+        } else if bytes.contains(&0) {
             "is it a binary file?"
         } else {
             "the file looks like Windows-1252 or Latin-1 text; save it as UTF-8"
@@ -1210,13 +1238,35 @@ mod tests {
         );
         let notes = notes_of("rows.csv", b"id,text\n1,Talks.\n", InputFormat::Text);
         assert!(notes[0].contains("pass --input csv"), "{notes:?}");
-        // A multi-line text of a well-formed file is no sign of anything.
+        // A multi-line text of a well-formed file is no sign of anything, even where a line
+        // starts with the next id: no stray quote follows, and the text does not run to the
+        // end of the file.
+        let notes = notes_of(
+            "troops.csv",
+            b"id,text\n1,\"Troops pulled back.\n2,000 soldiers left, officials said.\"\n2,B.\n",
+            text_csv(),
+        );
+        assert!(notes.is_empty(), "{notes:?}");
         let notes = notes_of(
             "fine.csv",
             b"id,text\n5,\"One line.\n2,000 troops left.\"\n",
             text_csv(),
         );
         assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn unnamed_columns_are_named_by_position_without_clashing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "u.csv", b",text,column_1,\n1,A.,z,w\n");
+        let mut docs = Documents::open(&[path], text_csv()).unwrap();
+        assert_eq!(
+            docs.columns().unwrap(),
+            ["_column_1", "column_1", "column_4"]
+        );
+        let doc = docs.next().unwrap().unwrap();
+        let values: Vec<String> = doc.fields.iter().map(|(_, v)| v.to_string()).collect();
+        assert_eq!(values, [r#""1""#, r#""z""#, r#""w""#]);
     }
 
     #[test]
@@ -1330,6 +1380,12 @@ mod tests {
         assert!(err.contains("UTF-16"), "{err}");
         let err = first_error("utf32.txt", b"\xff\xfe\x00\x00H\x00\x00\x00");
         assert!(err.contains("is UTF-32"), "{err}");
+        // Cut off in the middle of a character: no guess at another encoding.
+        let err = first_error("cut.txt", "日本と中国".as_bytes().split_last().unwrap().1);
+        assert!(
+            err.contains("ends in the middle of a UTF-8 character"),
+            "{err}"
+        );
         let err = first_error("utf32le.txt", b"H\x00\x00\x00i\x00\x00\x00");
         assert!(err.contains("looks like UTF-32"), "{err}");
         // Valid UTF-8, yet no article: a file of zero bytes.

@@ -722,10 +722,14 @@ pub fn check_writable(path: &Path) -> Result<()> {
     // `newdir/` names a directory, whether or not it exists; its parent would pass the check
     // below and the fit would fail only when saving.
     if path.as_os_str().as_encoded_bytes().ends_with(b"/") {
+        let name = crate::source::path_name(path);
+        let advice = if path.components().as_path().is_file() {
+            "drop the `/`".to_string()
+        } else {
+            format!("give a file path such as {name}model.json")
+        };
         return Err(Error::Param(format!(
-            "--out `{}` names a directory (it ends in `/`); give a file path such as {}model.json",
-            path.display(),
-            path.display()
+            "--out `{name}` names a directory (it ends in `/`); {advice}"
         )));
     }
     temp_file_beside(&through_link(path)).map(drop)

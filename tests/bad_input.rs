@@ -744,6 +744,16 @@ fn unwritable_output_fails_before_training() {
         assert!(started.elapsed() < Duration::from_secs(5));
     }
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "x");
+    // `plain-file/` is a file named with a slash too many.
+    let mut slashed = file.clone().into_os_string();
+    slashed.push("/");
+    stance()
+        .args(["train", "--out"])
+        .arg(&slashed)
+        .arg(data("train_small.csv"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("drop the `/`"));
 }
 
 #[test]
