@@ -403,6 +403,13 @@ fn train(args: TrainArgs) -> Result<()> {
         args.out.display(),
         model.featurizer().len()
     );
+    // classify and evaluate do not look for this file by themselves: without --model or
+    // STANCE_MODEL they use the model built into the binary, which a user who has just
+    // trained their own would not expect.
+    say!(
+        "use it with --model {0}, or STANCE_MODEL={0}; without either, classify and evaluate use the model built into stance",
+        args.out.display()
+    );
     Ok(())
 }
 

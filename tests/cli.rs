@@ -63,6 +63,11 @@ fn train_reports_counts_and_writes_identical_models() {
         assert!(text.contains("adversarial   10"), "{text}");
         assert!(text.contains("2-fold cross-validation: accuracy"), "{text}");
         assert!(text.contains(&format!("wrote {}", out.display())), "{text}");
+        // classify would not pick the new file up by itself; the report says how to.
+        assert!(
+            text.contains(&format!("use it with --model {}", out.display())),
+            "{text}"
+        );
     }
     let (a, b) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
     assert_eq!(a, b, "same data and seed must give a byte-identical model");
