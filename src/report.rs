@@ -220,12 +220,25 @@ impl Renderer {
             #[serde(skip_serializing_if = "Option::is_none")]
             explanation: Option<&'a [Contribution]>,
             #[serde(flatten)]
-            fields: serde_json::Map<String, Value>,
+            fields: Fields<'a>,
         }
-        let fields: serde_json::Map<String, Value> = doc
+        /// The pass-through fields as JSON members, in the input's order (a serde_json Map
+        /// would sort them), under their output names.
+        struct Fields<'a>(&'a [(std::borrow::Cow<'a, str>, &'a Value)]);
+        impl Serialize for Fields<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeMap;
+                let mut map = s.serialize_map(Some(self.0.len()))?;
+                for (k, v) in self.0 {
+                    map.serialize_entry(k, v)?;
+                }
+                map.end()
+            }
+        }
+        let fields: Vec<(std::borrow::Cow<'_, str>, &Value)> = doc
             .fields
             .iter()
-            .map(|(k, v)| (passthrough_name(k, &JSON_KEYS).into_owned(), v.clone()))
+            .map(|(k, v)| (passthrough_name(k, &JSON_KEYS), v))
             .collect();
         let name = doc.name();
         for s in sentences {
@@ -243,7 +256,7 @@ impl Renderer {
                     conciliatory: p[2],
                 },
                 explanation: s.explanation.as_deref(),
-                fields: fields.clone(),
+                fields: Fields(&fields),
             };
             serde_json::to_writer(&mut *out, &row).expect("writing to memory cannot fail");
             out.push(b'\n');
@@ -817,8 +830,11 @@ mod tests {
             r.document(&doc, &results, &mut out);
             let text = String::from_utf8(out).unwrap();
             let keys: Vec<String> = if format == ClassifyFormat::Jsonl {
+                // A serde_json Map sorts its keys; the output order is the struct's.
                 let row: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
-                row.keys().cloned().collect()
+                let mut keys: Vec<String> = row.keys().cloned().collect();
+                keys.sort_by_key(|k| reserved.iter().position(|r| r == k));
+                keys
             } else {
                 text.lines()
                     .next()
