@@ -127,7 +127,7 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabeledSentence>> {
 /// (`-` for standard input, as for `classify`) and the bytes.
 pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
     if path.is_dir() {
-        return Err(Error::Corpus {
+        return Err(Error::File {
             path: crate::source::path_name(path),
             message: "is a directory, expected a CSV file".into(),
         });
@@ -141,7 +141,7 @@ pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
 /// Reads a labelled CSV held in memory; `name` is used in error messages.
 pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence>> {
     if let Some(message) = utf16_hint(data) {
-        return Err(Error::Corpus {
+        return Err(Error::File {
             path: name.into(),
             message,
         });
@@ -153,7 +153,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         .from_reader(crate::source::CrlfToLf::new(data));
     let headers = csv.byte_headers().map_err(|e| csv_error(name, e))?.clone();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-        return Err(Error::Corpus {
+        return Err(Error::File {
             path: name.into(),
             message: "file is empty, expected a header row with `text` and `label` columns".into(),
         });
@@ -245,7 +245,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         });
     }
     if rows.is_empty() {
-        return Err(Error::Corpus {
+        return Err(Error::File {
             path: name.into(),
             message: "has a header but no rows".into(),
         });

@@ -34,11 +34,12 @@ pub enum Error {
         message: String,
     },
 
-    /// A file is unusable as a whole: a labelled CSV that is empty, has one label only or
-    /// is too small for the requested folds; an article that is not UTF-8 text; a directory
-    /// where a file was expected; a lexicon file that cannot be read as text.
+    /// A file (or directory) is unusable as a whole: a labelled CSV that is empty, has one
+    /// label only or is too small for the requested folds; an article that is not UTF-8
+    /// text; a directory where a file was expected; a lexicon file that cannot be read as
+    /// text; an `--out` path that must not be replaced.
     #[error("{path}: {message}")]
-    Corpus {
+    File {
         /// The file.
         path: String,
         /// What is wrong with it.

@@ -189,7 +189,7 @@ impl Lexicons {
                         .iter()
                         .filter(|&&b| b == b'\n')
                         .count();
-                    Error::Corpus {
+                    Error::File {
                         path: file_name.clone(),
                         message: format!(
                             "line {line}: not valid UTF-8 (save the lexicon as UTF-8)"
@@ -201,7 +201,7 @@ impl Lexicons {
             }
         }
         if groups.is_empty() {
-            return Err(Error::Corpus {
+            return Err(Error::File {
                 path: name,
                 message: "no *.txt lexicon files found".into(),
             });
@@ -209,7 +209,7 @@ impl Lexicons {
         // Files of comments and blank lines only would train without any cue features and
         // without a word; one empty file among others is a lexicon switched off on purpose.
         if groups.values().all(Vec::is_empty) {
-            return Err(Error::Corpus {
+            return Err(Error::File {
                 path: name,
                 message: "the lexicon files hold no entries (only blank lines and # comments)"
                     .into(),

@@ -270,7 +270,7 @@ impl Documents {
             .read_to_end(&mut head)
             .map_err(|e| Error::io(&name, e))?;
         if let Some(message) = crate::source::utf16_hint(&head) {
-            return Err(Error::Corpus {
+            return Err(Error::File {
                 path: name,
                 message,
             });
@@ -288,7 +288,7 @@ impl Documents {
                     .map_err(|e| csv_error(&name, e))?
                     .clone();
                 if empty {
-                    return Err(Error::Corpus {
+                    return Err(Error::File {
                         path: name,
                         message: format!(
                             "file is empty, expected a header row with a `{text_column}` column"
@@ -751,7 +751,7 @@ fn read_text(path: &Path) -> Result<Document> {
         "split it into articles, or pass them as rows with --input csv or jsonl",
     )?;
     if let Some(message) = utf16_hint(&bytes) {
-        return Err(Error::Corpus {
+        return Err(Error::File {
             path: name.clone(),
             message,
         });
@@ -780,7 +780,7 @@ fn read_text(path: &Path) -> Result<Document> {
     })?;
     // Valid UTF-8, but no article holds NUL bytes: a disk image, or a file of zeros.
     if let Some(at) = memchr::memchr(0, text.as_bytes()) {
-        return Err(Error::Corpus {
+        return Err(Error::File {
             path: name,
             message: format!("holds a NUL byte (at byte offset {at}); is it a binary file?"),
         });

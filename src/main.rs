@@ -374,7 +374,7 @@ fn train(args: TrainArgs) -> Result<()> {
     params.check()?;
     // Checked before any cross-validation, so the error names the file.
     if let Some(message) = stance::corpus::too_few_labels(&rows) {
-        return Err(Error::Corpus {
+        return Err(Error::File {
             path: name,
             message,
         });

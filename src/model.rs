@@ -763,7 +763,7 @@ const MAX_LINK_HOPS: usize = 40;
 pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
     let name = crate::source::path_name(out);
     let refuse = |message: String| {
-        Err(Error::Corpus {
+        Err(Error::File {
             path: name.clone(),
             message,
         })

@@ -51,7 +51,7 @@ pub(crate) fn read_whole(reader: impl Read, name: &str, max: u64, advice: &str) 
     if read_capped(reader, max, &mut bytes).map_err(|e| Error::io(name, e))? {
         Ok(bytes)
     } else {
-        Err(Error::Corpus {
+        Err(Error::File {
             path: name.to_string(),
             message: format!("is larger than {} MiB; {advice}", max >> 20),
         })

@@ -97,7 +97,7 @@ pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()>
         })
         .count();
     if groups < k {
-        return Err(Error::Corpus {
+        return Err(Error::File {
             path: name.into(),
             message: format!(
                 "{k}-fold cross-validation keeps each story (or document) in one fold, but the \
@@ -114,7 +114,7 @@ pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()>
     for label in Stance::ALL {
         let c = counts[label.index()];
         if c > 0 && c < k {
-            return Err(Error::Corpus {
+            return Err(Error::File {
                 path: name.into(),
                 message: format!(
                     "{k}-fold cross-validation needs at least {k} sentences of each label, but {label} has {c}"
