@@ -599,19 +599,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         }
     }
     let evaluation = eval::evaluate(&gold, &predictions);
-    let errors: Vec<Misclassified> = rows
-        .iter()
-        .zip(&predictions)
-        .filter(|(r, p)| r.label != p.label)
-        .take(args.errors)
-        .map(|(r, p)| Misclassified {
-            line: r.line,
-            text: r.text.clone(),
-            gold: r.label,
-            predicted: p.label,
-            confidence: p.confidence(),
-        })
-        .collect();
+    let errors = Misclassified::first(&rows, &predictions, args.errors);
     let format = args.format.into();
     let text = report::evaluation(
         &evaluation,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::context::{ContextModel, Link};
-use crate::corpus::Stance;
+use crate::corpus::{LabeledSentence, Stance};
 use crate::eval::Evaluation;
 use crate::input::Document;
 use crate::model::{Contribution, Prediction, StanceModel};
@@ -488,6 +488,24 @@ pub struct Misclassified {
     pub confidence: f32,
 }
 
+impl Misclassified {
+    /// The first `n` rows, in file order, whose prediction is not their gold label.
+    pub fn first(rows: &[LabeledSentence], predictions: &[Prediction], n: usize) -> Vec<Self> {
+        rows.iter()
+            .zip(predictions)
+            .filter(|(r, p)| r.label != p.label)
+            .take(n)
+            .map(|(r, p)| Misclassified {
+                line: r.line,
+                text: r.text.clone(),
+                gold: r.label,
+                predicted: p.label,
+                confidence: p.confidence(),
+            })
+            .collect()
+    }
+}
+
 /// Renders an evaluation report.
 pub fn evaluation(
     e: &Evaluation,
@@ -782,6 +800,45 @@ mod tests {
             one_line("Talks\x1b[2J resumed.\r"),
             "Talks\u{FFFD}[2J resumed."
         );
+    }
+
+    #[test]
+    fn misclassified_rows_are_listed_in_file_order_up_to_n() {
+        let row = |line, label| LabeledSentence {
+            text: format!("Sentence on line {line}."),
+            label,
+            line,
+            story: None,
+            document: None,
+        };
+        let rows = [
+            row(2, Stance::Adversarial),
+            row(3, Stance::Analytical),
+            row(4, Stance::Conciliatory),
+        ];
+        let said = |label| Prediction {
+            label,
+            probabilities: [0.6, 0.3, 0.1],
+        };
+        let predictions = [
+            said(Stance::Adversarial),
+            said(Stance::Adversarial),
+            said(Stance::Adversarial),
+        ];
+        let lines = |n| -> Vec<u64> {
+            Misclassified::first(&rows, &predictions, n)
+                .iter()
+                .map(|m| m.line)
+                .collect()
+        };
+        assert_eq!(lines(1), [3]);
+        assert_eq!(lines(9), [3, 4]);
+        let first = &Misclassified::first(&rows, &predictions, 1)[0];
+        assert_eq!(
+            (first.gold, first.predicted),
+            (Stance::Analytical, Stance::Adversarial)
+        );
+        assert_eq!(first.confidence, 0.6);
     }
 
     #[test]
