@@ -71,6 +71,11 @@ impl Document {
 }
 
 /// A lazily read stream of documents from several sources.
+///
+/// For CSV output, call [`Documents::columns`] before iterating: it reads ahead to learn the
+/// pass-through columns (the first row is still handed out first). After the last document,
+/// [`Documents::notes`] and [`Documents::unplaced_columns`] say what is worth a word on
+/// standard error.
 pub struct Documents {
     format: InputFormat,
     sources: std::vec::IntoIter<PathBuf>,
