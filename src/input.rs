@@ -615,10 +615,13 @@ impl JsonlRows {
                         ""
                     };
                     // The line is the file's; serde_json's "at line 1 column N" would
-                    // contradict it, so only the column is kept.
+                    // contradict it, so only the column is kept, counted in characters as
+                    // an editor does (serde_json counts bytes).
+                    let column = raw
+                        .get(..e.column().saturating_sub(1))
+                        .map_or(e.column(), |before| before.chars().count() + 1);
                     return Some(Err(bad(format!(
-                        "invalid JSON at column {} ({}){hint}{surrogate}",
-                        e.column(),
+                        "invalid JSON at column {column} ({}){hint}{surrogate}",
                         strip_position(&e)
                     ))));
                 }
@@ -1328,6 +1331,22 @@ mod tests {
         let err = docs.next().unwrap().unwrap_err().to_string();
         assert!(
             err.contains("line 4") && err.contains("lone UTF-16 surrogate"),
+            "{err}"
+        );
+        // Columns count characters: the `}` after "Café" is the 16th, though its 17th byte.
+        let path = write(
+            dir.path(),
+            "accent.jsonl",
+            "{\"text\":\"Café\",}\n".as_bytes(),
+        );
+        let err = Documents::open(&[path], format())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("invalid JSON at column 16 (trailing comma)"),
             "{err}"
         );
     }
