@@ -185,10 +185,7 @@ impl Lexicons {
                     "a lexicon is a list of words",
                 )?;
                 let body = String::from_utf8(bytes).map_err(|e| {
-                    let line = 1 + e.as_bytes()[..e.utf8_error().valid_up_to()]
-                        .iter()
-                        .filter(|&&b| b == b'\n')
-                        .count();
+                    let line = crate::source::line_of_utf8_error(&e);
                     Error::File {
                         path: file_name.clone(),
                         message: format!(

@@ -767,7 +767,7 @@ fn read_text(path: &Path) -> Result<Document> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();
-        let line = memchr::memchr_iter(b'\n', &bytes[..at]).count() as u64 + 1;
+        let line = crate::source::line_of_utf8_error(&e);
         // News copy from Windows tools is often Windows-1252: its curly quotes and dashes
         // are single bytes from 0x80 up, in otherwise plain text.
         let guess = if e.utf8_error().error_len().is_none() {

@@ -332,6 +332,13 @@ pub(crate) fn separator_hint(headers: &csv::ByteRecord) -> String {
 /// How many leading bytes [`utf16_hint`] needs.
 pub(crate) const UTF16_HINT_BYTES: u64 = 4;
 
+/// The line (1-based) of the first byte that is not UTF-8, for messages about a file read
+/// whole.
+pub(crate) fn line_of_utf8_error(e: &std::string::FromUtf8Error) -> u64 {
+    let before = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+    memchr::memchr_iter(b'\n', before).count() as u64 + 1
+}
+
 /// Column `column` of a CSV row that sits, as plain text, on `line` of another row's
 /// multi-line text: where a double quote left open in the text column has put it. Columns
 /// before the text are counted from the line's start, those after it from its end (the
