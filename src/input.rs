@@ -36,13 +36,17 @@ pub enum InputFormat {
     },
 }
 
+/// Extensions of CSV files, and of JSON Lines files.
+const CSV_EXTENSIONS: &[&str] = &["csv"];
+const JSONL_EXTENSIONS: &[&str] = &["jsonl", "ndjson"];
+
 impl InputFormat {
     /// Extensions of the files read from a directory in this format.
     pub fn extensions(&self) -> &'static [&'static str] {
         match self {
             InputFormat::Text => &["txt"],
-            InputFormat::Csv { .. } => &["csv"],
-            InputFormat::Jsonl { .. } => &["jsonl", "ndjson"],
+            InputFormat::Csv { .. } => CSV_EXTENSIONS,
+            InputFormat::Jsonl { .. } => JSONL_EXTENSIONS,
         }
     }
 }
@@ -207,13 +211,12 @@ impl Documents {
         let mut notes = Vec::new();
         if format == InputFormat::Text {
             for path in paths.iter().filter(|p| p.is_file()) {
-                let tabular = path.extension().and_then(|e| e.to_str()).and_then(|e| {
-                    match e.to_ascii_lowercase().as_str() {
-                        "csv" => Some("csv"),
-                        "jsonl" | "ndjson" => Some("jsonl"),
-                        _ => None,
-                    }
-                });
+                let extension = path.extension().and_then(|e| e.to_str());
+                let extension = extension.map(str::to_ascii_lowercase).unwrap_or_default();
+                let tabular = [("csv", CSV_EXTENSIONS), ("jsonl", JSONL_EXTENSIONS)]
+                    .into_iter()
+                    .find(|(_, extensions)| extensions.contains(&extension.as_str()))
+                    .map(|(input, _)| input);
                 if let Some(input) = tabular {
                     notes.push(format!(
                         "{} is read as one article of prose; to classify each of its rows as \
