@@ -1,0 +1,364 @@
+//! The lookup tables a loaded featurizer predicts with: term ids, n-gram keys and the cue
+//! feature ids, laid out so that each token costs one cache line.
+
+use rustc_hash::FxHashMap;
+
+use super::analyzer::Tok;
+use super::{FeatureConfig, Lexicons, intern, is_cue};
+use crate::error::{Error, Result};
+
+/// The clause a lexicon hit is counted in. Each group has one count feature per scope
+/// (`#lex:hostility`, `#lex:hostility:sub`, `#lex:hostility:neg`), stored in arrays indexed
+/// by `scope as usize`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ClauseScope {
+    Main = 0,
+    /// A background clause ("after X warned Y").
+    Background = 1,
+    /// A negation scope ("will not cooperate").
+    Negated = 2,
+}
+
+impl ClauseScope {
+    pub(super) const ALL: [ClauseScope; 3] = [
+        ClauseScope::Main,
+        ClauseScope::Background,
+        ClauseScope::Negated,
+    ];
+
+    /// The scope of a token; negation wins over background.
+    pub(super) fn of(tok: &Tok) -> Self {
+        if tok.negated {
+            ClauseScope::Negated
+        } else if tok.background {
+            ClauseScope::Background
+        } else {
+            ClauseScope::Main
+        }
+    }
+
+    /// The suffix of the count feature's name (`:sub` is the name model files use).
+    pub(super) fn suffix(self) -> &'static str {
+        match self {
+            ClauseScope::Main => "",
+            ClauseScope::Background => ":sub",
+            ClauseScope::Negated => ":neg",
+        }
+    }
+}
+
+/// A lexicon phrase: its group, its index in the group, and its term ids.
+pub(super) type Phrase = (usize, usize, Vec<u32>);
+
+/// No feature.
+pub(super) const NO_FEATURE: u32 = u32::MAX;
+
+/// How a single word is marked by its scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Variant {
+    Plain = 0,
+    /// In a negation scope: `NOT_word`.
+    Negated = 1,
+    /// In a background clause: `BG_word`.
+    Background = 2,
+}
+
+impl Variant {
+    pub(super) fn of(tok: &Tok, config: &FeatureConfig) -> Self {
+        if tok.negated {
+            Variant::Negated
+        } else if tok.background && config.mark_background {
+            Variant::Background
+        } else {
+            Variant::Plain
+        }
+    }
+
+    pub(super) fn prefix(self) -> &'static str {
+        match self {
+            Variant::Plain => "",
+            Variant::Negated => "NOT_",
+            Variant::Background => "BG_",
+        }
+    }
+}
+
+/// Lookup tables rebuilt from the spec at load time.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Index {
+    pub(super) terms: FxHashMap<String, u32>,
+    /// Bigram and trigram features by key (see [`ngram_key`]).
+    pub(super) ngrams: FxHashMap<u64, u32>,
+    /// What every token looks up, by term id (see [`TermEntry`]).
+    pub(super) term_table: Vec<TermEntry>,
+    /// Bigram features `(second term, feature)`, grouped by first term (see
+    /// [`TermEntry::bigrams`]).
+    pub(super) bigram_pairs: Vec<(u32, u32)>,
+    /// Lexicon phrases `(group, phrase index, term ids)`, grouped by first term (see
+    /// [`TermEntry::phrases`]), in lexicon order within a group.
+    pub(super) phrase_list: Vec<Phrase>,
+    /// By term id: whether some bigram or trigram feature starts with the term. Most words
+    /// start none, and this spares their n-grams a hash lookup.
+    pub(super) starts_ngram: Vec<bool>,
+    /// Cue group names, in `Lexicons::groups` order.
+    pub(super) groups: Vec<String>,
+    /// For each group: feature ids of its count in each context.
+    pub(super) group_counts: Vec<[Option<u32>; 3]>,
+    /// For each group and phrase: feature id of the hit.
+    pub(super) hits: Vec<Vec<Option<u32>>>,
+    /// For each group: whether it is a reporting-verb class (`verbs_*`).
+    pub(super) verb_groups: Vec<bool>,
+    /// For each group that is a reporting-verb class: the feature id.
+    pub(super) verb_class: Vec<Option<u32>>,
+    pub(super) quote: Option<u32>,
+    pub(super) start_quote: Option<u32>,
+    pub(super) question: Option<u32>,
+}
+
+/// Everything a token's term needs at prediction time, in one record: every token of every
+/// sentence looks its term up here, and one cache line per token is cheaper than one per
+/// table.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TermEntry {
+    /// Unigram feature id per [`Variant`], `NO_FEATURE` when not a feature.
+    pub(super) unigram: [u32; 3],
+    /// Range of `Index::bigram_pairs` holding the bigrams the term starts.
+    pub(super) bigrams: [u32; 2],
+    /// Range of `Index::phrase_list` holding the lexicon phrases the term starts.
+    pub(super) phrases: [u32; 2],
+}
+
+impl Default for TermEntry {
+    fn default() -> Self {
+        TermEntry {
+            unigram: [NO_FEATURE; 3],
+            bigrams: [0; 2],
+            phrases: [0; 2],
+        }
+    }
+}
+
+impl Index {
+    /// Renumbers the terms so that frequent words (low idf of their unigram feature) get the
+    /// smallest ids. Their [`TermEntry`] records then sit together in a few cache lines that
+    /// stay hot, instead of one line each scattered over the table. Ids are internal to a
+    /// loaded model, so nothing outside the index sees the change.
+    pub(super) fn renumber_by_frequency(&mut self, idf: &[f32]) {
+        let n = self.term_table.len();
+        let rank = |e: &TermEntry| {
+            let f = e.unigram[Variant::Plain as usize];
+            if f == NO_FEATURE {
+                f32::INFINITY
+            } else {
+                idf[f as usize]
+            }
+        };
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        order.sort_by(|&a, &b| {
+            rank(&self.term_table[a as usize])
+                .total_cmp(&rank(&self.term_table[b as usize]))
+                .then(a.cmp(&b))
+        });
+        let mut new_id = vec![0u32; n];
+        for (new, &old) in order.iter().enumerate() {
+            new_id[old as usize] = new as u32;
+        }
+        let map = |id: u32| new_id.get(id as usize).copied().unwrap_or(id);
+        for id in self.terms.values_mut() {
+            *id = map(*id);
+        }
+        self.term_table = order
+            .iter()
+            .map(|&old| self.term_table[old as usize])
+            .collect();
+        for pair in &mut self.bigram_pairs {
+            pair.0 = map(pair.0);
+        }
+        for (_, _, ids) in &mut self.phrase_list {
+            for id in ids.iter_mut() {
+                *id = map(*id);
+            }
+        }
+        self.ngrams = self
+            .ngrams
+            .iter()
+            .map(|(&key, &feature)| (remap_ngram_key(key, map), feature))
+            .collect();
+        let mut starts = vec![false; self.starts_ngram.len().max(n)];
+        for (old, &on) in self.starts_ngram.iter().enumerate() {
+            if on {
+                starts[map(old as u32) as usize] = true;
+            }
+        }
+        self.starts_ngram = starts;
+    }
+
+    /// The lexicon phrases that start with `term`.
+    pub(super) fn phrases_from(&self, term: u32) -> &[Phrase] {
+        self.term_table.get(term as usize).map_or(&[], |e| {
+            &self.phrase_list[e.phrases[0] as usize..e.phrases[1] as usize]
+        })
+    }
+
+    /// The feature id of the bigram `first second`, or `NO_FEATURE`.
+    pub(super) fn bigram(&self, first: u32, second: u32) -> u32 {
+        let Some(entry) = self.term_table.get(first as usize) else {
+            return NO_FEATURE;
+        };
+        let pairs = &self.bigram_pairs[entry.bigrams[0] as usize..entry.bigrams[1] as usize];
+        // Most words start a few bigrams: a short scan of adjacent pairs. Common words
+        // ("the", "said") start hundreds, where one hash probe beats a binary search's chain
+        // of dependent loads.
+        if pairs.len() <= 8 {
+            pairs
+                .iter()
+                .find(|(s, _)| *s == second)
+                .map_or(NO_FEATURE, |&(_, f)| f)
+        } else {
+            let key = ngram_key(&[first, second], false);
+            self.ngrams.get(&key).copied().unwrap_or(NO_FEATURE)
+        }
+    }
+}
+
+impl Index {
+    /// Indexes the word n-gram features of a saved vocabulary (`NOT_word`, `BG_word`, `word`,
+    /// `first second`, `a b c`): interns their terms and fills the per-term table, the bigram
+    /// pairs and the n-gram keys.
+    pub(super) fn add_word_features(&mut self, features: &[String]) -> Result<()> {
+        let mut bigrams: Vec<(u32, u32, u32)> = Vec::new();
+        let mut unigrams: Vec<(u32, Variant, u32)> = Vec::new();
+        for (i, name) in features.iter().enumerate() {
+            if is_cue(name) {
+                continue;
+            }
+            let malformed = || Error::Param(format!("malformed feature name {name:?}"));
+            let (variant, body) = match (name.strip_prefix("NOT_"), name.strip_prefix("BG_")) {
+                (Some(rest), _) => (Variant::Negated, rest),
+                (_, Some(rest)) => (Variant::Background, rest),
+                _ => (Variant::Plain, name.as_str()),
+            };
+            let mut ids = [0u32; 3];
+            let mut len = 0;
+            for term in body.split(' ') {
+                if len == 3 || term.is_empty() {
+                    return Err(malformed());
+                }
+                ids[len] = intern(&mut self.terms, term)?;
+                len += 1;
+            }
+            if len == 1 {
+                unigrams.push((ids[0], variant, i as u32));
+            } else if variant == Variant::Plain {
+                if len == 2 {
+                    bigrams.push((ids[0], ids[1], i as u32));
+                }
+                self.ngrams.insert(ngram_key(&ids[..len], false), i as u32);
+                let first = ids[0] as usize;
+                if self.starts_ngram.len() <= first {
+                    self.starts_ngram.resize(first + 1, false);
+                }
+                self.starts_ngram[first] = true;
+            } else {
+                return Err(malformed());
+            }
+        }
+        if self.terms.len() >= 1 << KEY_ID_BITS {
+            return Err(Error::Param(format!(
+                "{} distinct words in the n-gram vocabulary and the lexicons, more than n-gram keys \
+                 hold; lower max_features, or use smaller lexicons",
+                self.terms.len()
+            )));
+        }
+        self.term_table
+            .resize(self.terms.len(), TermEntry::default());
+        for (term, variant, feature) in unigrams {
+            self.term_table[term as usize].unigram[variant as usize] = feature;
+        }
+        bigrams.sort_unstable();
+        self.bigram_pairs = bigrams.iter().map(|&(_, second, f)| (second, f)).collect();
+        let firsts: Vec<u32> = bigrams.iter().map(|b| b.0).collect();
+        let ranges = ranges_by_term(&firsts, self.term_table.len());
+        for (entry, range) in self.term_table.iter_mut().zip(ranges) {
+            entry.bigrams = range;
+        }
+        Ok(())
+    }
+
+    /// Looks up the feature ids of the cue block (lexicon counts and hits, reporting-verb
+    /// classes, quotation and question flags); `id` gives a feature name's id, if the
+    /// vocabulary has it.
+    pub(super) fn add_cue_features(
+        &mut self,
+        lexicons: &Lexicons,
+        id: impl Fn(&str) -> Option<u32>,
+    ) {
+        self.group_counts = self
+            .groups
+            .iter()
+            .map(|g| ClauseScope::ALL.map(|scope| id(&format!("#lex:{g}{}", scope.suffix()))))
+            .collect();
+        self.hits = self
+            .groups
+            .iter()
+            .map(|g| {
+                lexicons.groups[g]
+                    .iter()
+                    .map(|phrase| id(&format!("@{g}:{phrase}")))
+                    .collect()
+            })
+            .collect();
+        self.verb_class = self
+            .groups
+            .iter()
+            .map(|g| {
+                g.strip_prefix("verbs_")
+                    .and_then(|class| id(&format!("#verb:{class}")))
+            })
+            .collect();
+        self.quote = id("#quote");
+        self.start_quote = id("#startquote");
+        self.question = id("#question");
+    }
+}
+
+/// For items sorted by term id (`sorted_terms[i]` is item `i`'s term), the range of items
+/// each term `0..n` owns.
+pub(super) fn ranges_by_term(sorted_terms: &[u32], n: usize) -> Vec<[u32; 2]> {
+    let mut at = 0;
+    (0..n)
+        .map(|term| {
+            let start = at;
+            while at < sorted_terms.len() && sorted_terms[at] as usize == term {
+                at += 1;
+            }
+            [start as u32, at as u32]
+        })
+        .collect()
+}
+
+/// `key` (see [`ngram_key`]) with each term id passed through `map`.
+pub(super) fn remap_ngram_key(key: u64, map: impl Fn(u32) -> u32) -> u64 {
+    let len = (key >> 62) as usize;
+    let negated = (key >> 61) & 1 == 1;
+    let mut ids = [0u32; 3];
+    for (i, id) in ids.iter_mut().enumerate().take(len) {
+        let shift = KEY_ID_BITS * (2 - i as u32);
+        *id = map(((key >> shift) & ((1 << KEY_ID_BITS) - 1)) as u32);
+    }
+    ngram_key(&ids[..len], negated)
+}
+
+/// Bits per term id in an n-gram key.
+pub(super) const KEY_ID_BITS: u32 = 20;
+
+/// An n-gram as one integer: its length in the top two bits, the negation flag below them,
+/// then up to three term ids of [`KEY_ID_BITS`] each (ids of a loaded model are far fewer
+/// than 2^20; `from_spec` checks).
+pub(super) fn ngram_key(ids: &[u32], negated: bool) -> u64 {
+    let mut key = (ids.len() as u64) << 62 | (negated as u64) << 61;
+    for (i, &id) in ids.iter().enumerate() {
+        key |= (id as u64) << (KEY_ID_BITS * (2 - i as u32));
+    }
+    key
+}

@@ -1,0 +1,130 @@
+//! Cue lexicons: the word lists (`data/lexicons/*.txt`) whose hits become features.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rustc_hash::FxHashSet;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::source::{MAX_LEXICON_BYTES, read_whole};
+
+/// Named word lists (cooperation, hostility, ...) whose hits become features.
+///
+/// Group names starting with `verbs_` are reporting-verb classes (`verbs_hostile` gives the
+/// feature `#verb:hostile`); the others are cue lexicons.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Lexicons {
+    /// Group name (file stem, e.g. `hostility`) -> its phrases, lower-cased.
+    pub groups: BTreeMap<String, Vec<String>>,
+}
+
+/// The lexicons shipped in `data/lexicons/`, compiled in so that the library works anywhere.
+const BUILTIN_LEXICONS: &[(&str, &str)] = &[
+    ("analysis", include_str!("../../data/lexicons/analysis.txt")),
+    (
+        "cooperation",
+        include_str!("../../data/lexicons/cooperation.txt"),
+    ),
+    ("derision", include_str!("../../data/lexicons/derision.txt")),
+    ("hedge", include_str!("../../data/lexicons/hedge.txt")),
+    (
+        "hostility",
+        include_str!("../../data/lexicons/hostility.txt"),
+    ),
+    (
+        "verbs_appeal",
+        include_str!("../../data/lexicons/verbs_appeal.txt"),
+    ),
+    (
+        "verbs_hostile",
+        include_str!("../../data/lexicons/verbs_hostile.txt"),
+    ),
+    (
+        "verbs_neutral",
+        include_str!("../../data/lexicons/verbs_neutral.txt"),
+    ),
+];
+
+impl Lexicons {
+    /// How many entries all groups hold together.
+    pub fn entries(&self) -> usize {
+        self.groups.values().map(Vec::len).sum()
+    }
+
+    /// The lexicons of `data/lexicons/` as they were when the crate was built.
+    pub fn builtin() -> Self {
+        let groups = BUILTIN_LEXICONS
+            .iter()
+            .map(|(name, body)| (name.to_string(), parse_lexicon(body)))
+            .collect();
+        Lexicons { groups }
+    }
+
+    /// Reads every `*.txt` file of a directory as a lexicon named after the file.
+    ///
+    /// Returns an error if the directory cannot be read, a file is not UTF-8, or no `*.txt`
+    /// file is found.
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let name = crate::source::path_name(dir);
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(&name, e))?;
+        let mut groups = BTreeMap::new();
+        for entry in entries {
+            let path = entry.map_err(|e| Error::io(&name, e))?.path();
+            // Only regular files (or links to them): opening a named pipe called `x.txt`
+            // would wait for a writer for ever.
+            if path.extension().is_some_and(|e| e == "txt") && path.is_file() {
+                let file_name = crate::source::path_name(&path);
+                let file = std::fs::File::open(&path).map_err(|e| Error::io(&file_name, e))?;
+                let bytes = read_whole(
+                    file,
+                    &file_name,
+                    MAX_LEXICON_BYTES,
+                    "a lexicon is a list of words",
+                )?;
+                let body = String::from_utf8(bytes).map_err(|e| {
+                    let line = crate::source::line_of_utf8_error(&e);
+                    Error::File {
+                        path: file_name.clone(),
+                        message: format!(
+                            "line {line}: not valid UTF-8 (save the lexicon as UTF-8)"
+                        ),
+                    }
+                })?;
+                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                groups.insert(stem.into_owned(), parse_lexicon(&body));
+            }
+        }
+        if groups.is_empty() {
+            return Err(Error::File {
+                path: name,
+                message: "no *.txt lexicon files found".into(),
+            });
+        }
+        // Files of comments and blank lines only would train without any cue features and
+        // without a word; one empty file among others is a lexicon switched off on purpose.
+        if groups.values().all(Vec::is_empty) {
+            return Err(Error::File {
+                path: name,
+                message: "the lexicon files hold no entries (only blank lines and # comments)"
+                    .into(),
+            });
+        }
+        Ok(Lexicons { groups })
+    }
+}
+
+/// The entries of a lexicon file: trimmed, lower-cased, each once (a line written twice
+/// would count its word twice; entries that only stem alike are merged when the featurizer
+/// indexes them).
+fn parse_lexicon(body: &str) -> Vec<String> {
+    let mut seen = FxHashSet::default();
+    // Notepad and some other editors start a UTF-8 file with a byte-order mark.
+    let body = body.strip_prefix('\u{FEFF}').unwrap_or(body);
+    body.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_lowercase)
+        .filter(|l| seen.insert(l.clone()))
+        .collect()
+}
