@@ -96,9 +96,9 @@ pub const CALIBRATION_BINS: usize = 10;
 pub fn evaluate(gold: &[Stance], predicted: &[Prediction]) -> Evaluation {
     assert_eq!(gold.len(), predicted.len(), "one prediction per gold label");
     let labels: Vec<Stance> = predicted.iter().map(|p| p.label).collect();
-    let (accuracy, macro_f1, per_class, matrix) = scores(gold, &labels);
+    let scored = scores(gold, &labels);
     let majority = most_frequent(gold);
-    let (base_acc, base_f1, _, _) = scores(gold, &vec![majority; gold.len()]);
+    let baseline = scores(gold, &vec![majority; gold.len()]);
     let confidences: Vec<(f64, bool)> = predicted
         .iter()
         .zip(gold)
@@ -106,27 +106,38 @@ pub fn evaluate(gold: &[Stance], predicted: &[Prediction]) -> Evaluation {
         .collect();
     Evaluation {
         n: gold.len(),
-        accuracy,
-        macro_f1,
-        per_class: Stance::ALL.into_iter().zip(per_class).collect(),
+        accuracy: scored.accuracy,
+        macro_f1: scored.macro_f1,
+        per_class: Stance::ALL.into_iter().zip(scored.per_class).collect(),
         confusion: Confusion {
             labels: Stance::ALL.to_vec(),
-            matrix: matrix.iter().map(|row| row.to_vec()).collect(),
+            matrix: scored.confusion.iter().map(|row| row.to_vec()).collect(),
         },
         majority_baseline: Baseline {
             label: majority,
-            accuracy: base_acc,
-            macro_f1: base_f1,
+            accuracy: baseline.accuracy,
+            macro_f1: baseline.macro_f1,
         },
         calibration: calibration(&confidences),
     }
 }
 
+/// The scores of a list of labels against gold labels, without confidences (see
+/// [`evaluate`] for the full report).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// Share of labels right.
+    pub accuracy: f64,
+    /// Mean of the per-label F1 scores (labels present in gold or predictions).
+    pub macro_f1: f64,
+    /// Precision, recall and F1 of each label, in [`Stance::ALL`] order.
+    pub per_class: [ClassScores; 3],
+    /// `confusion[gold][predicted]`: counts, in [`Stance::ALL`] order.
+    pub confusion: [[usize; 3]; 3],
+}
+
 /// Accuracy, macro-F1, per-class scores and confusion matrix of plain label lists.
-pub fn scores(
-    gold: &[Stance],
-    predicted: &[Stance],
-) -> (f64, f64, [ClassScores; 3], [[usize; 3]; 3]) {
+pub fn scores(gold: &[Stance], predicted: &[Stance]) -> Scores {
     let mut matrix = [[0usize; 3]; 3];
     for (g, p) in gold.iter().zip(predicted) {
         matrix[g.index()][p.index()] += 1;
@@ -169,7 +180,12 @@ pub fn scores(
     } else {
         0.0
     };
-    (accuracy, macro_f1, per_class, matrix)
+    Scores {
+        accuracy,
+        macro_f1,
+        per_class,
+        confusion: matrix,
+    }
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -246,7 +262,12 @@ mod tests {
         //   accuracy_score = 0.7
         let gold = [Adv, Adv, Adv, Ana, Ana, Con, Con, Con, Con, Ana];
         let got = [Adv, Ana, Adv, Ana, Con, Con, Adv, Con, Con, Ana];
-        let (acc, macro_f1, per, matrix) = scores(&gold, &got);
+        let Scores {
+            accuracy: acc,
+            macro_f1,
+            per_class: per,
+            confusion: matrix,
+        } = scores(&gold, &got);
         assert!((acc - 0.7).abs() < 1e-9);
         assert!((macro_f1 - 0.694_444).abs() < 1e-5, "{macro_f1}");
         let want = [(0.666_667, 0.666_667), (0.666_667, 0.666_667), (0.75, 0.75)];
@@ -265,7 +286,11 @@ mod tests {
         // scikit-learn agrees: precision_score(..., labels=['adv']) = 0.3333, recall = 1.0.
         let gold = [Adv, Ana, Ana];
         let got = [Adv, Adv, Adv];
-        let (_, macro_f1, per, _) = scores(&gold, &got);
+        let Scores {
+            macro_f1,
+            per_class: per,
+            ..
+        } = scores(&gold, &got);
         assert!((per[0].precision - 1.0 / 3.0).abs() < 1e-9);
         assert!((per[0].recall - 1.0).abs() < 1e-9);
         assert_eq!(per[1].precision, 0.0);

@@ -214,10 +214,10 @@ pub fn cross_validate(
             }
         }
     }
-    let by_prior = [0, 1, 2].map(|p| {
-        let labels: Vec<Stance> = predictions[p].iter().map(|x| x.label).collect();
-        let (accuracy, macro_f1, _, _) = scores(&gold, &labels);
-        (accuracy, macro_f1)
+    let by_prior = predictions.each_ref().map(|predicted| {
+        let labels: Vec<Stance> = predicted.iter().map(|x| x.label).collect();
+        let scored = scores(&gold, &labels);
+        (scored.accuracy, scored.macro_f1)
     });
     Ok(CvResult {
         by_prior,
@@ -276,8 +276,8 @@ pub fn check_context(
             .collect();
     Some(ContextCheck {
         sentences: gold.len(),
-        macro_f1_alone: scores(&gold, &alone).1,
-        macro_f1_in_context: scores(&gold, &in_context).1,
+        macro_f1_alone: scores(&gold, &alone).macro_f1,
+        macro_f1_in_context: scores(&gold, &in_context).macro_f1,
     })
 }
 
@@ -313,43 +313,23 @@ pub fn search(
     k: usize,
     mut report: impl FnMut(&SearchRow),
 ) -> Result<(TrainParams, Vec<SearchRow>, Vec<Prediction>)> {
-    let mut table: Vec<SearchRow> = Vec::new();
-    let mut best = base.clone();
-    let mut best_f1 = f64::NEG_INFINITY;
-    let mut best_predictions = Vec::new();
-    let mut try_params = |candidate: TrainParams,
-                          table: &mut Vec<SearchRow>,
-                          best: &mut TrainParams,
-                          best_f1: &mut f64|
-     -> Result<()> {
+    let mut search = Search {
+        table: Vec::new(),
+        best: base.clone(),
+        best_f1: f64::NEG_INFINITY,
+        best_predictions: Vec::new(),
+    };
+    let mut try_candidate = |search: &mut Search, candidate: TrainParams| -> Result<()> {
         let cv = cross_validate(rows, &candidate, lexicons, k)?;
-        for (p, prior) in Prior::ALL.into_iter().enumerate() {
-            let (accuracy, macro_f1) = cv.get(prior);
-            let row = SearchRow {
-                params: TrainParams {
-                    prior,
-                    ..candidate.clone()
-                },
-                accuracy,
-                macro_f1,
-            };
-            report(&row);
-            // Clearly better only: on near-ties the earlier (default-first) setting stays.
-            if macro_f1 > *best_f1 + MIN_GAIN {
-                *best_f1 = macro_f1;
-                *best = row.params.clone();
-                best_predictions = cv.predictions[p].clone();
-            }
-            table.push(row);
-        }
+        search.add(&candidate, &cv, &mut report);
         Ok(())
     };
     for alpha in ALPHAS {
         let candidate = TrainParams {
             alpha,
-            ..best.clone()
+            ..search.best.clone()
         };
-        try_params(candidate, &mut table, &mut best, &mut best_f1)?;
+        try_candidate(&mut search, candidate)?;
     }
     type Variation = Box<dyn Fn(&TrainParams) -> TrainParams>;
     let variations: Vec<Variation> = vec![
@@ -362,12 +342,47 @@ pub fn search(
         Box::new(|p| with_features(p, |f| f.max_features = f.max_features.saturating_mul(2))),
     ];
     for vary in variations {
-        let candidate = vary(&best);
-        if candidate.features != best.features {
-            try_params(candidate, &mut table, &mut best, &mut best_f1)?;
+        let candidate = vary(&search.best);
+        if candidate.features != search.best.features {
+            try_candidate(&mut search, candidate)?;
         }
     }
-    Ok((best, table, best_predictions))
+    Ok((search.best, search.table, search.best_predictions))
+}
+
+/// Where a search stands: every row tried so far, and the best of them.
+struct Search {
+    table: Vec<SearchRow>,
+    best: TrainParams,
+    best_f1: f64,
+    /// The best row's out-of-fold predictions.
+    best_predictions: Vec<Prediction>,
+}
+
+impl Search {
+    /// Adds a candidate's cross-validated scores, one row per prior, and keeps the row if it
+    /// is clearly better than the best so far: on near-ties the earlier (default-first)
+    /// setting stays.
+    fn add(&mut self, candidate: &TrainParams, cv: &CvResult, report: &mut impl FnMut(&SearchRow)) {
+        for prior in Prior::ALL {
+            let (accuracy, macro_f1) = cv.get(prior);
+            let row = SearchRow {
+                params: TrainParams {
+                    prior,
+                    ..candidate.clone()
+                },
+                accuracy,
+                macro_f1,
+            };
+            report(&row);
+            if macro_f1 > self.best_f1 + MIN_GAIN {
+                self.best_f1 = macro_f1;
+                self.best = row.params.clone();
+                self.best_predictions = cv.predictions_for(prior).to_vec();
+            }
+            self.table.push(row);
+        }
+    }
 }
 
 fn with_features(
