@@ -2,8 +2,8 @@
 //!
 //! Every variant carries enough context for a user to fix the problem without a debugger:
 //! the file, the line where there is one, and the offending value. The CLI prints these
-//! messages on one line (control characters shown as U+FFFD) and maps them all to exit
-//! code 1.
+//! messages on one line (control characters shown as U+FFFD) and maps them to exit code 1,
+//! or 2 for [`Error::Usage`].
 
 use std::io;
 
@@ -59,6 +59,12 @@ pub enum Error {
     #[error("invalid parameter: {0}")]
     Param(String),
 
+    /// A request that is wrong as typed, before any file is read: standard input named
+    /// twice, a model to be written to standard output or to a path ending in `/`. The CLI
+    /// gives these exit code 2, as it does its own usage errors.
+    #[error("{0}")]
+    Usage(String),
+
     /// The optimiser failed.
     #[error("training failed: {0}")]
     Train(String),
@@ -80,6 +86,15 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// True for a mistake in the request itself ([`Error::Usage`], also when noted).
+    pub fn is_usage(&self) -> bool {
+        match self {
+            Error::Usage(_) => true,
+            Error::Noted { source, .. } => source.is_usage(),
+            _ => false,
         }
     }
 

@@ -173,7 +173,7 @@ impl Documents {
         }
         // Standard input can be read once; a second `-` would be an empty document.
         if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
-            return Err(Error::Param(
+            return Err(Error::Usage(
                 "`-` (standard input) is named more than once; it can be read only once".into(),
             ));
         }

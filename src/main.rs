@@ -1,6 +1,6 @@
 //! The `stance` command line: a thin layer over the library. It parses arguments, calls the
-//! library, prints, and maps errors to exit codes (0 success, 1 runtime error, 2 usage error,
-//! which clap handles). Output to a closed pipe ends quietly with 0.
+//! library, prints, and maps errors to exit codes (0 success, 1 runtime error, 2 usage error:
+//! clap's, or the library's `Error::Usage`). Output to a closed pipe ends quietly with 0.
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -282,7 +282,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // Messages quote file names and values, which may hold escape codes.
             warn!("error: {}", report::one_line(&e.to_string()));
-            ExitCode::FAILURE
+            if e.is_usage() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

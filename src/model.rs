@@ -715,7 +715,7 @@ impl StanceModel {
 /// beside it. Called before training so that a bad `--out` fails in a second, not after a fit.
 pub fn check_writable(path: &Path) -> Result<()> {
     if path == Path::new("-") {
-        return Err(Error::Param(
+        return Err(Error::Usage(
             "--out needs a file path: a model cannot be written to standard output (`-`)".into(),
         ));
     }
@@ -728,7 +728,7 @@ pub fn check_writable(path: &Path) -> Result<()> {
         } else {
             format!("give a file path such as {name}model.json")
         };
-        return Err(Error::Param(format!(
+        return Err(Error::Usage(format!(
             "--out `{name}` names a directory (it ends in `/`); {advice}"
         )));
     }

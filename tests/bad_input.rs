@@ -207,7 +207,7 @@ fn standard_input_named_twice_is_an_error() {
         .args(["classify", "-", "-"])
         .write_stdin("Talks resumed.")
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("named more than once"));
 }
 
@@ -660,7 +660,7 @@ fn train_never_writes_over_its_data_or_a_file_that_is_not_a_model() {
         .args(["train", "--out", "-"])
         .arg(&data_copy)
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains(
             "cannot be written to standard output",
         ));
@@ -724,12 +724,13 @@ fn unwritable_output_fails_before_training() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plain-file");
     std::fs::write(&file, "x").unwrap();
-    for out in [
-        dir.path().join("missing/dir/m.json"),
-        file.join("m.json"),
-        dir.path().to_path_buf(),
+    for (out, code) in [
+        (dir.path().join("missing/dir/m.json"), 1),
+        (file.join("m.json"), 1),
+        (dir.path().to_path_buf(), 1),
         // A directory not made yet: its parent exists, but the model could not be saved.
-        dir.path().join("newdir/"),
+        // The path alone says so: a usage error.
+        (dir.path().join("newdir/"), 2),
     ] {
         let started = Instant::now();
         stance()
@@ -737,7 +738,7 @@ fn unwritable_output_fails_before_training() {
             .arg(&out)
             .arg(data("train_small.csv"))
             .assert()
-            .code(1)
+            .code(code)
             .stdout(predicate::str::is_empty())
             .stderr(predicate::str::contains(out.display().to_string()));
         // A search would take far longer than this; the check must come first.
@@ -752,7 +753,7 @@ fn unwritable_output_fails_before_training() {
         .arg(&slashed)
         .arg(data("train_small.csv"))
         .assert()
-        .code(1)
+        .code(2)
         .stderr(predicate::str::contains("drop the `/`"));
 }
 
