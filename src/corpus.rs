@@ -94,7 +94,8 @@ pub struct LabeledSentence {
     pub text: String,
     /// Its gold label.
     pub label: Stance,
-    /// 1-based line of the row in its file, for error messages and reports.
+    /// 1-based line of the row in its file, for error messages and reports (0 when the row
+    /// was not read from a file).
     pub line: u64,
     /// The story (event, article) the sentence belongs to, from an optional `story` column.
     /// Cross-validation keeps a story's sentences in one fold, so that its scores measure
@@ -105,6 +106,26 @@ pub struct LabeledSentence {
     /// as one article's sentences in order, so each is labelled in the context of its
     /// neighbours (see [`crate::context`]).
     pub document: Option<String>,
+}
+
+impl LabeledSentence {
+    /// A labelled sentence that was not read from a file (`line` 0), with no story or
+    /// document.
+    pub fn new(text: impl Into<String>, label: Stance) -> Self {
+        LabeledSentence {
+            text: text.into(),
+            label,
+            line: 0,
+            story: None,
+            document: None,
+        }
+    }
+
+    /// The group cross-validation keeps in one fold: the story, else the document, else
+    /// none (the row is a group of its own).
+    pub fn fold_group(&self) -> Option<&str> {
+        self.story.as_deref().or(self.document.as_deref())
+    }
 }
 
 /// Columns that name the document a labelled sentence comes from, in order of preference.
@@ -357,6 +378,16 @@ fn missing_column(name: &str, column: &str, headers: &csv::ByteRecord) -> Error 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_story_groups_before_a_document() {
+        let mut row = LabeledSentence::new("Talks resumed.", Stance::Analytical);
+        assert_eq!(row.fold_group(), None);
+        row.document = Some("a1".into());
+        assert_eq!(row.fold_group(), Some("a1"));
+        row.story = Some("s1".into());
+        assert_eq!(row.fold_group(), Some("s1"));
+    }
 
     #[test]
     fn swallowed_rows_are_found_on_any_line_of_a_multi_line_text() {

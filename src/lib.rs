@@ -39,8 +39,7 @@
 //! ];
 //! let rows: Vec<LabeledSentence> = data
 //!     .iter()
-//!     .enumerate()
-//!     .map(|(i, (text, label))| LabeledSentence { text: text.to_string(), label: *label, line: i as u64 + 2, story: None, document: None })
+//!     .map(|&(text, label)| LabeledSentence::new(text, label))
 //!     .collect();
 //! let params = TrainParams {
 //!     alpha: 0.1,

@@ -940,11 +940,8 @@ pub(crate) mod tests {
         data.iter()
             .enumerate()
             .map(|(i, (text, label))| LabeledSentence {
-                text: text.to_string(),
-                label: *label,
                 line: i as u64 + 2,
-                story: None,
-                document: None,
+                ..LabeledSentence::new(*text, *label)
             })
             .collect()
     }

@@ -46,8 +46,8 @@ pub fn grouped_folds(rows: &[LabeledSentence], k: usize, seed: u64) -> Vec<usize
     let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     let mut singles = Vec::new();
     for (i, row) in rows.iter().enumerate() {
-        match row.story.as_ref().or(row.document.as_ref()) {
-            Some(story) => groups.entry(story.as_str()).or_default().push(i),
+        match row.fold_group() {
+            Some(group) => groups.entry(group).or_default().push(i),
             None => singles.push(vec![i]),
         }
     }
@@ -91,8 +91,8 @@ pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()>
     let mut keys = std::collections::HashSet::new();
     let groups = rows
         .iter()
-        .filter(|r| match r.story.as_ref().or(r.document.as_ref()) {
-            Some(key) => keys.insert(key.as_str()),
+        .filter(|r| match r.fold_group() {
+            Some(key) => keys.insert(key),
             None => true,
         })
         .count();
@@ -167,10 +167,7 @@ pub fn cross_validate(
             rows.len()
         )));
     }
-    let folds = if rows
-        .iter()
-        .any(|r| r.story.is_some() || r.document.is_some())
-    {
+    let folds = if rows.iter().any(|r| r.fold_group().is_some()) {
         grouped_folds(rows, k, params.seed)
     } else {
         let labels: Vec<Stance> = rows.iter().map(|r| r.label).collect();
