@@ -152,16 +152,24 @@ impl TrainParams {
     pub fn features_for_rows(&self, n: usize, lexicons: &Lexicons) -> Result<FeatureConfig> {
         // Room kept for the cue block; the built-in lexicons (691 entries) fit in it.
         const CUE_ALLOWANCE: usize = 1000;
+        // Cue features besides the lexicon hits: each group has a count in each of the three
+        // clause scopes and, for reporting-verb groups, a class feature (4 at most).
+        const FEATURES_PER_GROUP: usize = 4;
+        // The quotation and question flags (3), with room to spare.
+        const FLAG_FEATURES: usize = 16;
+        // N-grams kept however tight the budget: fewer and the model is a cue-only one.
+        const MIN_NGRAMS: usize = 100;
+        const BYTES_PER_CELL: usize = std::mem::size_of::<f32>();
         let entries = if self.features.lexicons {
-            lexicons.entries() + 4 * lexicons.groups.len()
+            lexicons.entries() + FEATURES_PER_GROUP * lexicons.groups.len()
         } else {
             0
         };
-        let cues = entries + 16;
+        let cues = entries + FLAG_FEATURES;
         // Saturating: a budget past the address space means no cap, not an overflow.
-        let cells = self.dense_budget_mib.saturating_mul(1 << 20) / 4;
+        let cells = self.dense_budget_mib.saturating_mul(1 << 20) / BYTES_PER_CELL;
         let per_row = cells / n.max(1);
-        if cues > CUE_ALLOWANCE && per_row < cues + 100 {
+        if cues > CUE_ALLOWANCE && per_row < cues + MIN_NGRAMS {
             return Err(Error::Param(format!(
                 "the lexicons have {entries} entries, each a possible feature; for {n} rows \
                  they alone need more than the {} MiB --dense-budget (raise it, or use \
@@ -169,7 +177,9 @@ impl TrainParams {
                 self.dense_budget_mib
             )));
         }
-        let fits = per_row.saturating_sub(cues.max(CUE_ALLOWANCE)).max(100);
+        let fits = per_row
+            .saturating_sub(cues.max(CUE_ALLOWANCE))
+            .max(MIN_NGRAMS);
         Ok(FeatureConfig {
             max_features: self.features.max_features.min(fits),
             ..self.features.clone()

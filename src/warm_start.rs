@@ -28,6 +28,18 @@ const MAX_ITERATIONS: usize = 2000;
 /// just above [`GRADIENT_TOLERANCE`]).
 const STALL: f64 = 1e-13;
 
+/// Halvings of the step before the line search gives up (2^-40 of a step changes nothing
+/// an f64 loss can show).
+const MAX_HALVINGS: usize = 40;
+
+/// Armijo's sufficient-decrease constant: a step must win at least this share of the
+/// decrease the slope promises (1e-4 is the textbook value, Nocedal and Wright).
+const ARMIJO_C1: f64 = 1e-4;
+
+/// Curvature pairs with `y . s` at or below this are skipped: they would make the
+/// L-BFGS update ill-conditioned.
+const MIN_CURVATURE: f64 = 1e-12;
+
 /// Correction pairs L-BFGS keeps (linfa-logistic keeps 10 too).
 const HISTORY: usize = 10;
 
@@ -78,12 +90,12 @@ pub fn solve(
             1.0
         };
         let mut accepted = None;
-        for _ in 0..40 {
+        for _ in 0..MAX_HALVINGS {
             for ((x, w), d) in next.iter_mut().zip(&w).zip(&direction) {
                 *x = w + step * d;
             }
             let candidate = problem.evaluate(&next, &mut next_grad);
-            if candidate < loss && candidate <= loss + 1e-4 * step * slope {
+            if candidate < loss && candidate <= loss + ARMIJO_C1 * step * slope {
                 accepted = Some(candidate);
                 break;
             }
@@ -96,7 +108,7 @@ pub fn solve(
         let s: Vec<f64> = next.iter().zip(&w).map(|(a, b)| a - b).collect();
         let y: Vec<f64> = next_grad.iter().zip(&grad).map(|(a, b)| a - b).collect();
         let ys = dot(&y, &s);
-        if ys > 1e-12 {
+        if ys > MIN_CURVATURE {
             if history.len() == HISTORY {
                 history.remove(0);
             }
