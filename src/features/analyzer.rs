@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::index::{ClauseScope, Index, NO_FEATURE, Variant, ngram_key};
+use super::index::{ClauseScope, Index, NO_FEATURE, ngram_key};
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::words::{LatinWords, Stemmer, is_fast_alphabet, term_form, unify_marks_into};
@@ -358,13 +358,13 @@ impl<'a> Analyzer<'a> {
             config,
             #[inline(always)]
             |event| match event {
-                Event::Ngram(window, variant) => {
+                Event::Ngram(window, marking) => {
                     let first = window[0].term as usize;
                     let feature = if window.len() == 1 {
                         index
                             .term_table
                             .get(first)
-                            .map_or(NO_FEATURE, |e| e.unigram[variant as usize])
+                            .map_or(NO_FEATURE, |e| e.unigram[marking as usize])
                     } else if window.len() == 2 {
                         index.bigram(window[0].term, window[1].term)
                     } else if index.starts_ngram.get(first) == Some(&true) {
@@ -441,13 +441,13 @@ impl<'a> Analyzer<'a> {
         let index = &f.index;
         let by_id = &self.grown_names;
         visit(&self.toks, index, &f.spec.config, |event| match event {
-            Event::Ngram(window, variant) => {
+            Event::Ngram(window, marking) => {
                 let words: Vec<&str> = window
                     .iter()
                     .map(|t| by_id[t.term as usize].as_str())
                     .collect();
                 let prefix = if window.len() == 1 {
-                    variant.prefix()
+                    marking.word_prefix()
                 } else {
                     ""
                 };
@@ -459,7 +459,7 @@ impl<'a> Analyzer<'a> {
                 scope,
             } => {
                 let name = &index.groups[group];
-                names.push(format!("#lex:{name}{}", scope.suffix()));
+                names.push(format!("#lex:{name}{}", scope.count_suffix()));
                 names.push(format!("@{name}:{}", f.spec.lexicons.groups[name][phrase]));
             }
             Event::Verb(group) => {
@@ -485,7 +485,7 @@ impl<'a> Analyzer<'a> {
 /// (prediction): the single place that decides what a sentence's features are.
 enum Event<'t> {
     /// A word n-gram of 1 to 3 tokens; single words carry their scope marking.
-    Ngram(&'t [Tok], Variant),
+    Ngram(&'t [Tok], ClauseScope),
     /// A lexicon phrase hit, with the clause it sits in.
     Lexicon {
         group: usize,
@@ -513,7 +513,7 @@ fn visit<'t>(
             {
                 break;
             }
-            emit(Event::Ngram(window, Variant::of(tok, config)));
+            emit(Event::Ngram(window, ClauseScope::of_word(tok, config)));
         }
     }
     if !(config.lexicons || config.structure) {

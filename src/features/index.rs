@@ -7,9 +7,10 @@ use super::analyzer::Tok;
 use super::{FeatureConfig, Lexicons, intern, is_cue};
 use crate::error::{Error, Result};
 
-/// The clause a lexicon hit is counted in. Each group has one count feature per scope
-/// (`#lex:hostility`, `#lex:hostility:sub`, `#lex:hostility:neg`), stored in arrays indexed
-/// by `scope as usize`.
+/// Where a token sits in its sentence's clauses. Both feature blocks use it: a lexicon hit
+/// is counted per scope (`#lex:hostility`, `#lex:hostility:sub`, `#lex:hostility:neg`), and a
+/// single word is marked by it (`word`, `BG_word`, `NOT_word`). Arrays indexed by
+/// `scope as usize` hold one entry per scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum ClauseScope {
     Main = 0,
@@ -26,7 +27,7 @@ impl ClauseScope {
         ClauseScope::Negated,
     ];
 
-    /// The scope of a token; negation wins over background.
+    /// The scope a lexicon hit is counted in; negation wins over background.
     pub(super) fn of(tok: &Tok) -> Self {
         if tok.negated {
             ClauseScope::Negated
@@ -37,12 +38,30 @@ impl ClauseScope {
         }
     }
 
-    /// The suffix of the count feature's name (`:sub` is the name model files use).
-    pub(super) fn suffix(self) -> &'static str {
+    /// The scope a single word is marked with: background marking is an option
+    /// (`mark_background`), negation marking is on whenever negation scopes are.
+    pub(super) fn of_word(tok: &Tok, config: &FeatureConfig) -> Self {
+        match ClauseScope::of(tok) {
+            ClauseScope::Background if !config.mark_background => ClauseScope::Main,
+            scope => scope,
+        }
+    }
+
+    /// The suffix of a lexicon count feature's name (`:sub` is the name model files use).
+    pub(super) fn count_suffix(self) -> &'static str {
         match self {
             ClauseScope::Main => "",
             ClauseScope::Background => ":sub",
             ClauseScope::Negated => ":neg",
+        }
+    }
+
+    /// The prefix of a marked word feature's name.
+    pub(super) fn word_prefix(self) -> &'static str {
+        match self {
+            ClauseScope::Main => "",
+            ClauseScope::Background => "BG_",
+            ClauseScope::Negated => "NOT_",
         }
     }
 }
@@ -52,36 +71,6 @@ pub(super) type Phrase = (usize, usize, Vec<u32>);
 
 /// No feature.
 pub(super) const NO_FEATURE: u32 = u32::MAX;
-
-/// How a single word is marked by its scope.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Variant {
-    Plain = 0,
-    /// In a negation scope: `NOT_word`.
-    Negated = 1,
-    /// In a background clause: `BG_word`.
-    Background = 2,
-}
-
-impl Variant {
-    pub(super) fn of(tok: &Tok, config: &FeatureConfig) -> Self {
-        if tok.negated {
-            Variant::Negated
-        } else if tok.background && config.mark_background {
-            Variant::Background
-        } else {
-            Variant::Plain
-        }
-    }
-
-    pub(super) fn prefix(self) -> &'static str {
-        match self {
-            Variant::Plain => "",
-            Variant::Negated => "NOT_",
-            Variant::Background => "BG_",
-        }
-    }
-}
 
 /// Lookup tables rebuilt from the spec at load time.
 #[derive(Debug, Clone, Default)]
@@ -120,7 +109,7 @@ pub(super) struct Index {
 /// table.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct TermEntry {
-    /// Unigram feature id per [`Variant`], `NO_FEATURE` when not a feature.
+    /// Unigram feature id per [`ClauseScope`] marking, `NO_FEATURE` when not a feature.
     pub(super) unigram: [u32; 3],
     /// Range of `Index::bigram_pairs` holding the bigrams the term starts.
     pub(super) bigrams: [u32; 2],
@@ -146,7 +135,7 @@ impl Index {
     pub(super) fn renumber_by_frequency(&mut self, idf: &[f32]) {
         let n = self.term_table.len();
         let rank = |e: &TermEntry| {
-            let f = e.unigram[Variant::Plain as usize];
+            let f = e.unigram[ClauseScope::Main as usize];
             if f == NO_FEATURE {
                 f32::INFINITY
             } else {
@@ -227,16 +216,16 @@ impl Index {
     /// pairs and the n-gram keys.
     pub(super) fn add_word_features(&mut self, features: &[String]) -> Result<()> {
         let mut bigrams: Vec<(u32, u32, u32)> = Vec::new();
-        let mut unigrams: Vec<(u32, Variant, u32)> = Vec::new();
+        let mut unigrams: Vec<(u32, ClauseScope, u32)> = Vec::new();
         for (i, name) in features.iter().enumerate() {
             if is_cue(name) {
                 continue;
             }
             let malformed = || Error::Param(format!("malformed feature name {name:?}"));
-            let (variant, body) = match (name.strip_prefix("NOT_"), name.strip_prefix("BG_")) {
-                (Some(rest), _) => (Variant::Negated, rest),
-                (_, Some(rest)) => (Variant::Background, rest),
-                _ => (Variant::Plain, name.as_str()),
+            let (marking, body) = match (name.strip_prefix("NOT_"), name.strip_prefix("BG_")) {
+                (Some(rest), _) => (ClauseScope::Negated, rest),
+                (_, Some(rest)) => (ClauseScope::Background, rest),
+                _ => (ClauseScope::Main, name.as_str()),
             };
             let mut ids = [0u32; 3];
             let mut len = 0;
@@ -248,8 +237,8 @@ impl Index {
                 len += 1;
             }
             if len == 1 {
-                unigrams.push((ids[0], variant, i as u32));
-            } else if variant == Variant::Plain {
+                unigrams.push((ids[0], marking, i as u32));
+            } else if marking == ClauseScope::Main {
                 if len == 2 {
                     bigrams.push((ids[0], ids[1], i as u32));
                 }
@@ -272,8 +261,8 @@ impl Index {
         }
         self.term_table
             .resize(self.terms.len(), TermEntry::default());
-        for (term, variant, feature) in unigrams {
-            self.term_table[term as usize].unigram[variant as usize] = feature;
+        for (term, marking, feature) in unigrams {
+            self.term_table[term as usize].unigram[marking as usize] = feature;
         }
         bigrams.sort_unstable();
         self.bigram_pairs = bigrams.iter().map(|&(_, second, f)| (second, f)).collect();
@@ -296,7 +285,7 @@ impl Index {
         self.group_counts = self
             .groups
             .iter()
-            .map(|g| ClauseScope::ALL.map(|scope| id(&format!("#lex:{g}{}", scope.suffix()))))
+            .map(|g| ClauseScope::ALL.map(|scope| id(&format!("#lex:{g}{}", scope.count_suffix()))))
             .collect();
         self.hits = self
             .groups
