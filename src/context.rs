@@ -137,9 +137,9 @@ impl ContextModel {
     /// add-one, but a rare link (few sentences open with "However") leans on the pooled table
     /// rather than on a uniform one. `label_shares` are the sentence model's class prior.
     /// Returns `None` with fewer than [`MIN_CONTEXT_SENTENCES`] sentences in multi-sentence
-    /// documents.
+    /// documents, or when the rows are out of article order ([`scattered_document`]).
     pub fn learn(rows: &[LabeledSentence], label_shares: [f32; 3]) -> Option<ContextModel> {
-        if !can_learn(rows) {
+        if !can_learn(rows) || scattered_document(rows).is_some() {
             return None;
         }
         let mut counts = [[1f32; 3]; 3];
@@ -331,6 +331,78 @@ pub fn document_runs(rows: &[LabeledSentence]) -> Vec<Range<usize>> {
         }
     }
     out
+}
+
+/// A document id whose rows are not all in one run: other rows come between its sentences.
+///
+/// Context is read from the order of a document's rows, so a file whose rows were re-ordered
+/// (sorted by label, one click in a spreadsheet) would teach that a label always follows
+/// itself, and, read in context, would leak the gold labels of neighbours into the scores.
+/// No real article is written in two pieces with other articles between them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scattered {
+    /// The first such document id, in file order.
+    pub document: String,
+    /// Its number of runs.
+    pub runs: usize,
+    /// The first line of each of its runs, at most three.
+    pub lines: Vec<u64>,
+    /// How many document ids are split like this.
+    pub documents: usize,
+}
+
+impl Scattered {
+    /// What to tell the user, after the file's name.
+    pub fn message(&self) -> String {
+        let lines: Vec<String> = self.lines.iter().map(u64::to_string).collect();
+        let others = match self.documents {
+            1 => String::new(),
+            2 => ", as does 1 other document".to_string(),
+            n => format!(", as do {} other documents", n - 1),
+        };
+        format!(
+            "document `{}` comes in {} separate runs of rows (from lines {}{}){others}: the \
+             rows are out of article order (sorted?), so their order says nothing about context",
+            crate::report::one_line(&self.document),
+            self.runs,
+            lines.join(", "),
+            if self.runs > self.lines.len() {
+                ", ..."
+            } else {
+                ""
+            },
+        )
+    }
+}
+
+/// The first document id of `rows` split into several runs (see [`Scattered`]), if any.
+pub fn scattered_document(rows: &[LabeledSentence]) -> Option<Scattered> {
+    // Per document id: its runs' first lines (three kept) and its run count.
+    let mut runs: std::collections::HashMap<&str, (Vec<u64>, usize)> = Default::default();
+    let mut order = Vec::new();
+    for run in document_runs(rows) {
+        let first = &rows[run.start];
+        let Some(id) = first.document.as_deref() else {
+            continue;
+        };
+        let entry = runs.entry(id).or_insert_with(|| {
+            order.push(id);
+            (Vec::new(), 0)
+        });
+        if entry.0.len() < 3 {
+            entry.0.push(first.line);
+        }
+        entry.1 += 1;
+    }
+    let documents = runs.values().filter(|(_, n)| *n > 1).count();
+    let document = order.into_iter().find(|id| runs[id].1 > 1)?;
+    let (lines, count) = runs.remove(document)?;
+    Some(Scattered {
+        document: document.to_string(),
+        runs: count,
+        lines,
+        documents,
+    })
 }
 
 /// Smooths every document of a labelled file (see [`document_runs`]); without a context model
@@ -616,5 +688,61 @@ mod tests {
         ];
         assert_eq!(document_runs(&rows), vec![0..2, 2..3, 3..4, 4..5, 5..6]);
         assert!(document_runs(&[]).is_empty());
+    }
+
+    fn rows_of_documents(ids: &[Option<&str>]) -> Vec<LabeledSentence> {
+        ids.iter()
+            .enumerate()
+            .map(|(i, id)| LabeledSentence {
+                line: i as u64 + 2,
+                ..row(Stance::Analytical, *id)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_document_split_by_other_rows_is_found() {
+        let rows = rows_of_documents(&[
+            Some("a"),
+            Some("a"),
+            Some("b"),
+            Some("a"),
+            None,
+            Some("b"),
+            Some("a"),
+        ]);
+        let found = scattered_document(&rows).unwrap();
+        // "a" runs from lines 2, 5 and 8; "b" from 4 and 7.
+        assert_eq!(found.document, "a");
+        assert_eq!(found.runs, 3);
+        assert_eq!(found.lines, vec![2, 5, 8]);
+        assert_eq!(found.documents, 2);
+        let message = found.message();
+        assert!(
+            message.contains(
+                "comes in 3 separate runs of rows (from lines 2, 5, 8), as does 1 other document"
+            ),
+            "{message}"
+        );
+        // Rows without an id, and ids in one run each, are in order.
+        let in_order = rows_of_documents(&[Some("a"), Some("a"), None, None, Some("b")]);
+        assert_eq!(scattered_document(&in_order), None);
+    }
+
+    #[test]
+    fn no_context_is_learned_from_rows_out_of_order() {
+        // 40 documents of four sentences, adversarial, adversarial, analytical, conciliatory.
+        let mut rows = Vec::new();
+        for d in 0..40 {
+            for label in [ALL[0], ALL[0], ALL[1], ALL[2]] {
+                rows.push(row(label, Some(&format!("d{d}"))));
+            }
+        }
+        assert!(ContextModel::learn(&rows, [1.0 / 3.0; 3]).is_some());
+        // Sorted by label, each document comes in three runs, and every label would seem
+        // to follow itself.
+        rows.sort_by_key(|r| r.label);
+        assert!(scattered_document(&rows).is_some());
+        assert_eq!(ContextModel::learn(&rows, [1.0 / 3.0; 3]), None);
     }
 }

@@ -353,6 +353,9 @@ fn print_step(step: tune::Step<'_>) {
             stance::context::MIN_CONTEXT_SENTENCES,
             stance::corpus::DOCUMENT_COLUMNS.join("`, `")
         ),
+        tune::Step::ContextOutOfOrder(scattered) => {
+            say!("context: none learned: {}", scattered.message())
+        }
         tune::Step::Context(Some(check)) => say!(
             "context: cross-validated macro-F1 on the {} sentences with neighbours: {:.4} alone, {:.4} in context -> {}",
             check.sentences,
@@ -589,6 +592,15 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         model = model.without_context();
     }
     let rows = stance::corpus::read_labelled(&args.data)?;
+    if model.context().is_some()
+        && let Some(scattered) = stance::context::scattered_document(&rows)
+    {
+        warn!(
+            "note: {}: {}; each row was read on its own",
+            report::one_line(&args.data.display().to_string()),
+            scattered.message()
+        );
+    }
     let predictions = model.predict_rows(&rows);
     let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
     // A model trained without a label can never predict it: say so rather than let a zero

@@ -408,6 +408,8 @@ pub enum Step<'a> {
     /// The out-of-fold check of document context: `None` when the data has too few
     /// documents to learn any.
     Context(Option<&'a ContextCheck>),
+    /// No context is learned: the rows are out of article order.
+    ContextOutOfOrder(&'a context::Scattered),
 }
 
 /// Folds of `--search` when `--folds` is not given.
@@ -416,7 +418,8 @@ pub const SEARCH_FOLDS: usize = 5;
 /// Settles the settings `stance train` fits its model with, as the CLI does: with `search`,
 /// the cross-validated search (over `folds`, 5 if not given) picks them; with `folds` alone,
 /// `params` are cross-validated as they are; then, if context is on, it is kept only if it
-/// does not hurt out of fold. Without either, `params` are returned unchanged and unscored.
+/// does not hurt out of fold. Without either, `params` are returned unscored. Context is
+/// turned off first if the rows are out of article order.
 ///
 /// Returns the settings and the cross-validated scores to record in the model file.
 pub fn settle(
@@ -427,6 +430,14 @@ pub fn settle(
     search: bool,
     mut report: impl FnMut(Step<'_>),
 ) -> Result<(TrainParams, Option<CvScores>)> {
+    let mut params = params.clone();
+    if params.context
+        && let Some(scattered) = context::scattered_document(rows)
+    {
+        report(Step::ContextOutOfOrder(&scattered));
+        params.context = false;
+    }
+    let params = &params;
     let (mut params, scores, predictions) = if search {
         let k = folds.unwrap_or(SEARCH_FOLDS);
         report(Step::SearchStarted { folds: k });

@@ -832,3 +832,76 @@ fn errors_exit_1_when_standard_error_is_full() {
         .unwrap();
     assert_eq!(status.code(), Some(1));
 }
+
+/// Rows sorted by label (one click in a spreadsheet) split every article into runs: context
+/// learned from them would say a label always follows itself (test accuracy fell from 0.889
+/// to 0.684), and evaluating them in context would pass gold labels between neighbours.
+#[test]
+fn rows_out_of_article_order_give_no_context() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first 300 sentences of whole articles in the shipped corpus, in article order.
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/train.csv");
+    let mut reader = csv::Reader::from_path(&corpus).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (label, document) = (column("label"), column("document"));
+    let mut rows: Vec<csv::StringRecord> = reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| !r[document].is_empty())
+        .take(300)
+        .collect();
+    let write = |name: &str, rows: &[csv::StringRecord]| {
+        let path = dir.path().join(name);
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(&headers).unwrap();
+        for r in rows {
+            w.write_record(r).unwrap();
+        }
+        path
+    };
+    let in_order = write("in_order.csv", &rows);
+    rows.sort_by(|a, b| a[label].cmp(&b[label]));
+    let sorted = write("sorted.csv", &rows);
+    let train = |data: &Path, out: &str| {
+        let model = dir.path().join(out);
+        let assert = stance()
+            .args(["train", "--min-df", "1", "--out"])
+            .arg(&model)
+            .arg(data)
+            .assert()
+            .success();
+        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+        (stdout, json.get("context").is_some_and(|c| !c.is_null()))
+    };
+    let (stdout, has_context) = train(&in_order, "in_order.json");
+    assert!(
+        has_context && !stdout.contains("out of article order"),
+        "{stdout}"
+    );
+    let (stdout, has_context) = train(&sorted, "sorted.json");
+    assert!(!has_context, "{stdout}");
+    assert!(
+        stdout.contains("context: none learned: document `")
+            && stdout.contains("the rows are out of article order (sorted?)"),
+        "{stdout}"
+    );
+    // The built-in model has context; on the sorted file it reads each row alone, and says so.
+    stance()
+        .arg("evaluate")
+        .arg(&sorted)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("out of article order")
+                .and(predicate::str::contains("each row was read on its own")),
+        );
+    stance()
+        .arg("evaluate")
+        .arg(&in_order)
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+}
