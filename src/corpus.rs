@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::source::{
-    MAX_WHOLE_FILE_BYTES, csv_error, field_of_swallowed_row, open_source, read_whole,
-    separator_hint, unique_column, utf16_hint,
+    MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, field_of_swallowed_row, open_source,
+    read_whole, separator_hint, unique_column,
 };
 
 /// The stance a sentence takes between the parties it talks about.
@@ -161,7 +161,7 @@ pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
 
 /// Reads a labelled CSV held in memory; `name` is used in error messages.
 pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence>> {
-    if let Some(message) = utf16_hint(data) {
+    if let Some(message) = encoding_hint(data) {
         return Err(Error::File {
             path: name.into(),
             message,
@@ -177,6 +177,13 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         return Err(Error::File {
             path: name.into(),
             message: "file is empty, expected a header row with `text` and `label` columns".into(),
+        });
+    }
+    if let Some(message) = crate::source::header_line_break(&headers) {
+        return Err(Error::Data {
+            path: name.into(),
+            line: 1,
+            message,
         });
     }
     let text_col = unique_column(&headers, "text", name)?
@@ -297,7 +304,8 @@ fn open_quote(
 ) -> Option<String> {
     let hint = "is a double quote left open?";
     for (i, field) in record.iter().enumerate() {
-        if !field.contains(&b'\n') {
+        // A line break at a cell's end (Alt+Enter in a spreadsheet) is trimmed like a space.
+        if !field.trim_ascii().contains(&b'\n') {
             continue;
         }
         let column = headers

@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::source::{
-    CrlfToLf, LineCap, MAX_WHOLE_FILE_BYTES, csv_error, extra_fields, open_source, read_whole,
-    record_line, unique_column, utf16_hint,
+    CrlfToLf, LineCap, MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, extra_fields, open_source,
+    read_whole, record_line, unique_column,
 };
 
 /// How input files are read.
@@ -274,10 +274,10 @@ impl Documents {
         // A UTF-16 file would otherwise fail as "no `text` column" or "not valid UTF-8".
         let mut head = Vec::new();
         (&mut reader)
-            .take(crate::source::UTF16_HINT_BYTES)
+            .take(crate::source::ENCODING_HINT_BYTES)
             .read_to_end(&mut head)
             .map_err(|e| Error::io(&name, e))?;
-        if let Some(message) = crate::source::utf16_hint(&head) {
+        if let Some(message) = crate::source::encoding_hint(&head) {
             return Err(Error::File {
                 path: name,
                 message,
@@ -301,6 +301,13 @@ impl Documents {
                         message: format!(
                             "file is empty, expected a header row with a `{text_column}` column"
                         ),
+                    });
+                }
+                if let Some(message) = crate::source::header_line_break(&header) {
+                    return Err(Error::Data {
+                        path: name,
+                        line: 1,
+                        message,
                     });
                 }
                 let text_col =
@@ -751,6 +758,26 @@ fn strip_position(e: &serde_json::Error) -> String {
     }
 }
 
+/// A message for an article that is a web page or a rich-text file rather than plain text:
+/// its tags or control words would be read as words, and its paragraphs, on lines of their
+/// own only once rendered, would run into one sentence. (macOS TextEdit saves RTF, even
+/// under a `.txt` name.)
+fn markup_hint(text: &str) -> Option<String> {
+    let start = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
+    let head: String = start
+        .chars()
+        .take(14)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if head.starts_with("<!doctype html") || head.starts_with("<html") {
+        Some("is an HTML page, not plain text; save the page as text (or copy its article text into a .txt file)".into())
+    } else if head.starts_with("{\\rtf") {
+        Some("is a rich-text (RTF) file, not plain text; save it as plain text (TextEdit: Format > Make Plain Text)".into())
+    } else {
+        None
+    }
+}
+
 /// Reads a whole plain-text article. Invalid UTF-8 is an error naming the byte offset, since
 /// silently replacing bytes would shift every offset the output reports.
 fn read_text(path: &Path) -> Result<Document> {
@@ -761,7 +788,7 @@ fn read_text(path: &Path) -> Result<Document> {
         MAX_WHOLE_FILE_BYTES,
         "split it into articles, or pass them as rows with --input csv or jsonl",
     )?;
-    if let Some(message) = utf16_hint(&bytes) {
+    if let Some(message) = encoding_hint(&bytes) {
         return Err(Error::File {
             path: name.clone(),
             message,
@@ -794,6 +821,12 @@ fn read_text(path: &Path) -> Result<Document> {
         return Err(Error::File {
             path: name,
             message: format!("holds a NUL byte (at byte offset {at}); is it a binary file?"),
+        });
+    }
+    if let Some(message) = markup_hint(&text) {
+        return Err(Error::File {
+            path: name,
+            message,
         });
     }
     Ok(Document {

@@ -288,13 +288,35 @@ pub(crate) fn unique_column(
     Ok(first)
 }
 
-/// A message for text saved as UTF-16, which spreadsheet programs and Windows tools write
-/// and which otherwise fails with a puzzling "no `text` column" (or, being valid UTF-8 with
-/// a zero byte after each letter, is classified as nonsense). Looks at the first bytes only:
-/// a UTF-16 byte-order mark, or two letters each followed (or preceded) by a zero byte.
-/// UTF-32, rarer, is named too: its mark begins like UTF-16's, and without a mark each letter
-/// has three zero bytes beside it.
-pub(crate) fn utf16_hint(data: &[u8]) -> Option<String> {
+/// A message for a file that is not UTF-8 text at all, named by its first bytes: text saved
+/// as UTF-16 (spreadsheet programs and Windows tools write it; it otherwise fails with a
+/// puzzling "no `text` column", or, being valid UTF-8 with a zero byte after each letter, is
+/// classified as nonsense), UTF-32, or a compressed, zipped (an Excel `.xlsx` is a zip), old
+/// Office or PDF file given where text was expected. UTF-16 and UTF-32 are recognised by a
+/// byte-order mark, or by letters each beside zero bytes.
+pub(crate) fn encoding_hint(data: &[u8]) -> Option<String> {
+    let signatures: [(&[u8], &str); 5] = [
+        (
+            b"\x1F\x8B",
+            "is a gzip-compressed file; decompress it first",
+        ),
+        (
+            b"PK\x03\x04",
+            "is a zip archive (an Excel .xlsx or Word .docx file is one); save or export it as UTF-8 text or CSV",
+        ),
+        (b"PK\x05\x06", "is an empty zip archive, not text"),
+        (
+            b"\xD0\xCF\x11\xE0",
+            "is an Office document (an old Excel .xls or Word .doc); save or export it as UTF-8 text or CSV",
+        ),
+        (
+            b"%PDF",
+            "is a PDF file; extract its text first (for example with pdftotext)",
+        ),
+    ];
+    if let Some((_, message)) = signatures.iter().find(|(magic, _)| data.starts_with(magic)) {
+        return Some(message.to_string());
+    }
     if data.starts_with(&[0xFF, 0xFE, 0, 0]) || data.starts_with(&[0, 0, 0xFE, 0xFF]) {
         return Some(
             "is UTF-32 text (it starts with a UTF-32 byte-order mark); save it as UTF-8".into(),
@@ -319,8 +341,17 @@ pub(crate) fn utf16_hint(data: &[u8]) -> Option<String> {
 }
 
 /// A hint to add to a "no such column" error: a header that is one field holding tabs or
-/// semicolons is a file exported with another separator. Empty otherwise.
+/// semicolons is a file exported with another separator, and a header starting `sep=` is
+/// Excel's separator line. Empty otherwise.
 pub(crate) fn separator_hint(headers: &csv::ByteRecord) -> String {
+    // Excel writes `sep=,` (or `sep=;`) above the header when asked to; read as CSV, it is
+    // the header.
+    if headers
+        .get(0)
+        .is_some_and(|first| strip_bom(first).starts_with(b"sep="))
+    {
+        return "; line 1 is Excel's `sep=` line, not a header: delete that line".into();
+    }
     let separator = match headers.iter().collect::<Vec<_>>()[..] {
         [only] if only.contains(&b'\t') => "tabs",
         [only] if only.contains(&b';') => "semicolons",
@@ -329,8 +360,24 @@ pub(crate) fn separator_hint(headers: &csv::ByteRecord) -> String {
     format!("; the header looks separated by {separator}, but stance reads comma-separated CSV")
 }
 
-/// How many leading bytes [`utf16_hint`] needs.
-pub(crate) const UTF16_HINT_BYTES: u64 = 4;
+/// A message for a header cell that runs over lines: a double quote opened in the header
+/// and closed (if ever) in the rows, which it has swallowed. No column name holds a line
+/// break on purpose.
+pub(crate) fn header_line_break(headers: &csv::ByteRecord) -> Option<String> {
+    let (i, cell) = headers
+        .iter()
+        .enumerate()
+        .find(|(_, cell)| cell.trim_ascii().contains(&b'\n'))?;
+    let shown: String = String::from_utf8_lossy(cell).chars().take(40).collect();
+    Some(format!(
+        "column {} of the header runs over several lines (\"{}...\"); is a double quote left open?",
+        i + 1,
+        crate::report::one_line(&shown)
+    ))
+}
+
+/// How many leading bytes [`encoding_hint`] needs.
+pub(crate) const ENCODING_HINT_BYTES: u64 = 4;
 
 /// The line (1-based) of the first byte that is not UTF-8, for messages about a file read
 /// whole.

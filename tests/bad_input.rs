@@ -148,6 +148,28 @@ fn labelled_csv_errors_name_file_line_and_value() {
             b"t\x00e\x00x\x00t\x00,\x00l\x00",
             &["looks like UTF-16", "save it as UTF-8"],
         ),
+        // A quote opened in the header swallowed rows: 1 of 3 scored, exit 0.
+        (
+            "open_quote_header.csv",
+            b"text,label,\"note\nTalks resumed.,analytical,s1\nOfficials warned.,adversarial,s2\"\nPeace.,conciliatory,x\n",
+            &["line 1", "column 3 of the header runs over several lines", "double quote left open"],
+        ),
+        // Compressed or spreadsheet files were said to be "separated by tabs".
+        (
+            "gzipped.csv",
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03+I\xad(\xd1",
+            &["is a gzip-compressed file"],
+        ),
+        (
+            "workbook.csv",
+            b"PK\x03\x04\x14\x00\x06\x00\x08\x00",
+            &["is a zip archive (an Excel .xlsx"],
+        ),
+        (
+            "excel_sep.csv",
+            b"sep=,\r\ntext,label\r\nTalks.,analytical\r\n",
+            &["line 1", "Excel's `sep=` line", "delete that line"],
+        ),
     ];
     for (name, bytes, fragments) in cases {
         labelled_csv_fails(d, name, bytes, fragments);
@@ -335,6 +357,21 @@ fn valid_csv_quirks_are_accepted() {
         .assert()
         .success()
         .stdout(predicate::str::contains("3 sentences"));
+    // A label ending in a line break (Alt+Enter in a spreadsheet cell) is trimmed like a
+    // space; it used to be taken for a double quote left open.
+    let alt_enter = dir.path().join("alt_enter.csv");
+    std::fs::write(
+        &alt_enter,
+        "text,label\r\n\"Talks resumed.\",\"analytical\r\n\"\r\n\"Troops fired.\",\"adversarial\"\r\nBoth agreed.,conciliatory\r\n",
+    )
+    .unwrap();
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(dir.path().join("a.json"))
+        .arg(&alt_enter)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 sentences"));
 }
 
 #[test]
@@ -444,6 +481,33 @@ fn odd_articles_complete_without_panic() {
     classify(b"Good start.\xff\xfe\x00 binary".to_vec())
         .code(1)
         .stderr(predicate::str::contains("article.txt").and(predicate::str::contains("offset 11")));
+    // Web pages, rich text and PDF look like text but are not prose: each used to be read
+    // as one long "sentence" with one label.
+    for (bytes, fragment) in [
+        (
+            &b"<!DOCTYPE html>\n<html><p>China urged restraint.</p><p>Both agreed.</p></html>"[..],
+            "is an HTML page",
+        ),
+        (
+            b"\n  <HTML><body>Talks resumed.</body></HTML>",
+            "is an HTML page",
+        ),
+        (
+            b"{\\rtf1\\ansi\\deff0 China urged restraint.\\par Both agreed.\\par}",
+            "is a rich-text (RTF) file",
+        ),
+        (
+            b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj",
+            "is a PDF file",
+        ),
+        (b"\x1f\x8b\x08\x00", "is a gzip-compressed file"),
+    ] {
+        classify(bytes.to_vec()).code(1).stderr(
+            predicate::str::contains("article.txt").and(predicate::str::contains(fragment)),
+        );
+    }
+    // Prose that mentions tags is still prose.
+    classify(b"The <html> tag was shown on screen.".to_vec()).success();
     // Emoji only, right-to-left script: labelled, never a panic.
     for text in [
         "🙂🙂🙂 🚀🚀",
@@ -904,4 +968,26 @@ fn rows_out_of_article_order_give_no_context() {
         .assert()
         .success()
         .stderr(predicate::str::is_empty());
+}
+
+/// A quote opened in a CSV header swallowed the rows: classify said the file "has a header
+/// but no rows" and named a column after the whole file.
+#[test]
+fn a_header_cell_over_several_lines_is_an_error_for_classify() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.csv");
+    std::fs::write(
+        &path,
+        "id,text,\"source\n1,Talks resumed.,AP\n2,Officials warned.,AFP\n",
+    )
+    .unwrap();
+    stance()
+        .args(["classify", "--input", "csv", "--format", "csv"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(
+            "h.csv: line 1: column 3 of the header runs over several lines",
+        ));
 }
