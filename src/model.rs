@@ -607,9 +607,14 @@ impl StanceModel {
                 if v.as_u64().is_some_and(|v| {
                     (OLDEST_FORMAT_VERSION as u64..=FORMAT_VERSION as u64).contains(&v)
                 }) => {}
-            Some(v) => {
+            Some(serde_json::Value::Number(v)) if v.as_u64().is_some() => {
                 return Err(bad(format!(
                     "unknown format_version {v} (this build of stance reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})"
+                )));
+            }
+            Some(v) => {
+                return Err(bad(format!(
+                    "format_version must be a whole number, got {v}"
                 )));
             }
             None => return Err(bad("no format_version field".into())),
@@ -620,6 +625,16 @@ impl StanceModel {
         if k < 2 || unique.len() != k {
             return Err(bad(format!(
                 "labels must be at least two distinct labels, got {:?}",
+                file.labels
+            )));
+        }
+        // Weight columns and intercepts follow `labels` by position, and training writes the
+        // labels sorted. A list reordered by hand would silently swap every label.
+        if !file.labels.is_sorted() {
+            return Err(bad(format!(
+                "labels must be in the order {} (weights and intercepts are stored per label \
+                 in that order), got {:?}",
+                Stance::ALL.map(Stance::as_str).join(", "),
                 file.labels
             )));
         }
@@ -809,14 +824,16 @@ pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
                 .into(),
         );
     }
-    let mut head = [0u8; 64];
-    let read = std::fs::File::open(out)
-        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
-        .map_err(|e| Error::io(&name, e))?;
-    let head = &head[..read];
-    let text = String::from_utf8_lossy(head);
-    let text = text.trim_start();
-    if text.is_empty() || (text.starts_with('{') && text.contains("\"format_version\"")) {
+    // The atomic rename that saves a model would go round the protection users give a
+    // model they mean to keep.
+    if meta.permissions().readonly() {
+        return refuse(
+            "is read-only; refusing to replace it (make it writable first, or choose another \
+             --out)"
+                .into(),
+        );
+    }
+    if is_empty_or_model_file(out, &meta).map_err(|e| Error::io(&name, e))? {
         return Ok(());
     }
     refuse(
@@ -824,6 +841,25 @@ pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
          another --out)"
             .into(),
     )
+}
+
+/// Whether the file at `path` is empty (white space only) or a JSON object with a
+/// `format_version` key anywhere among its keys (a model of any version, written by stance or
+/// re-saved with its keys sorted). Files larger than a model can be are neither.
+fn is_empty_or_model_file(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<bool> {
+    if meta.len() > MAX_MODEL_BYTES {
+        return Ok(false);
+    }
+    let bytes = std::fs::read(path)?;
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(false);
+    };
+    let text = text.trim_start_matches('\u{FEFF}').trim();
+    if text.is_empty() {
+        return Ok(true);
+    }
+    Ok(text.starts_with('{')
+        && serde_json::from_str::<VersionProbe>(text).is_ok_and(|p| p.format_version.is_some()))
 }
 
 fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {

@@ -381,6 +381,13 @@ fn damaged_model_files_are_refused() {
     let mut value: serde_json::Value = serde_json::from_str(&good).unwrap();
     value["format_version"] = 7.into();
     let future = value.to_string();
+    value["format_version"] = "3".into();
+    let string_version = value.to_string();
+    value["format_version"] = 3.into();
+    // Labels reordered by hand: every weight column would serve another label.
+    let mut reordered = value.clone();
+    reordered["labels"] = serde_json::json!(["conciliatory", "adversarial", "analytical"]);
+    let reordered = reordered.to_string();
     value["format_version"] = 1.into();
     value["weights"].as_array_mut().unwrap().truncate(3);
     let short = value.to_string();
@@ -408,6 +415,16 @@ fn damaged_model_files_are_refused() {
             "unknown format_version 7",
         ),
         ("short.json", short.into_bytes(), "weights have 3 rows"),
+        (
+            "string_version.json",
+            string_version.into_bytes(),
+            "format_version must be a whole number, got \"3\"",
+        ),
+        (
+            "reordered.json",
+            reordered.into_bytes(),
+            "labels must be in the order adversarial, analytical, conciliatory",
+        ),
         (
             "list.json",
             b"[1, 2, 3]".to_vec(),
@@ -780,6 +797,38 @@ fn train_never_writes_over_its_data_or_a_file_that_is_not_a_model() {
                 .unwrap()
                 .contains("\"format_version\"")
         );
+    }
+    // A model re-saved with its keys sorted (`jq -S`) is still a model and may be replaced.
+    let sorted_keys = dir.path().join("sorted_keys.json");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    value.sort_all_objects();
+    std::fs::write(&sorted_keys, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+    assert!(!std::fs::read_to_string(&sorted_keys).unwrap()[..64].contains("format_version"));
+    stance()
+        .args(["train", "--out"])
+        .arg(&sorted_keys)
+        .arg(&data_copy)
+        .assert()
+        .success();
+    // A model made read-only is kept: the atomic rename would otherwise replace it.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let kept = dir.path().join("kept.json");
+        std::fs::copy(&model, &kept).unwrap();
+        std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o444)).unwrap();
+        let before = std::fs::read(&kept).unwrap();
+        stance()
+            .args(["train", "--out"])
+            .arg(&kept)
+            .arg(&data_copy)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(
+                "kept.json: is read-only; refusing to replace it",
+            ));
+        assert_eq!(std::fs::read(&kept).unwrap(), before);
     }
 }
 
