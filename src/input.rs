@@ -161,8 +161,9 @@ struct JsonlRows {
 
 impl Documents {
     /// Opens the sources: paths, directories (searched recursively, in sorted order, for the
-    /// format's files: see [`InputFormat::extensions`]) and `-` for standard input. No paths
-    /// means standard input.
+    /// format's files, in any letter case: see [`InputFormat::extensions`]) and `-` for
+    /// standard input. No paths means standard input. A file named twice (directly, through
+    /// a directory or a link) is read once, with a note.
     ///
     /// Returns an error if a path does not exist, a directory cannot be read, or a directory
     /// holds no file of the format (an empty run would look like a successful one).
@@ -207,8 +208,35 @@ impl Documents {
                 sources.push(path.clone());
             }
         }
-        // `classify rows.csv` without `--input csv` labels the header and each row as prose.
         let mut notes = Vec::new();
+        // A file named twice (`classify dir dir/a.txt`, or overlapping globs) would be
+        // labelled twice under one `doc` id, and counted twice downstream.
+        let mut seen = std::collections::HashMap::new();
+        sources.retain(|path| {
+            let Ok(real) = path.canonicalize() else {
+                return true;
+            };
+            match seen.entry(real) {
+                std::collections::hash_map::Entry::Vacant(entry) => {
+                    entry.insert(path.clone());
+                    true
+                }
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    let (first, again) = (first.get(), path);
+                    let how = if first.as_os_str() == again.as_os_str() {
+                        String::new()
+                    } else {
+                        format!(" (also as {})", crate::source::path_name(again))
+                    };
+                    notes.push(format!(
+                        "{} is named more than once{how}; it was read once",
+                        crate::source::path_name(first)
+                    ));
+                    false
+                }
+            }
+        });
+        // `classify rows.csv` without `--input csv` labels the header and each row as prose.
         if format == InputFormat::Text {
             for path in paths.iter().filter(|p| p.is_file()) {
                 let extension = path.extension().and_then(|e| e.to_str());
@@ -858,7 +886,9 @@ fn collect_files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Res
             collect_files(&path, extensions, out)?;
         } else if path
             .extension()
-            .is_some_and(|e| extensions.iter().any(|x| e == *x))
+            .and_then(|e| e.to_str())
+            // `B.TXT` from a Windows archive or a scanner is an article too.
+            .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
             && path.is_file()
         {
             out.push(path);
@@ -905,6 +935,46 @@ mod tests {
             .unwrap();
         let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
         assert_eq!(texts, ["C.", "B."]);
+    }
+
+    #[test]
+    fn upper_case_extensions_count() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.txt", b"A.");
+        write(dir.path(), "B.TXT", b"B.");
+        write(dir.path(), "c.Txt", b"C.");
+        let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["B.", "A.", "C."]);
+    }
+
+    #[test]
+    fn a_file_named_twice_is_read_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write(dir.path(), "a.txt", b"A.");
+        write(dir.path(), "b.txt", b"B.");
+        let paths = [dir.path().to_path_buf(), a.clone(), a.clone()];
+        let docs = Documents::open(&paths, InputFormat::Text).unwrap();
+        let notes = docs.notes().to_vec();
+        let texts: Vec<String> = docs.map(|d| d.unwrap().text).collect();
+        assert_eq!(texts, ["A.", "B."]);
+        // Found in the directory first, then named twice as itself: each repeat is noted.
+        let note = format!("{} is named more than once; it was read once", a.display());
+        assert_eq!(notes, [note.clone(), note]);
+        // Under another name (a `./` prefix), the note gives both.
+        let other = dir.path().join(".").join("a.txt");
+        let docs = Documents::open(&[a.clone(), other.clone()], InputFormat::Text).unwrap();
+        assert_eq!(
+            docs.notes(),
+            [format!(
+                "{} is named more than once (also as {}); it was read once",
+                a.display(),
+                other.display()
+            )]
+        );
     }
 
     #[test]
@@ -970,14 +1040,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         write(dir.path(), "a/x.txt", b"Talks resumed.");
         std::os::unix::fs::symlink(dir.path(), dir.path().join("a/back")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("a/x.txt"), dir.path().join("link.txt"))
+        // A link to a file is followed; a link to a file already in the tree is that file
+        // named twice, read once.
+        let elsewhere = tempfile::tempdir().unwrap();
+        let outside = write(elsewhere.path(), "y.txt", b"Talks stalled.");
+        std::os::unix::fs::symlink(&outside, dir.path().join("link.txt")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("a/x.txt"), dir.path().join("same.txt"))
             .unwrap();
         let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text)
             .unwrap()
             .collect::<Result<_>>()
             .unwrap();
-        let names: Vec<String> = docs.iter().map(|d| d.name()).collect();
-        assert_eq!(docs.len(), 2, "{names:?}");
+        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        assert_eq!(texts, ["Talks resumed.", "Talks stalled."]);
     }
 
     #[test]
