@@ -371,6 +371,51 @@ pub fn label_counts(rows: &[LabeledSentence]) -> [usize; 3] {
     counts
 }
 
+/// Texts that appear under more than one label: how many, and the first with the lines of
+/// its first two labels. Training cannot fit both; a file full of them (one text labelled
+/// three ways) trains a model that gives 1/3 to everything without a word.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflicts {
+    /// Distinct texts with two or more labels.
+    pub texts: usize,
+    /// The rows they fill.
+    pub rows: usize,
+    /// The first such text, in file order.
+    pub example: String,
+    /// The lines of its first row and of its first row with another label.
+    pub lines: (u64, u64),
+}
+
+/// The texts of `rows` labelled more than one way (compared after trimming), if any.
+pub fn conflicting_labels(rows: &[LabeledSentence]) -> Option<Conflicts> {
+    let mut first: std::collections::HashMap<&str, (usize, bool)> = Default::default();
+    let mut example: Option<(usize, usize)> = None;
+    for (i, row) in rows.iter().enumerate() {
+        let entry = first.entry(row.text.trim()).or_insert((i, false));
+        if rows[entry.0].label != row.label && !entry.1 {
+            entry.1 = true;
+            if example.is_none() {
+                example = Some((entry.0, i));
+            }
+        }
+    }
+    let (a, b) = example?;
+    let conflicted: std::collections::HashSet<&str> = first
+        .iter()
+        .filter(|(_, (_, conflict))| *conflict)
+        .map(|(text, _)| *text)
+        .collect();
+    Some(Conflicts {
+        texts: conflicted.len(),
+        rows: rows
+            .iter()
+            .filter(|r| conflicted.contains(r.text.trim()))
+            .count(),
+        example: rows[a].text.trim().to_string(),
+        lines: (rows[a].line, rows[b].line),
+    })
+}
+
 /// The error for a header without `column` (see [`separator_hint`]).
 fn missing_column(name: &str, column: &str, headers: &csv::ByteRecord) -> Error {
     Error::Data {
@@ -386,6 +431,33 @@ fn missing_column(name: &str, column: &str, headers: &csv::ByteRecord) -> Error 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_under_two_labels_are_found() {
+        let row = |text: &str, label, line| LabeledSentence {
+            line,
+            ..LabeledSentence::new(text, label)
+        };
+        let rows = [
+            row("Talks resumed.", Stance::Analytical, 2),
+            row("Troops fired.", Stance::Adversarial, 3),
+            row("Talks resumed. ", Stance::Analytical, 4),
+            row("Talks resumed.", Stance::Conciliatory, 5),
+            row("Troops fired.", Stance::Analytical, 6),
+            row("Both agreed.", Stance::Conciliatory, 7),
+        ];
+        // Two texts, on five rows; the first met is "Talks resumed." (lines 2 and 5).
+        assert_eq!(
+            conflicting_labels(&rows),
+            Some(Conflicts {
+                texts: 2,
+                rows: 5,
+                example: "Talks resumed.".into(),
+                lines: (2, 5),
+            })
+        );
+        assert_eq!(conflicting_labels(&rows[..3]), None);
+    }
 
     #[test]
     fn a_story_groups_before_a_document() {

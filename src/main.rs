@@ -386,6 +386,19 @@ fn train(args: TrainArgs) -> Result<()> {
             message,
         });
     }
+    if let Some(c) = stance::corpus::conflicting_labels(&rows) {
+        let example: String = c.example.chars().take(60).collect();
+        warn!(
+            "note: {}: {} text(s) appear under more than one label ({} rows), such as \"{}\" at \
+             lines {} and {}; no model can tell such rows apart",
+            report::one_line(&name),
+            c.texts,
+            c.rows,
+            report::one_line(&example),
+            c.lines.0,
+            c.lines.1
+        );
+    }
     let counts = stance::corpus::label_counts(&rows);
     let folds = args.folds.or(args.search.then_some(tune::SEARCH_FOLDS));
     if let Some(k) = folds {
@@ -397,9 +410,17 @@ fn train(args: TrainArgs) -> Result<()> {
     for label in Stance::ALL {
         say!("  {:<13} {}", label.as_str(), counts[label.index()]);
     }
+    // A fit that fails on these rows (no words at all, the optimiser) is named after them.
+    let in_file = |e: Error| match e {
+        Error::Train(message) => Error::File {
+            path: name.clone(),
+            message: format!("training failed: {message}"),
+        },
+        e => e,
+    };
     let (params, cv_scores) =
-        tune::settle(&rows, &params, &lexicons, folds, args.search, print_step)?;
-    let mut model = StanceModel::train(&rows, &params, &lexicons)?;
+        tune::settle(&rows, &params, &lexicons, folds, args.search, print_step).map_err(in_file)?;
+    let mut model = StanceModel::train(&rows, &params, &lexicons).map_err(in_file)?;
     note_dense_budget(rows.len(), &params, &lexicons, &model)?;
     let info = model.info_mut();
     info.record_source(&args.data, &bytes);
@@ -591,13 +612,21 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     if args.no_context {
         model = model.without_context();
     }
-    let rows = stance::corpus::read_labelled(&args.data)?;
+    let (name, bytes) = stance::corpus::read_source(&args.data)?;
+    let rows = stance::corpus::read_labelled_from(&bytes, &name)?;
+    if model.info().is_training_data(&bytes) {
+        warn!(
+            "note: {}: this is the file the model was trained on (same SHA-256); its scores \
+             say how well the model fits its own training sentences, not how it does on new text",
+            report::one_line(&name)
+        );
+    }
     if model.context().is_some()
         && let Some(scattered) = stance::context::scattered_document(&rows)
     {
         warn!(
             "note: {}: {}; each row was read on its own",
-            report::one_line(&args.data.display().to_string()),
+            report::one_line(&name),
             scattered.message()
         );
     }

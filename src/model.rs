@@ -240,16 +240,27 @@ impl TrainingInfo {
     /// Records the training file: its name (without directories) and the SHA-256 of the
     /// bytes the rows were parsed from, so that a model says exactly what it learned from.
     pub fn record_source(&mut self, path: &Path, bytes: &[u8]) {
-        use sha2::{Digest, Sha256};
         self.data_file = path
             .file_name()
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
-        self.data_sha256 = Sha256::digest(bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        self.data_sha256 = sha256_hex(bytes);
     }
+
+    /// Whether `bytes` are the file the model was trained on (same SHA-256): scores on it
+    /// measure recall, not generalisation.
+    pub fn is_training_data(&self, bytes: &[u8]) -> bool {
+        !self.data_sha256.is_empty() && self.data_sha256 == sha256_hex(bytes)
+    }
+}
+
+/// SHA-256 of `bytes`, in lower-case hex.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A label with the probability of every label.

@@ -1040,3 +1040,58 @@ fn a_header_cell_over_several_lines_is_an_error_for_classify() {
             "h.csv: line 1: column 3 of the header runs over several lines",
         ));
 }
+
+/// Training data that cannot teach anything gets a word, and an evaluation on the training
+/// file says its scores are not a test.
+#[test]
+fn useless_training_data_and_self_evaluation_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    // No words at all: the data's fault, named after the file.
+    let no_words = dir.path().join("nw.csv");
+    std::fs::write(&no_words, "text,label\n!,analytical\n?,adversarial\n").unwrap();
+    stance()
+        .args(["train", "--out"])
+        .arg(&out)
+        .arg(&no_words)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "nw.csv: training failed: the training sentences hold no words",
+        ));
+    assert!(!out.exists());
+    // One text under three labels: it used to train a model that says 1/3 to everything.
+    let same = dir.path().join("same.csv");
+    let mut body = String::from("text,label\n");
+    for label in ["adversarial", "analytical", "conciliatory"].repeat(10) {
+        body.push_str(&format!("The talks resumed.,{label}\n"));
+    }
+    std::fs::write(&same, body).unwrap();
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(&out)
+        .arg(&same)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "same.csv: 1 text(s) appear under more than one label (30 rows), such as \"The talks resumed.\" at lines 2 and 3",
+        ));
+    // Evaluating on the file the model was trained on.
+    let model = fixture_model(dir.path());
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg(data("train_small.csv"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "train_small.csv: this is the file the model was trained on (same SHA-256)",
+        ));
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg(data("test_small.csv"))
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+}

@@ -211,16 +211,18 @@ impl Featurizer {
         }
         // The cues alone would train a model, but a much weaker one (0.73 against 0.88
         // macro-F1 on the test set), which only the feature count would betray.
+        if ngrams.is_empty() && most_df == 0 {
+            // The data's fault, not a parameter's.
+            return Err(Error::Train(
+                "the training sentences hold no words (only punctuation or symbols)".into(),
+            ));
+        }
         if ngrams.is_empty() {
-            return Err(Error::Param(if most_df == 0 {
-                "the training sentences hold no words".to_string()
-            } else {
-                format!(
-                    "no word n-gram occurs in at least {} training sentences (the most \
-                     frequent occurs in {most_df}); lower min_df",
-                    config.min_df
-                )
-            }));
+            return Err(Error::Param(format!(
+                "no word n-gram occurs in at least {} training sentences (the most frequent \
+                 occurs in {most_df}); lower min_df",
+                config.min_df
+            )));
         }
         ngrams.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         ngrams.truncate(config.max_features);
