@@ -209,7 +209,13 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         if !more {
             break;
         }
+        // (Asked for every row, so the line ends read so far are let go of.)
         let line = crate::source::record_line(&mut csv, &record);
+        // A row of empty cells (`,,`: a spreadsheet's blank rows below the data) holds
+        // nothing to lose.
+        if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+            continue;
+        }
         let data_error = |message: String| Error::Data {
             path: name.into(),
             line,

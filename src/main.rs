@@ -529,8 +529,9 @@ fn classify(args: ClassifyArgs) -> Result<()> {
     }
     let format = match args.input {
         InputArg::Text => InputFormat::Text,
+        // Header names are matched trimmed, so the name asked for is trimmed too.
         InputArg::Csv => InputFormat::Csv {
-            text_column: args.text_column.clone(),
+            text_column: args.text_column.trim().to_string(),
         },
         InputArg::Jsonl => InputFormat::Jsonl {
             text_field: args.text_field.clone(),

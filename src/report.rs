@@ -105,14 +105,23 @@ pub fn check_passthrough(columns: &[String]) -> std::result::Result<(), String> 
 /// Whether a pass-through name is renamed in output, or could be the result of a renaming:
 /// only such names can collide (see [`check_passthrough`]).
 pub(crate) fn renamed_in_output(name: &str) -> bool {
-    name.starts_with("input_") || CSV_COLUMNS.contains(&name) || JSON_KEYS.contains(&name)
+    name.get(..6)
+        .is_some_and(|p| p.eq_ignore_ascii_case("input_"))
+        || is_reserved(name, &CSV_COLUMNS)
+        || is_reserved(name, &JSON_KEYS)
+}
+
+/// Whether `name` is one of the output's own names, in any letter case: stance reads headers
+/// without regard to case, so `Label` beside `label` would not read back.
+fn is_reserved(name: &str, reserved: &[&str]) -> bool {
+    reserved.iter().any(|r| r.eq_ignore_ascii_case(name))
 }
 
 /// The output name of a pass-through column: its own, or `input_<name>` when one of the
-/// output's own columns has that name (a CSV with a `label` column, classified, would
-/// otherwise have two `label` columns).
+/// output's own columns has that name in any letter case (a CSV with a `label` column,
+/// classified, would otherwise have two `label` columns).
 fn passthrough_name<'a>(name: &'a str, reserved: &[&str]) -> std::borrow::Cow<'a, str> {
-    if reserved.contains(&name) {
+    if is_reserved(name, reserved) {
         format!("input_{name}").into()
     } else {
         name.into()
@@ -790,6 +799,20 @@ fn context_tables(c: &ContextModel, s: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn output_names_are_reserved_in_any_letter_case() {
+        // stance reads `Label` as `label`, so output holding both would not read back.
+        assert_eq!(passthrough_name("Label", &CSV_COLUMNS), "input_Label");
+        assert_eq!(passthrough_name("DOC", &JSON_KEYS), "input_DOC");
+        assert_eq!(passthrough_name("source", &CSV_COLUMNS), "source");
+        assert!(renamed_in_output("Input_x") && renamed_in_output("TEXT"));
+        let err = check_passthrough(&["Label".into(), "input_Label".into()]).unwrap_err();
+        assert!(
+            err.contains("would both be written as `input_Label`"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn table_text_keeps_to_one_row_and_shows_no_control_codes() {

@@ -357,6 +357,38 @@ fn valid_csv_quirks_are_accepted() {
         .assert()
         .success()
         .stdout(predicate::str::contains("3 sentences"));
+    // A spreadsheet's blank rows below the data (`,,`) hold nothing: skipped. They used to
+    // fail as "empty text".
+    let blank_rows = dir.path().join("blank_rows.csv");
+    std::fs::write(
+        &blank_rows,
+        "text,label,note\nTalks resumed.,analytical,\nTroops fired.,adversarial,\n,,\nBoth agreed.,conciliatory,\n,,\n , ,\n",
+    )
+    .unwrap();
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(dir.path().join("b.json"))
+        .arg(&blank_rows)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 sentences"));
+    // --text-column is matched trimmed, like the header names.
+    let rows = dir.path().join("rows.csv");
+    std::fs::write(&rows, "id, body \n1,Talks resumed.\n").unwrap();
+    stance()
+        .args([
+            "classify",
+            "--input",
+            "csv",
+            "--text-column",
+            " body",
+            "--format",
+            "csv",
+        ])
+        .arg(&rows)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Talks resumed."));
     // A label ending in a line break (Alt+Enter in a spreadsheet cell) is trimmed like a
     // space; it used to be taken for a double quote left open.
     let alt_enter = dir.path().join("alt_enter.csv");
