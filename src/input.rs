@@ -96,7 +96,8 @@ pub struct Documents {
 
 /// The reader of the tabular source being read.
 enum RowReader {
-    Csv(CsvRows),
+    /// Boxed: its reader's buffers make it several times the size of the JSON Lines one.
+    Csv(Box<CsvRows>),
     Jsonl(JsonlRows),
 }
 
@@ -145,6 +146,10 @@ struct CsvRows {
     short: (u64, u64),
     /// The first sign of a double quote left open, as a note.
     open_quote: Option<String>,
+    /// For the row read last: its line and the first column whose field runs over lines
+    /// and ends in a line break. At the end of the file, that is a quote never closed, which
+    /// has read the rest of the file into the field.
+    open_at_end: Option<(u64, Arc<str>)>,
 }
 
 /// Objects of one JSON Lines source.
@@ -413,7 +418,7 @@ impl Documents {
                     message,
                 })?;
                 self.columns.meet(passed.iter().map(String::as_str));
-                Ok(RowReader::Csv(CsvRows {
+                Ok(RowReader::Csv(Box::new(CsvRows {
                     name: name.into(),
                     reader,
                     text_col,
@@ -422,7 +427,8 @@ impl Documents {
                     rows: 0,
                     short: (0, 0),
                     open_quote: None,
-                }))
+                    open_at_end: None,
+                })))
             }
             InputFormat::Jsonl { text_field } => Ok(RowReader::Jsonl(JsonlRows {
                 name: name.into(),
@@ -502,6 +508,14 @@ impl RowReader {
                     ));
                 }
                 notes.extend(rows.open_quote.clone());
+                if let (None, Some((line, column))) = (&rows.open_quote, &rows.open_at_end) {
+                    notes.push(format!(
+                        "{}: line {line}: the `{column}` field runs over several lines to the \
+                         end of the file; is a double quote left open? If so, the rows after \
+                         line {line} were read into it",
+                        rows.name
+                    ));
+                }
             }
             RowReader::Jsonl(rows) => {
                 if rows.rows == 0 {
@@ -523,6 +537,7 @@ impl CsvRows {
             rows,
             short,
             open_quote,
+            open_at_end,
         } = self;
         match reader.read_byte_record(record) {
             Ok(false) => return None,
@@ -556,6 +571,16 @@ impl CsvRows {
             }
             short.0 += 1;
         }
+        *open_at_end = record
+            .iter()
+            .position(|field| field.ends_with(b"\n") && field.trim_ascii().contains(&b'\n'))
+            .map(|i| {
+                let column = headers.get(i).cloned();
+                (
+                    line,
+                    column.unwrap_or_else(|| Arc::from(format!("column_{}", i + 1))),
+                )
+            });
         if open_quote.is_none()
             && let Some((k, next)) = next_row_inside(&text, record, *text_col, headers.len())
         {
@@ -1374,6 +1399,30 @@ mod tests {
             text_csv(),
         );
         assert!(notes.is_empty(), "{notes:?}");
+        // A quote never closed, in any column and whatever the ids look like, reads the rest
+        // of the file into its field, which then ends in the file's last line break.
+        let notes = notes_of(
+            "source.csv",
+            b"id,text,source\n1,Talks resumed.,\"Reuters\n2,Officials warned.,AP\n3,Peace.,AFP\n",
+            text_csv(),
+        );
+        assert_eq!(
+            notes,
+            [format!(
+                "{}: line 2: the `source` field runs over several lines to the end of the file; \
+                 is a double quote left open? If so, the rows after line 2 were read into it",
+                dir.path().join("source.csv").display()
+            )]
+        );
+        let notes = notes_of(
+            "dated.csv",
+            b"date,text\n2024-01-09,\"China urged restraint.\n2024-01-10,Officials warned.\n",
+            text_csv(),
+        );
+        assert!(
+            notes[0].contains("line 2: the `text` field runs over several lines to the end"),
+            "{notes:?}"
+        );
     }
 
     #[test]
