@@ -187,6 +187,9 @@ impl Featurizer {
             for name in &seen {
                 counts.entry(name.clone()).or_default()[label.index()] += 1;
             }
+            if counts.len() > MAX_COUNTED {
+                prune_counts(&mut counts);
+            }
         }
         let n = texts.len();
         let mut class_totals = [0usize; 3];
@@ -398,6 +401,24 @@ pub(super) fn intern(terms: &mut FxHashMap<String, u32>, term: &str) -> Result<u
     }
     terms.insert(term.to_string(), id as u32);
     Ok(id as u32)
+}
+
+/// Most distinct n-grams counted at once while fitting. The shipped corpus has 117,000; text
+/// full of distinct tokens (OCR output, tables of figures) had 10 million from a 52 MB file,
+/// and the count took 850 MB of the 960 MB training used.
+const MAX_COUNTED: usize = 1_000_000;
+
+/// Drops the rarest n-grams counted so far (lossy counting), until at most half of
+/// [`MAX_COUNTED`] are left: first those seen in one sentence, then two, and so on. An n-gram
+/// dropped and met again starts from zero, so on such input the document frequencies of
+/// rare n-grams are undercounted; the frequent ones, which the chi-square selection keeps,
+/// are not affected. Cues are always kept.
+fn prune_counts(counts: &mut FxHashMap<String, [u32; 3]>) {
+    let mut floor = 1;
+    while counts.len() > MAX_COUNTED / 2 {
+        counts.retain(|name, by_class| is_cue(name) || by_class.iter().sum::<u32>() > floor);
+        floor += 1;
+    }
 }
 
 /// Pearson chi-square of a feature's presence against the label, as scikit-learn's `chi2` on

@@ -441,3 +441,32 @@ fn unknown_text_gives_no_ngram_features() {
     assert!(f.transform("Zzz qqq.").is_empty());
     assert!(f.transform("").is_empty());
 }
+
+#[test]
+fn pruning_keeps_cues_and_the_frequent_ngrams() {
+    let mut counts: FxHashMap<String, [u32; 3]> = FxHashMap::default();
+    for i in 0..MAX_COUNTED {
+        counts.insert(format!("rare{i}"), [1, 0, 0]);
+    }
+    for i in 0..5 {
+        counts.insert(format!("common{i}"), [1, 1, 1]);
+    }
+    counts.insert("@hostility:warn".into(), [0, 1, 0]);
+    counts.insert("twice".into(), [1, 1, 0]);
+    prune_counts(&mut counts);
+    // Seen once: dropped; the cue stays whatever its count, and so does all seen twice or more.
+    let mut kept: Vec<&str> = counts.keys().map(String::as_str).collect();
+    kept.sort_unstable();
+    assert_eq!(
+        kept,
+        [
+            "@hostility:warn",
+            "common0",
+            "common1",
+            "common2",
+            "common3",
+            "common4",
+            "twice"
+        ]
+    );
+}
