@@ -139,7 +139,7 @@ pub type SparseVec = Vec<(u32, f32)>;
 /// Term id of a word the featurizer does not know.
 pub(super) const UNKNOWN_TERM: u32 = u32::MAX;
 /// Most distinct words one fitting run interns: a bound on memory for pathological input.
-/// (A loaded model's n-gram keys have their own, smaller limit: [`KEY_ID_BITS`].)
+/// (A loaded model's n-gram keys have their own, smaller limit: [`index::KEY_ID_BITS`].)
 pub(super) const MAX_TERMS: usize = 1 << 21;
 
 /// A fitted feature extractor: the vocabulary, idf weights and lexicons.
