@@ -30,6 +30,18 @@ fn benches(c: &mut Criterion) {
     g.bench_function("lines_without_marks", |b| {
         b.iter(|| segment::spans(black_box(&list)))
     });
+    // The article hard-wrapped at 72 columns, as plain-text feeds and e-mail send it: every
+    // line end is a decision (a headline, a list item or a wrapped line?).
+    let wrapped = hard_wrap(ARTICLE, 72);
+    g.throughput(Throughput::Bytes(wrapped.len() as u64));
+    g.bench_function("wrapped_article", |b| {
+        b.iter(|| segment::spans(black_box(&wrapped)))
+    });
+    // Bulleted and numbered lists after a lead-in line, one item a line.
+    let lists = "Key points:\n- The two sides agreed to deepen cooperation\n- Officials warned of sanctions against Beijing\n\nMain points\n\n1. Trade rose 5% last year\n2) Talks resume in Oslo on Sept. 22.\n"
+        .repeat(500);
+    g.throughput(Throughput::Bytes(lists.len() as u64));
+    g.bench_function("lists", |b| b.iter(|| segment::spans(black_box(&lists))));
     g.finish();
 
     let mut g = c.benchmark_group("features");
@@ -63,6 +75,28 @@ fn benches(c: &mut Criterion) {
     c.bench_function("load_model", |b| {
         b.iter(|| StanceModel::from_json(black_box(stance::BUILTIN_MODEL_JSON), "built-in"))
     });
+}
+
+/// `text` with each paragraph's lines broken at the last space before `width` characters.
+fn hard_wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut column = 0;
+        for (k, word) in line.split(' ').enumerate() {
+            let len = word.chars().count();
+            if k > 0 && column + 1 + len > width {
+                out.push('\n');
+                column = 0;
+            } else if k > 0 {
+                out.push(' ');
+                column += 1;
+            }
+            out.push_str(word);
+            column += len;
+        }
+        out.push('\n');
+    }
+    out
 }
 
 criterion_group!(pipeline, benches);
