@@ -2,8 +2,8 @@
 //!
 //! Every variant carries enough context for a user to fix the problem without a debugger:
 //! the file, the line where there is one, and the offending value. The CLI prints these
-//! messages on one line (control characters shown as U+FFFD) and maps them to exit code 1,
-//! or 2 for [`Error::Usage`].
+//! messages on one line (control characters and bidirectional overrides shown as U+FFFD) and
+//! maps them to exit code 1, or 2 for [`Error::Usage`].
 
 use std::io;
 

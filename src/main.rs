@@ -267,10 +267,13 @@ macro_rules! say {
 }
 
 /// `eprintln!` without its panic when standard error cannot be written (`2>/dev/full`): the
-/// exit code still tells.
+/// exit code still tells. Notes quote file and column names, so the line goes through
+/// [`report::printable`] as `say!`'s do: an escape sequence or a bidirectional override in a
+/// name must not reach the terminal.
 macro_rules! warn {
     ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let line = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", report::printable(&line));
     }};
 }
 
@@ -653,7 +656,13 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         &args.data.display().to_string(),
         format,
     );
-    write_stdout(report::printable(&text).as_bytes())
+    // JSON keeps its strings: what a terminal would act on is escaped, not replaced.
+    let shown = if format == report::EvalFormat::Json {
+        report::json_printable(&text)
+    } else {
+        report::printable(&text)
+    };
+    write_stdout(shown.as_bytes())
 }
 
 fn inspect(args: InspectArgs) -> Result<()> {

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{data, fixture_model, stance};
+use common::{data, fixture_model, stance, stdout_of};
 use predicates::prelude::*;
 
 /// Runs `train` and `evaluate` on a CSV with the given bytes; both must fail with exit 1 and
@@ -221,6 +221,81 @@ fn reports_show_no_control_codes() {
         assert!(stdout.contains("x\u{FFFD}[2J.csv"), "{stdout}");
         assert!(!stdout.contains('\u{1b}'), "{stdout}");
     }
+}
+
+/// Bidirectional embeddings, overrides and isolates re-order what a terminal shows ("Trojan
+/// Source"): in a sentence or a file name they show as U+FFFD in the table, notes, errors and
+/// reports, and as `\u202e` escapes in a JSON report. CSV and JSON Lines output keep the
+/// text as it is, since their offsets slice the input.
+#[test]
+fn terminal_output_shows_no_bidirectional_controls() {
+    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let dir = tempfile::tempdir().unwrap();
+    let article = dir.path().join("b.txt");
+    std::fs::write(&article, "Then \u{202E}evil\u{202C}. Done.\n").unwrap();
+    let table = stdout_of(stance().arg("classify").arg(&article));
+    assert!(table.contains("Then \u{FFFD}evil\u{FFFD}."), "{table}");
+    assert!(!table.contains(bidi), "{table}");
+    for format in ["csv", "jsonl"] {
+        let out = stdout_of(
+            stance()
+                .args(["classify", "--format", format])
+                .arg(&article),
+        );
+        assert!(out.contains("Then \u{202E}evil\u{202C}."), "{out}");
+    }
+
+    // A note and an error that quote a file name.
+    let rows = dir.path().join("rows\u{2067}vsc.\u{2069}.csv");
+    std::fs::write(&rows, "text\nTalks resumed.\n").unwrap();
+    let output = stance().arg("classify").arg(&rows).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("note: ") && stderr.contains("rows\u{FFFD}vsc.\u{FFFD}.csv"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(bidi), "{stderr}");
+    let output = stance()
+        .arg("classify")
+        .arg(dir.path().join("gone\u{202E}txt.exe"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("gone\u{FFFD}txt.exe"), "{stderr}");
+    assert!(!stderr.contains(bidi), "{stderr}");
+
+    // One sentence under every label: whatever the model says, two rows are errors.
+    let labelled = dir.path().join("l.csv");
+    let text = "Then \u{202E}evil\u{202C} talks.";
+    let csv: String = ["adversarial", "analytical", "conciliatory"]
+        .iter()
+        .fold("text,label\n".into(), |csv, label| {
+            format!("{csv}{text},{label}\n")
+        });
+    std::fs::write(&labelled, csv).unwrap();
+    for format in ["text", "markdown"] {
+        let report = stdout_of(
+            stance()
+                .args(["evaluate", "--errors", "3", "--format", format])
+                .arg(&labelled),
+        );
+        assert!(
+            report.contains("Then \u{FFFD}evil\u{FFFD} talks."),
+            "{report}"
+        );
+        assert!(!report.contains(bidi), "{report}");
+    }
+    let json = stdout_of(
+        stance()
+            .args(["evaluate", "--errors", "3", "--format", "json"])
+            .arg(&labelled),
+    );
+    assert!(json.contains("Then \\u202eevil\\u202c talks."), "{json}");
+    assert!(!json.contains(bidi), "{json}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["errors"][0]["text"], text);
 }
 
 #[test]
