@@ -88,6 +88,46 @@ pub struct Evaluation {
     pub calibration: Calibration,
 }
 
+/// What a reader of `model`'s scores on a labelled file should know first (`bytes` are the
+/// file's, `name` its name in messages), one message each:
+/// - the file is the one the model was trained on (the scores then measure fit, not
+///   generalisation);
+/// - its rows are out of article order, so each is read on its own (see
+///   [`crate::context::scattered_document`]);
+/// - it holds a label the model was never trained on, which can only count as errors.
+pub fn caveats(
+    model: &crate::model::StanceModel,
+    rows: &[crate::corpus::LabeledSentence],
+    bytes: &[u8],
+    name: &str,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    if model.info().is_training_data(bytes) {
+        notes.push(format!(
+            "{name}: this is the file the model was trained on (same SHA-256); its scores say \
+             how well the model fits its own training sentences, not how it does on new text"
+        ));
+    }
+    if model.context().is_some()
+        && let Some(scattered) = crate::context::scattered_document(rows)
+    {
+        notes.push(format!(
+            "{name}: {}; each row was read on its own",
+            scattered.message()
+        ));
+    }
+    for label in Stance::ALL {
+        let count = rows.iter().filter(|r| r.label == label).count();
+        if count > 0 && !model.labels().contains(&label) {
+            notes.push(format!(
+                "the model was not trained on `{label}` and cannot predict it; the rows \
+                 labelled `{label}` in {name} ({count}) count as errors"
+            ));
+        }
+    }
+    notes
+}
+
 /// Number of equal-width confidence bins in the reliability table.
 pub const CALIBRATION_BINS: usize = 10;
 

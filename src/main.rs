@@ -618,35 +618,11 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     }
     let (name, bytes) = stance::corpus::read_source(&args.data)?;
     let rows = stance::corpus::read_labelled_from(&bytes, &name)?;
-    if model.info().is_training_data(&bytes) {
-        warn!(
-            "note: {}: this is the file the model was trained on (same SHA-256); its scores \
-             say how well the model fits its own training sentences, not how it does on new text",
-            report::one_line(&name)
-        );
-    }
-    if model.context().is_some()
-        && let Some(scattered) = stance::context::scattered_document(&rows)
-    {
-        warn!(
-            "note: {}: {}; each row was read on its own",
-            report::one_line(&name),
-            scattered.message()
-        );
+    for note in eval::caveats(&model, &rows, &bytes, &name) {
+        warn!("note: {note}");
     }
     let predictions = model.predict_rows(&rows);
     let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
-    // A model trained without a label can never predict it: say so rather than let a zero
-    // recall look like a weakness of the model on those sentences.
-    for label in Stance::ALL {
-        if !model.labels().contains(&label) && gold.contains(&label) {
-            warn!(
-                "note: the model was not trained on `{label}` and cannot predict it; the rows labelled `{label}` in {} ({}) count as errors",
-                args.data.display(),
-                gold.iter().filter(|&&g| g == label).count()
-            );
-        }
-    }
     let evaluation = eval::evaluate(&gold, &predictions);
     let errors = Misclassified::first(&rows, &predictions, args.errors);
     let format = args.format.into();
