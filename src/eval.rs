@@ -94,6 +94,7 @@ pub struct Evaluation {
 ///   generalisation);
 /// - its rows are out of article order, so each is read on its own (see
 ///   [`crate::context::scattered_document`]);
+/// - it holds one label only, which makes macro-F1 read low;
 /// - it holds a label the model was never trained on, which can only count as errors.
 pub fn caveats(
     model: &crate::model::StanceModel,
@@ -114,6 +115,17 @@ pub fn caveats(
         notes.push(format!(
             "{name}: {}; each row was read on its own",
             scattered.message()
+        ));
+    }
+    let present: Vec<Stance> = Stance::ALL
+        .into_iter()
+        .filter(|&l| rows.iter().any(|r| r.label == l))
+        .collect();
+    if let [only] = present[..] {
+        notes.push(format!(
+            "{name}: every row is labelled `{only}`; macro-F1 averages over that label and every \
+             label the model predicted instead, as scikit-learn's does, so it reads low beside \
+             accuracy and recall"
         ));
     }
     for label in Stance::ALL {

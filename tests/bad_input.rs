@@ -1201,4 +1201,20 @@ fn useless_training_data_and_self_evaluation_are_named() {
         .assert()
         .success()
         .stderr(predicate::str::is_empty());
+    // One label only: macro-F1 then averages in every label predicted instead.
+    let one = dir.path().join("one.csv");
+    std::fs::write(
+        &one,
+        "text,label\nTroops fired.,adversarial\nThey warned.,adversarial\n",
+    )
+    .unwrap();
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg(&one)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "one.csv: every row is labelled `adversarial`; macro-F1 averages over that label",
+        ));
 }
