@@ -92,7 +92,7 @@ pub struct Evaluation {
 /// file's, `name` its name in messages), one message each:
 /// - the file is the one the model was trained on (the scores then measure fit, not
 ///   generalisation);
-/// - its rows are out of article order, so each is read on its own (see
+/// - its rows look sorted by label, so each is read on its own (see
 ///   [`crate::context::scattered_document`]);
 /// - it holds one label only, which makes macro-F1 read low;
 /// - it holds a label the model was never trained on, which can only count as errors.

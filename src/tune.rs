@@ -408,7 +408,7 @@ pub enum Step<'a> {
     /// The out-of-fold check of document context: `None` when the data has too few
     /// documents to learn any.
     Context(Option<&'a ContextCheck>),
-    /// No context is learned: the rows are out of article order.
+    /// No context is learned: the rows look sorted by label.
     ContextOutOfOrder(&'a context::Scattered),
 }
 
@@ -419,7 +419,7 @@ pub const SEARCH_FOLDS: usize = 5;
 /// the cross-validated search (over `folds`, 5 if not given) picks them; with `folds` alone,
 /// `params` are cross-validated as they are; then, if context is on, it is kept only if it
 /// does not hurt out of fold. Without either, `params` are returned unscored. Context is
-/// turned off first if the rows are out of article order.
+/// turned off first if the rows look sorted by label.
 ///
 /// Returns the settings and the cross-validated scores to record in the model file.
 pub fn settle(

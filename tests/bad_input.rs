@@ -1098,14 +1098,14 @@ fn rows_out_of_article_order_give_no_context() {
     };
     let (stdout, has_context) = train(&in_order, "in_order.json");
     assert!(
-        has_context && !stdout.contains("out of article order"),
+        has_context && !stdout.contains("sorted by label"),
         "{stdout}"
     );
     let (stdout, has_context) = train(&sorted, "sorted.json");
     assert!(!has_context, "{stdout}");
     assert!(
         stdout.contains("context: none learned: document `")
-            && stdout.contains("the rows are out of article order (sorted?)"),
+            && stdout.contains("the rows look sorted by label"),
         "{stdout}"
     );
     // The built-in model has context; on the sorted file it reads each row alone, and says so.
@@ -1115,7 +1115,7 @@ fn rows_out_of_article_order_give_no_context() {
         .assert()
         .success()
         .stderr(
-            predicate::str::contains("out of article order")
+            predicate::str::contains("the rows look sorted by label")
                 .and(predicate::str::contains("each row was read on its own")),
         );
     stance()
