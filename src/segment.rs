@@ -380,21 +380,63 @@ fn may_open_list_item(rest: &[u8]) -> bool {
 
 /// Whether the line after a line end opens a list item, as "- Officials warned ..." after
 /// "Key points:" does, even where the line before ends in a colon or a comma, or the item
-/// starts with a small letter. A dash at the start of a line can also be a hard-wrapped
-/// paragraph's parenthetical dash ("the deal, signed in Oslo by both governments\n— and
-/// ratified since — was dead"), so the list reading needs a line before that cannot be a
-/// wrapped line of prose: a list item itself (the sentence so far starts with a marker),
-/// a lead-in ending in `:` or a sentence-final mark, or a line short enough to be a heading.
+/// starts with a small letter.
+///
+/// A bullet such as `•` or `*` can only open an item; its line needs only a line before that
+/// cannot be a wrapped line of prose: a lead-in ending in `:` or a sentence-final mark or
+/// closer, a list item, or a line short enough to be a heading. A dash or a number can also
+/// be prose wrapped to the start of a line ("Ministers from ASEAN (the bloc)\n— meeting in
+/// Jakarta —", "HAVANA, July 3 (Reuters)\n- Cuba denounced", "adjourned until Sept.\n30.
+/// Neither side commented."), so it opens an item only after a lead-in ending in `:`, after
+/// another item, or when the line after it opens with the same kind of marker (a list of one
+/// dash item after a heading without a colon stays joined to it).
 #[inline(never)]
 fn opens_list_item(sentence: &str, line: &str, rest: &str) -> bool {
-    if list_marker_len(rest).is_none() {
+    let Some(len) = list_marker_len(rest) else {
         return false;
+    };
+    let after_item = list_marker_len(sentence).is_some();
+    let last = line.chars().last();
+    if last == Some(':') || after_item {
+        return true;
     }
-    let lead_in = line
+    let marker = &rest[..len];
+    if is_prose_marker(marker) {
+        return next_line_opens_alike(rest, marker);
+    }
+    let lead_in = last.is_some_and(|c| TERMINATORS.contains(&c) || CLOSERS.contains(&c));
+    lead_in || line.chars().count() < HEADLINE_CHARS
+}
+
+/// Whether a list marker can also be prose at the start of a wrapped line: a dash, a number
+/// or a letter with `)`.
+fn is_prose_marker(marker: &str) -> bool {
+    marker
         .chars()
-        .last()
-        .is_some_and(|last| last == ':' || TERMINATORS.contains(&last) || CLOSERS.contains(&last));
-    lead_in || list_marker_len(sentence).is_some() || line.chars().count() < HEADLINE_CHARS
+        .next()
+        .is_some_and(|c| matches!(c, '-' | '–' | '—') || c.is_ascii_alphanumeric())
+}
+
+/// Whether the line after the first line of `rest` opens with a marker of the same kind as
+/// `marker` (the same dash, or a number, or a letter), as a list's next item does.
+fn next_line_opens_alike(rest: &str, marker: &str) -> bool {
+    let Some(end) = rest.find(['\n', '\r', '\u{2028}', '\u{2029}']) else {
+        return false;
+    };
+    let next = rest[end..].trim_start();
+    let Some(len) = list_marker_len(next) else {
+        return false;
+    };
+    let kind = |m: &str| {
+        let first = m.chars().next();
+        match first {
+            Some(c) if c.is_ascii_digit() => '0',
+            Some(c) if c.is_ascii_alphabetic() => 'a',
+            Some(c) => c,
+            None => ' ',
+        }
+    };
+    kind(&next[..len]) == kind(marker)
 }
 
 /// Whether the `.` just before `mark_end` closes the number of a numbered list item ("1. The
@@ -749,6 +791,20 @@ mod tests {
                 "What was agreed\r\n* A ceasefire\r\n* Prisoner swaps\r\n",
                 &["What was agreed", "* A ceasefire", "* Prisoner swaps"],
             ),
+            // Dashes after a heading with no colon, or after a sentence: a list because the
+            // next line opens with the same dash.
+            (
+                "What was agreed\n- A ceasefire\n- Prisoner swaps",
+                &["What was agreed", "- A ceasefire", "- Prisoner swaps"],
+            ),
+            (
+                "The communique listed two points.\n– The two sides agreed\n– Talks resume in May",
+                &[
+                    "The communique listed two points.",
+                    "– The two sides agreed",
+                    "– Talks resume in May",
+                ],
+            ),
         ];
         for (input, expected) in cases {
             assert_eq!(&texts(input), expected, "input: {input:?}");
@@ -825,6 +881,22 @@ mod tests {
         one("The delegation that arrived in Geneva on Tuesday was led by Mr. Li and\nJ. Smith.");
         one(
             "The minister said the deal, signed in Oslo by both governments last\n— and ratified since — was dead.",
+        );
+        // Prose wrapped before a dash after a closing bracket or quote, or on a short line
+        // (a regression session found these split as lists).
+        one("HAVANA, July 3 (Reuters)\n- Cuba on Wednesday denounced new U.S. sanctions.");
+        one(
+            "Ministers from the Association of Southeast Asian Nations (ASEAN)\n— meeting in Jakarta for the second time this year — urged restraint.",
+        );
+        one("He warned that crossing the \"red line\"\n— a nuclear test — would bring sanctions.");
+        one("Its plan is a proliferated architecture\n— hundreds of small satellites — in orbit.");
+        // A day after an abbreviation, wrapped to the next line, stays with its sentence.
+        assert_eq!(
+            texts("The talks were adjourned until Sept.\n30. Neither side commented."),
+            [
+                "The talks were adjourned until Sept.\n30.",
+                "Neither side commented."
+            ]
         );
         // A number that ends a sentence at the start of a wrapped line still ends it.
         assert_eq!(
