@@ -218,6 +218,10 @@ impl Documents {
         // labelled twice under one `doc` id, and counted twice downstream.
         let mut seen = std::collections::HashMap::new();
         sources.retain(|path| {
+            // `-` is standard input, whatever a file of that name in this directory holds.
+            if path.as_os_str() == "-" {
+                return true;
+            }
             let Ok(real) = path.canonicalize() else {
                 return true;
             };

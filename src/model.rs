@@ -854,10 +854,32 @@ pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
     )
 }
 
-/// Whether the file at `path` is empty (white space only) or a JSON object with a
-/// `format_version` key anywhere among its keys (a model of any version, written by stance or
-/// re-saved with its keys sorted). Files larger than a model can be are neither.
+/// Whether the file at `path` is empty (white space only) or a model: a JSON object that
+/// names `format_version` among its first bytes (as every model stance writes does, even one
+/// cut short by a full disk, which is exactly what one retrains over), or anywhere among its
+/// keys (a model re-saved with its keys sorted, `jq -S`). Only a file that starts like a JSON
+/// object and is no larger than a model can be is read whole.
 fn is_empty_or_model_file(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    std::fs::File::open(path)?.take(64).read_to_end(&mut head)?;
+    let text = String::from_utf8_lossy(&head);
+    let text = text.trim_start_matches('\u{FEFF}').trim_start();
+    if text.is_empty() {
+        // White space so far: empty if it is white space all through.
+        if meta.len() > 1 << 20 {
+            return Ok(false);
+        }
+        let bytes = std::fs::read(path)?;
+        let text = String::from_utf8_lossy(&bytes);
+        return Ok(text.trim_start_matches('\u{FEFF}').trim().is_empty());
+    }
+    if !text.starts_with('{') {
+        return Ok(false);
+    }
+    if text.contains("\"format_version\"") {
+        return Ok(true);
+    }
     if meta.len() > MAX_MODEL_BYTES {
         return Ok(false);
     }
@@ -865,12 +887,8 @@ fn is_empty_or_model_file(path: &Path, meta: &std::fs::Metadata) -> std::io::Res
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return Ok(false);
     };
-    let text = text.trim_start_matches('\u{FEFF}').trim();
-    if text.is_empty() {
-        return Ok(true);
-    }
-    Ok(text.starts_with('{')
-        && serde_json::from_str::<VersionProbe>(text).is_ok_and(|p| p.format_version.is_some()))
+    let text = text.trim_start_matches('\u{FEFF}');
+    Ok(serde_json::from_str::<VersionProbe>(text).is_ok_and(|p| p.format_version.is_some()))
 }
 
 fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {

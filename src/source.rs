@@ -360,14 +360,16 @@ pub(crate) fn separator_hint(headers: &csv::ByteRecord) -> String {
     format!("; the header looks separated by {separator}, but stance reads comma-separated CSV")
 }
 
-/// A message for a header cell that runs over lines: a double quote opened in the header
-/// and closed (if ever) in the rows, which it has swallowed. No column name holds a line
-/// break on purpose.
+/// A message for a header cell that runs over lines holding commas: a double quote opened in
+/// the header and closed (if ever) in the rows, which it has swallowed. (A name written over
+/// two lines, "Reviewer" Alt+Enter "comment", is a header of its own choosing; a row's
+/// commas in a column name are not.)
 pub(crate) fn header_line_break(headers: &csv::ByteRecord) -> Option<String> {
-    let (i, cell) = headers
-        .iter()
-        .enumerate()
-        .find(|(_, cell)| cell.trim_ascii().contains(&b'\n'))?;
+    let (i, cell) = headers.iter().enumerate().find(|(_, cell)| {
+        let mut lines = cell.trim_ascii().split(|&b| b == b'\n');
+        lines.next();
+        lines.any(|line| line.contains(&b','))
+    })?;
     let shown: String = String::from_utf8_lossy(cell).chars().take(40).collect();
     Some(format!(
         "column {} of the header runs over several lines (\"{}...\"); is a double quote left open?",

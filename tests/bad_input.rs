@@ -308,6 +308,26 @@ fn standard_input_named_twice_is_an_error() {
         .stderr(predicate::str::contains("named more than once"));
 }
 
+/// A file named `-` beside standard input is a second source, not a repeat of `-`.
+#[test]
+fn a_file_named_dash_is_not_standard_input_named_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("-"), "Talks resumed in Geneva.").unwrap();
+    let out = stance()
+        .current_dir(dir.path())
+        .args(["classify", "--format", "csv", "-", "./-"])
+        .write_stdin("The army shelled the border town.")
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty())
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("The army shelled the border town."), "{out}");
+    assert!(out.contains("Talks resumed in Geneva."), "{out}");
+}
+
 /// Standard input is `-` in every error, as it is in `classify`'s `doc` column.
 #[test]
 fn standard_input_is_named_alike_by_every_command() {
@@ -464,6 +484,20 @@ fn valid_csv_quirks_are_accepted() {
         .assert()
         .success()
         .stdout(predicate::str::contains("Talks resumed."));
+    // A column name written over two lines (Alt+Enter) is a name, not an open quote.
+    let two_line_name = dir.path().join("two_line_name.csv");
+    std::fs::write(
+        &two_line_name,
+        "text,label,\"Reviewer\ncomment (optional)\"\nTalks resumed.,analytical,\nTroops fired.,adversarial,ok\nBoth agreed.,conciliatory,\n",
+    )
+    .unwrap();
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(dir.path().join("n.json"))
+        .arg(&two_line_name)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("3 sentences"));
     // A label ending in a line break (Alt+Enter in a spreadsheet cell) is trimmed like a
     // space; it used to be taken for a double quote left open.
     let alt_enter = dir.path().join("alt_enter.csv");
@@ -915,6 +949,16 @@ fn train_never_writes_over_its_data_or_a_file_that_is_not_a_model() {
     stance()
         .args(["train", "--out"])
         .arg(&sorted_keys)
+        .arg(&data_copy)
+        .assert()
+        .success();
+    // A model cut short (a full disk, a broken copy) is still replaced, as it always was.
+    let truncated = dir.path().join("truncated.json");
+    let whole = std::fs::read(&model).unwrap();
+    std::fs::write(&truncated, &whole[..whole.len() / 3]).unwrap();
+    stance()
+        .args(["train", "--out"])
+        .arg(&truncated)
         .arg(&data_copy)
         .assert()
         .success();
