@@ -146,9 +146,9 @@ struct CsvRows {
     short: (u64, u64),
     /// The first sign of a double quote left open, as a note.
     open_quote: Option<String>,
-    /// For the row read last: its line and the first column whose field runs over lines
-    /// and ends in a line break. At the end of the file, that is a quote never closed, which
-    /// has read the rest of the file into the field.
+    /// For the row read last: its line and its last column, when that field runs over
+    /// lines. At the end of a file that does not end with a closing quote, that is a quote
+    /// never closed, which has read the rest of the file into the field.
     open_at_end: Option<(u64, Arc<str>)>,
 }
 
@@ -512,7 +512,10 @@ impl RowReader {
                     ));
                 }
                 notes.extend(rows.open_quote.clone());
-                if let (None, Some((line, column))) = (&rows.open_quote, &rows.open_at_end) {
+                let closed = rows.reader.get_ref().ends_with_quote();
+                if let (None, Some((line, column)), false) =
+                    (&rows.open_quote, &rows.open_at_end, closed)
+                {
                     notes.push(format!(
                         "{}: line {line}: the `{column}` field runs over several lines to the \
                          end of the file; is a double quote left open? If so, the rows after \
@@ -575,14 +578,16 @@ impl CsvRows {
             }
             short.0 += 1;
         }
+        // A quote left open reads the rest of the file into the row's last field.
+        let last = record.len().saturating_sub(1);
         *open_at_end = record
-            .iter()
-            .position(|field| field.ends_with(b"\n") && field.trim_ascii().contains(&b'\n'))
-            .map(|i| {
-                let column = headers.get(i).cloned();
+            .get(last)
+            .filter(|field| field.trim_ascii().contains(&b'\n'))
+            .map(|_| {
+                let column = headers.get(last).cloned();
                 (
                     line,
-                    column.unwrap_or_else(|| Arc::from(format!("column_{}", i + 1))),
+                    column.unwrap_or_else(|| Arc::from(format!("column_{}", last + 1))),
                 )
             });
         if open_quote.is_none()
@@ -1418,6 +1423,35 @@ mod tests {
                 dir.path().join("source.csv").display()
             )]
         );
+        // Without a final line break too.
+        let notes = notes_of(
+            "no_final_newline.csv",
+            b"id,text,source\n1,Talks.,\"Reuters\n2,Officials warned.,AP\n3,Peace.,AFP",
+            text_csv(),
+        );
+        assert!(
+            notes[0].contains("line 2: the `source` field runs over several lines to the end"),
+            "{notes:?}"
+        );
+        // A last row whose quoted cells run over lines, properly closed, is no sign of
+        // anything, in the last column (LF or CRLF) or before it.
+        for (name, body) in [
+            (
+                "closed_lf.csv",
+                &b"id,text\n1,\"Talks resumed.\n\nBoth sides spoke.\n\"\n"[..],
+            ),
+            (
+                "closed_crlf.csv",
+                b"id,text\r\n1,\"Talks resumed.\r\nBoth sides spoke.\r\n\"\r\n",
+            ),
+            (
+                "closed_middle.csv",
+                b"id,text,source\n1,\"Talks.\nThey ended.\",Reuters\n2,\"Shelling.\nCondemned.\n\",AP\n",
+            ),
+        ] {
+            let notes = notes_of(name, body, text_csv());
+            assert!(notes.is_empty(), "{name}: {notes:?}");
+        }
         let notes = notes_of(
             "dated.csv",
             b"date,text\n2024-01-09,\"China urged restraint.\n2024-01-10,Officials warned.\n",

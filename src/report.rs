@@ -87,10 +87,10 @@ const JSON_KEYS: [&str; 8] = [
 /// one of them (JSON Lines keeps one key, CSV repeats a column name). Unnamed columns, which
 /// trailing commas in a spreadsheet export make, are let be, as the CSV reader lets them be.
 pub fn check_passthrough(columns: &[String]) -> std::result::Result<(), String> {
-    for reserved in [&CSV_COLUMNS[..], &JSON_KEYS[..]] {
+    for output in [Output::Csv, Output::Json] {
         let mut seen = std::collections::HashMap::new();
         for column in columns.iter().filter(|c| !c.is_empty()) {
-            let name = passthrough_name(column, reserved);
+            let name = passthrough_name(column, output);
             if let Some(other) = seen.insert(name.clone(), column) {
                 return Err(format!(
                     "input columns `{other}` and `{column}` would both be written as `{name}`; \
@@ -107,21 +107,34 @@ pub fn check_passthrough(columns: &[String]) -> std::result::Result<(), String> 
 pub(crate) fn renamed_in_output(name: &str) -> bool {
     name.get(..6)
         .is_some_and(|p| p.eq_ignore_ascii_case("input_"))
-        || is_reserved(name, &CSV_COLUMNS)
-        || is_reserved(name, &JSON_KEYS)
+        || Output::Csv.reserves(name)
+        || Output::Json.reserves(name)
 }
 
-/// Whether `name` is one of the output's own names, in any letter case: stance reads headers
-/// without regard to case, so `Label` beside `label` would not read back.
-fn is_reserved(name: &str, reserved: &[&str]) -> bool {
-    reserved.iter().any(|r| r.eq_ignore_ascii_case(name))
+/// The two outputs that carry pass-through columns.
+#[derive(Debug, Clone, Copy)]
+enum Output {
+    Csv,
+    Json,
 }
 
-/// The output name of a pass-through column: its own, or `input_<name>` when one of the
-/// output's own columns has that name in any letter case (a CSV with a `label` column,
-/// classified, would otherwise have two `label` columns).
-fn passthrough_name<'a>(name: &'a str, reserved: &[&str]) -> std::borrow::Cow<'a, str> {
-    if is_reserved(name, reserved) {
+impl Output {
+    /// Whether `name` is one of the output's own: in CSV in any letter case, since stance
+    /// reads headers without regard to case (`Label` beside `label` would not read back); in
+    /// JSON exactly, as keys are compared.
+    fn reserves(self, name: &str) -> bool {
+        match self {
+            Output::Csv => CSV_COLUMNS.iter().any(|r| r.eq_ignore_ascii_case(name)),
+            Output::Json => JSON_KEYS.contains(&name),
+        }
+    }
+}
+
+/// The output name of a pass-through column: its own, or `input_<name>` when the output has
+/// a column of that name (a CSV with a `label` column, classified, would otherwise have two
+/// `label` columns).
+fn passthrough_name(name: &str, output: Output) -> std::borrow::Cow<'_, str> {
+    if output.reserves(name) {
         format!("input_{name}").into()
     } else {
         name.into()
@@ -148,7 +161,7 @@ impl Renderer {
             let passed = self
                 .columns
                 .iter()
-                .map(|name| passthrough_name(name, &CSV_COLUMNS));
+                .map(|name| passthrough_name(name, Output::Csv));
             for name in CSV_COLUMNS.iter().map(|&n| n.into()).chain(passed) {
                 if !first {
                     out.push(b',');
@@ -247,7 +260,7 @@ impl Renderer {
         let fields: Vec<(std::borrow::Cow<'_, str>, &Value)> = doc
             .fields
             .iter()
-            .map(|(k, v)| (passthrough_name(k, &JSON_KEYS), v))
+            .map(|(k, v)| (passthrough_name(k, Output::Json), v))
             .collect();
         let name = doc.name();
         for s in sentences {
@@ -836,11 +849,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn output_names_are_reserved_in_any_letter_case() {
+    fn csv_output_names_are_reserved_in_any_letter_case() {
         // stance reads `Label` as `label`, so output holding both would not read back.
-        assert_eq!(passthrough_name("Label", &CSV_COLUMNS), "input_Label");
-        assert_eq!(passthrough_name("DOC", &JSON_KEYS), "input_DOC");
-        assert_eq!(passthrough_name("source", &CSV_COLUMNS), "source");
+        assert_eq!(passthrough_name("Label", Output::Csv), "input_Label");
+        assert_eq!(passthrough_name("source", Output::Csv), "source");
+        // JSON keys are compared exactly: `Label` never met `label` there.
+        assert_eq!(passthrough_name("Label", Output::Json), "Label");
+        assert_eq!(passthrough_name("label", Output::Json), "input_label");
         assert!(renamed_in_output("Input_x") && renamed_in_output("TEXT"));
         let err = check_passthrough(&["Label".into(), "input_Label".into()]).unwrap_err();
         assert!(

@@ -126,6 +126,9 @@ pub(crate) struct CrlfToLf<R> {
     ahead: VecDeque<(u64, u64)>,
     /// Line ends passed by records.
     passed: u64,
+    /// The last byte handed out that is not a line end: `"` when the file ends with a
+    /// closing quote (see [`CrlfToLf::ends_with_quote`]).
+    last_content: Option<u8>,
 }
 
 impl<R: Read> CrlfToLf<R> {
@@ -136,7 +139,15 @@ impl<R: Read> CrlfToLf<R> {
             pos: 0,
             ahead: VecDeque::new(),
             passed: 0,
+            last_content: None,
         }
+    }
+
+    /// Whether what has been read so far ends, line ends aside, with a double quote: at the
+    /// end of a CSV file, a last field that was quoted and closed. A field whose quote was
+    /// left open runs to the end with whatever text came last.
+    pub(crate) fn ends_with_quote(&self) -> bool {
+        self.last_content == Some(b'"')
     }
 
     /// The 1-based line, as an editor shows it, of the csv record at byte `byte` of the
@@ -223,6 +234,9 @@ impl<R: Read> Read for CrlfToLf<R> {
                 Some(run) if run.0 + run.1 == end => run.1 += 1,
                 _ => self.ahead.push_back((end, 1)),
             }
+        }
+        if let Some(&b) = buf[..n].iter().rev().find(|&&b| b != b'\n' && b != b'\r') {
+            self.last_content = Some(b);
         }
         self.pos += n as u64;
         Ok(n)
