@@ -823,21 +823,41 @@ fn strip_position(e: &serde_json::Error) -> String {
 /// A message for an article that is a web page or a rich-text file rather than plain text:
 /// its tags or control words would be read as words, and its paragraphs, on lines of their
 /// own only once rendered, would run into one sentence. (macOS TextEdit saves RTF, even
-/// under a `.txt` name.)
+/// under a `.txt` name.) A page may open with a doctype, an XML declaration, a comment
+/// (browsers write `<!-- saved from url=... -->`) or a bare `<html>`, `<head>` or `<body>`;
+/// it is taken for HTML only if it also closes a tag somewhere, so that prose that begins
+/// by naming a tag ("<html> tags are ...") is still prose.
 fn markup_hint(text: &str) -> Option<String> {
-    let start = text.trim_start_matches(['\u{FEFF}', ' ', '\t', '\r', '\n']);
+    let start = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
     let head: String = start
         .chars()
-        .take(14)
+        .take(300)
         .collect::<String>()
         .to_ascii_lowercase();
-    if head.starts_with("<!doctype html") || head.starts_with("<html") {
-        Some("is an HTML page, not plain text; save the page as text (or copy its article text into a .txt file)".into())
-    } else if head.starts_with("{\\rtf") {
-        Some("is a rich-text (RTF) file, not plain text; save it as plain text (TextEdit: Format > Make Plain Text)".into())
-    } else {
-        None
+    let opens_tag = |tag: &str| {
+        head.strip_prefix(tag)
+            .is_some_and(|rest| rest.starts_with(|c: char| c == '>' || c.is_whitespace()))
+    };
+    let html_start = head.starts_with("<!doctype")
+        || opens_tag("<html")
+        || opens_tag("<head")
+        || opens_tag("<body")
+        || ((head.starts_with("<?xml") || head.starts_with("<!--")) && head.contains("<html"));
+    if html_start && memchr::memmem::find(text.as_bytes(), b"</").is_some() {
+        return Some(
+            "is an HTML page, not plain text; save the page as text (or copy its article text \
+             into a .txt file)"
+                .into(),
+        );
     }
+    if head.starts_with("{\\rtf") && head[5..].starts_with(|c: char| c.is_ascii_digit()) {
+        return Some(
+            "is a rich-text (RTF) file, not plain text; save it as plain text (TextEdit: Format \
+             > Make Plain Text)"
+                .into(),
+        );
+    }
+    None
 }
 
 /// Reads a whole plain-text article. Invalid UTF-8 is an error naming the byte offset, since

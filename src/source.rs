@@ -324,7 +324,7 @@ pub(crate) fn encoding_hint(data: &[u8]) -> Option<String> {
             "is an Office document (an old Excel .xls or Word .doc); save or export it as UTF-8 text or CSV",
         ),
         (
-            b"%PDF",
+            b"%PDF-",
             "is a PDF file; extract its text first (for example with pdftotext)",
         ),
     ];
@@ -393,7 +393,7 @@ pub(crate) fn header_line_break(headers: &csv::ByteRecord) -> Option<String> {
 }
 
 /// How many leading bytes [`encoding_hint`] needs.
-pub(crate) const ENCODING_HINT_BYTES: u64 = 4;
+pub(crate) const ENCODING_HINT_BYTES: u64 = 8;
 
 /// The line (1-based) of the first byte that is not UTF-8, for messages about a file read
 /// whole.

@@ -658,14 +658,32 @@ fn odd_articles_complete_without_panic() {
             b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj",
             "is a PDF file",
         ),
+        // Pages as browsers and editors save them.
+        (
+            b"<!-- saved from url=(0036)https://example.org/ -->\n<html><body><p>Talks.</p></body></html>",
+            "is an HTML page",
+        ),
+        (
+            b"<?xml version=\"1.0\"?>\n<!DOCTYPE  html>\n<html><p>Talks.</p></html>",
+            "is an HTML page",
+        ),
+        ("\u{a0}<body><p>Talks resumed.</p></body>".as_bytes(), "is an HTML page"),
         (b"\x1f\x8b\x08\x00", "is a gzip-compressed file"),
     ] {
         classify(bytes.to_vec()).code(1).stderr(
             predicate::str::contains("article.txt").and(predicate::str::contains(fragment)),
         );
     }
-    // Prose that mentions tags is still prose.
-    classify(b"The <html> tag was shown on screen.".to_vec()).success();
+    // Prose that mentions tags or formats, even first, is still prose.
+    for prose in [
+        &b"The <html> tag was shown on screen."[..],
+        b"<html> tags are the first thing a browser reads, the ministry said.",
+        b"<HTML5 rollout: the agency said its portal would be rebuilt.",
+        b"%PDF of the treaty was leaked on Tuesday.",
+        b"{\\rtf is a format, the archivist explained.",
+    ] {
+        classify(prose.to_vec()).success();
+    }
     // Emoji only, right-to-left script: labelled, never a panic.
     for text in [
         "🙂🙂🙂 🚀🚀",
