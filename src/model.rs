@@ -625,7 +625,7 @@ impl StanceModel {
             }
             Some(v) => {
                 return Err(bad(format!(
-                    "format_version must be a whole number, got {v}"
+                    "format_version must be written as an integer, such as {FORMAT_VERSION}, got {v}"
                 )));
             }
             None => return Err(bad("no format_version field".into())),

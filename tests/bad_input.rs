@@ -559,7 +559,7 @@ fn damaged_model_files_are_refused() {
         (
             "string_version.json",
             string_version.into_bytes(),
-            "format_version must be a whole number, got \"3\"",
+            "format_version must be written as an integer, such as 3, got \"3\"",
         ),
         (
             "reordered.json",
