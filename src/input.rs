@@ -826,7 +826,7 @@ fn strip_position(e: &serde_json::Error) -> String {
 /// under a `.txt` name.) A page may open with a doctype, an XML declaration, a comment
 /// (browsers write `<!-- saved from url=... -->`) or a bare `<html>`, `<head>` or `<body>`;
 /// it is taken for HTML only if it also closes a tag somewhere, so that prose that begins
-/// by naming a tag ("<html> tags are ...") is still prose.
+/// by naming a tag (`<html> tags are ...`) is still prose.
 fn markup_hint(text: &str) -> Option<String> {
     let start = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
     let head: String = start
