@@ -93,7 +93,7 @@ pub struct Evaluation {
 /// - the file is the one the model was trained on (the scores then measure fit, not
 ///   generalisation);
 /// - its rows look sorted by label, so each is read on its own (see
-///   [`crate::context::scattered_document`]);
+///   [`crate::context::sorted_by_label`]);
 /// - it holds one label only, which makes macro-F1 read low;
 /// - it holds a label the model was never trained on, which can only count as errors.
 pub fn caveats(
@@ -110,7 +110,7 @@ pub fn caveats(
         ));
     }
     if model.context().is_some()
-        && let Some(scattered) = crate::context::scattered_document(rows)
+        && let Some(scattered) = crate::context::sorted_by_label(rows)
     {
         notes.push(format!(
             "{name}: {}; each row was read on its own",

@@ -517,11 +517,11 @@ impl StanceModel {
     /// Predicts the rows of a labelled file as `stance evaluate` reads them: consecutive rows
     /// sharing a document id (see [`crate::corpus::DOCUMENT_COLUMNS`]) in context, like the
     /// sentences of an article; other rows on their own. If the rows look sorted by label
-    /// ([`crate::context::scattered_document`]), every row is read on its own: neighbours in a
+    /// ([`crate::context::sorted_by_label`]), every row is read on its own: neighbours in a
     /// file sorted by label would pass their gold labels on.
     pub fn predict_rows(&self, rows: &[LabeledSentence]) -> Vec<Prediction> {
         let own = self.predict_each(rows.iter().map(|r| r.text.as_str()));
-        if crate::context::scattered_document(rows).is_some() {
+        if crate::context::sorted_by_label(rows).is_some() {
             return own;
         }
         let documents = crate::context::document_runs(rows);

@@ -409,7 +409,7 @@ pub enum Step<'a> {
     /// documents to learn any.
     Context(Option<&'a ContextCheck>),
     /// No context is learned: the rows look sorted by label.
-    ContextOutOfOrder(&'a context::Scattered),
+    ContextOutOfOrder(&'a context::SortedByLabel),
 }
 
 /// Folds of `--search` when `--folds` is not given.
@@ -432,7 +432,7 @@ pub fn settle(
 ) -> Result<(TrainParams, Option<CvScores>)> {
     let mut params = params.clone();
     if params.context
-        && let Some(scattered) = context::scattered_document(rows)
+        && let Some(scattered) = context::sorted_by_label(rows)
     {
         report(Step::ContextOutOfOrder(&scattered));
         params.context = false;
