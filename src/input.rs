@@ -1461,6 +1461,10 @@ mod tests {
                 &b"id,text\n1,\"Talks resumed.\n\nBoth sides spoke.\n\"\n"[..],
             ),
             (
+                "closed_space.csv",
+                b"id,text\n1,\"Talks resumed.\nBoth sides spoke.\" \n",
+            ),
+            (
                 "closed_crlf.csv",
                 b"id,text\r\n1,\"Talks resumed.\r\nBoth sides spoke.\r\n\"\r\n",
             ),

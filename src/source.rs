@@ -126,8 +126,8 @@ pub(crate) struct CrlfToLf<R> {
     ahead: VecDeque<(u64, u64)>,
     /// Line ends passed by records.
     passed: u64,
-    /// The last byte handed out that is not a line end: `"` when the file ends with a
-    /// closing quote (see [`CrlfToLf::ends_with_quote`]).
+    /// The last byte handed out that is not a line end, space or tab: `"` when the file ends
+    /// with a closing quote (see [`CrlfToLf::ends_with_quote`]).
     last_content: Option<u8>,
 }
 
@@ -143,7 +143,7 @@ impl<R: Read> CrlfToLf<R> {
         }
     }
 
-    /// Whether what has been read so far ends, line ends aside, with a double quote: at the
+    /// Whether what has been read so far ends, white space aside, with a double quote: at the
     /// end of a CSV file, a last field that was quoted and closed. A field whose quote was
     /// left open runs to the end with whatever text came last.
     pub(crate) fn ends_with_quote(&self) -> bool {
@@ -235,7 +235,11 @@ impl<R: Read> Read for CrlfToLf<R> {
                 _ => self.ahead.push_back((end, 1)),
             }
         }
-        if let Some(&b) = buf[..n].iter().rev().find(|&&b| b != b'\n' && b != b'\r') {
+        if let Some(&b) = buf[..n]
+            .iter()
+            .rev()
+            .find(|&&b| !matches!(b, b'\n' | b'\r' | b' ' | b'\t'))
+        {
             self.last_content = Some(b);
         }
         self.pos += n as u64;
