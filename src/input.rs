@@ -825,13 +825,14 @@ fn strip_position(e: &serde_json::Error) -> String {
 /// own only once rendered, would run into one sentence. (macOS TextEdit saves RTF, even
 /// under a `.txt` name.) A page may open with a doctype, an XML declaration, a comment
 /// (browsers write `<!-- saved from url=... -->`) or a bare `<html>`, `<head>` or `<body>`;
-/// it is taken for HTML only if it also closes a tag somewhere, so that prose that begins
-/// by naming a tag (`<html> tags are ...`) is still prose.
+/// it is taken for HTML only if it also closes a page's tag somewhere (`</p>`, `</body>`,
+/// ...), so that prose that begins by naming a tag (`<html> tags are ...`) is still prose.
 fn markup_hint(text: &str) -> Option<String> {
     let start = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
     let head: String = start
         .chars()
-        .take(300)
+        // Saved pages can open with a long comment (the page's address) or licence text.
+        .take(2000)
         .collect::<String>()
         .to_ascii_lowercase();
     let opens_tag = |tag: &str| {
@@ -843,7 +844,13 @@ fn markup_hint(text: &str) -> Option<String> {
         || opens_tag("<head")
         || opens_tag("<body")
         || ((head.starts_with("<?xml") || head.starts_with("<!--")) && head.contains("<html"));
-    if html_start && memchr::memmem::find(text.as_bytes(), b"</").is_some() {
+    let closes_page = || {
+        let lower = text.to_ascii_lowercase();
+        ["</html", "</body", "</head", "</p>", "</div", "</title"]
+            .iter()
+            .any(|tag| lower.contains(tag))
+    };
+    if html_start && closes_page() {
         return Some(
             "is an HTML page, not plain text; save the page as text (or copy its article text \
              into a .txt file)"

@@ -862,9 +862,14 @@ pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
 fn is_empty_or_model_file(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<bool> {
     use std::io::Read;
     let mut head = Vec::new();
-    std::fs::File::open(path)?.take(64).read_to_end(&mut head)?;
+    std::fs::File::open(path)?
+        .take(4096)
+        .read_to_end(&mut head)?;
     let text = String::from_utf8_lossy(&head);
     let text = text.trim_start_matches('\u{FEFF}').trim_start();
+    // The first 64 characters after any white space (Python's json.dump(indent=...) of a
+    // model starts with a line break).
+    let text: String = text.chars().take(64).collect();
     if text.is_empty() {
         // White space so far: empty if it is white space all through.
         if meta.len() > 1 << 20 {

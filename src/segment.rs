@@ -417,26 +417,29 @@ fn is_prose_marker(marker: &str) -> bool {
         .is_some_and(|c| matches!(c, '-' | '–' | '—') || c.is_ascii_alphanumeric())
 }
 
-/// Whether the line after the first line of `rest` opens with a marker of the same kind as
-/// `marker` (the same dash, or a number, or a letter), as a list's next item does.
+/// Whether the next line of a list after the first line of `rest` opens with a marker of the
+/// same kind as `marker` (a dash of any length, a number, or a letter), as a list's next item
+/// does. Indented lines between them that open with no marker are the first item's
+/// continuation, and are skipped.
 fn next_line_opens_alike(rest: &str, marker: &str) -> bool {
-    let Some(end) = rest.find(['\n', '\r', '\u{2028}', '\u{2029}']) else {
-        return false;
+    let kind = |m: &str| match m.chars().next() {
+        Some(c) if c.is_ascii_digit() => '0',
+        Some(c) if c.is_ascii_alphabetic() => 'a',
+        Some('-' | '–' | '—') => '-',
+        Some(c) => c,
+        None => ' ',
     };
-    let next = rest[end..].trim_start();
-    let Some(len) = list_marker_len(next) else {
-        return false;
-    };
-    let kind = |m: &str| {
-        let first = m.chars().next();
-        match first {
-            Some(c) if c.is_ascii_digit() => '0',
-            Some(c) if c.is_ascii_alphabetic() => 'a',
-            Some(c) => c,
-            None => ' ',
-        }
-    };
-    kind(&next[..len]) == kind(marker)
+    let lines = rest.split(['\n', '\r', '\u{2028}', '\u{2029}']).skip(1);
+    // The first line that is not blank, and not an indented continuation (an indented item
+    // is an item).
+    let mut next = lines.filter_map(|line| {
+        let text = line.trim_start();
+        let continuation = text.len() < line.len() && list_marker_len(text).is_none();
+        (!text.is_empty() && !continuation).then_some(text)
+    });
+    next.next()
+        .and_then(|line| Some(&line[..list_marker_len(line)?]))
+        .is_some_and(|next| kind(next) == kind(marker))
 }
 
 /// Whether the `.` just before `mark_end` closes the number of a numbered list item ("1. The
@@ -817,6 +820,20 @@ mod tests {
             (
                 "What was agreed\n- A ceasefire\n- Prisoner swaps",
                 &["What was agreed", "- A ceasefire", "- Prisoner swaps"],
+            ),
+            // Indented items after a heading.
+            (
+                "Key points\n  - A ceasefire\n  - Prisoner swaps",
+                &["Key points", "- A ceasefire", "- Prisoner swaps"],
+            ),
+            // The first item wrapped onto an indented line; dashes of mixed lengths.
+            (
+                "Key points\n- The two sides agreed to a ceasefire that takes effect at\n  midnight on Sunday\n— Talks resume in May",
+                &[
+                    "Key points",
+                    "- The two sides agreed to a ceasefire that takes effect at\n  midnight on Sunday",
+                    "— Talks resume in May",
+                ],
             ),
             (
                 "The communique listed two points.\n– The two sides agreed\n– Talks resume in May",

@@ -378,15 +378,17 @@ pub(crate) fn separator_hint(headers: &csv::ByteRecord) -> String {
     format!("; the header looks separated by {separator}, but stance reads comma-separated CSV")
 }
 
-/// A message for a header cell that runs over lines holding commas: a double quote opened in
-/// the header and closed (if ever) in the rows, which it has swallowed. (A name written over
-/// two lines, "Reviewer" Alt+Enter "comment", is a header of its own choosing; a row's
-/// commas in a column name are not.)
+/// A message for a header cell that runs over lines holding a row's worth of commas: a double
+/// quote opened in the header and closed (if ever) in the rows, which it has swallowed. (A
+/// name written over two lines, "Source" Alt+Enter "(wire, paper or TV)", is a header of its
+/// own choosing.)
 pub(crate) fn header_line_break(headers: &csv::ByteRecord) -> Option<String> {
+    // A swallowed row has as many commas as the header has, less the one cell it started in.
+    let commas = headers.len().saturating_sub(1).max(1);
     let (i, cell) = headers.iter().enumerate().find(|(_, cell)| {
         let mut lines = cell.trim_ascii().split(|&b| b == b'\n');
         lines.next();
-        lines.any(|line| line.contains(&b','))
+        lines.any(|line| line.iter().filter(|&&b| b == b',').count() >= commas)
     })?;
     let shown: String = String::from_utf8_lossy(cell).chars().take(40).collect();
     Some(format!(

@@ -488,7 +488,7 @@ fn valid_csv_quirks_are_accepted() {
     let two_line_name = dir.path().join("two_line_name.csv");
     std::fs::write(
         &two_line_name,
-        "text,label,\"Reviewer\ncomment (optional)\"\nTalks resumed.,analytical,\nTroops fired.,adversarial,ok\nBoth agreed.,conciliatory,\n",
+        "text,label,\"Reviewer\ncomment (optional, short)\"\nTalks resumed.,analytical,\nTroops fired.,adversarial,ok\nBoth agreed.,conciliatory,\n",
     )
     .unwrap();
     stance()
@@ -977,6 +977,15 @@ fn train_never_writes_over_its_data_or_a_file_that_is_not_a_model() {
     stance()
         .args(["train", "--out"])
         .arg(&truncated)
+        .arg(&data_copy)
+        .assert()
+        .success();
+    // So is a model after a run of white space longer than the bytes first looked at.
+    let spaced = dir.path().join("spaced.json");
+    std::fs::write(&spaced, [&b" ".repeat(100)[..], &whole].concat()).unwrap();
+    stance()
+        .args(["train", "--out"])
+        .arg(&spaced)
         .arg(&data_copy)
         .assert()
         .success();
