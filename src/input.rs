@@ -976,6 +976,14 @@ mod tests {
         }
     }
 
+    /// The texts of the documents read from `paths` in `format`, which must all be readable.
+    fn texts_of(paths: &[PathBuf], format: InputFormat) -> Vec<String> {
+        Documents::open(paths, format)
+            .unwrap()
+            .map(|d| d.unwrap().text)
+            .collect()
+    }
+
     /// The error of reading `body` as `--input csv` (text column `text`), from a file `name`.
     fn csv_read_error(dir: &Path, name: &str, body: &[u8]) -> String {
         Documents::open(&[write(dir, name, body)], text_csv())
@@ -990,11 +998,7 @@ mod tests {
         write(dir.path(), "b.txt", b"B.");
         write(dir.path(), "a/c.txt", b"C.");
         write(dir.path(), "skip.csv", b"x");
-        let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text)
-            .unwrap()
-            .collect::<Result<_>>()
-            .unwrap();
-        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        let texts = texts_of(&[dir.path().to_path_buf()], InputFormat::Text);
         assert_eq!(texts, ["C.", "B."]);
     }
 
@@ -1004,11 +1008,7 @@ mod tests {
         write(dir.path(), "a.txt", b"A.");
         write(dir.path(), "B.TXT", b"B.");
         write(dir.path(), "c.Txt", b"C.");
-        let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text)
-            .unwrap()
-            .collect::<Result<_>>()
-            .unwrap();
-        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        let texts = texts_of(&[dir.path().to_path_buf()], InputFormat::Text);
         assert_eq!(texts, ["B.", "A.", "C."]);
     }
 
@@ -1049,20 +1049,12 @@ mod tests {
             b"{\"text\": \"Talks stalled.\"}\n",
         );
         let csv = text_csv();
-        let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], csv)
-            .unwrap()
-            .collect::<Result<_>>()
-            .unwrap();
-        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        let texts = texts_of(&[dir.path().to_path_buf()], csv);
         assert_eq!(texts, ["Talks resumed."]);
         let jsonl = InputFormat::Jsonl {
             text_field: "text".into(),
         };
-        let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], jsonl)
-            .unwrap()
-            .collect::<Result<_>>()
-            .unwrap();
-        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        let texts = texts_of(&[dir.path().to_path_buf()], jsonl);
         assert_eq!(texts, ["Talks stalled."]);
     }
 
@@ -1108,11 +1100,7 @@ mod tests {
         std::os::unix::fs::symlink(&outside, dir.path().join("link.txt")).unwrap();
         std::os::unix::fs::symlink(dir.path().join("a/x.txt"), dir.path().join("same.txt"))
             .unwrap();
-        let docs: Vec<Document> = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text)
-            .unwrap()
-            .collect::<Result<_>>()
-            .unwrap();
-        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        let texts = texts_of(&[dir.path().to_path_buf()], InputFormat::Text);
         assert_eq!(texts, ["Talks resumed.", "Talks stalled."]);
     }
 
