@@ -450,7 +450,10 @@ pub fn sorted_by_label(rows: &[LabeledSentence]) -> Option<SortedByLabel> {
     let split: Vec<&Range<usize>> = runs.iter().filter(|r| count[id(r)] > 1).collect();
     let multi: Vec<&&Range<usize>> = split.iter().filter(|r| r.len() > 1).collect();
     let single = multi.iter().filter(|r| single_label(r)).count();
-    if multi.len() >= SORTED_MIN && single as f64 >= SORTED_SHARE * multi.len() as f64 {
+    // Enough of the evidence, and a large enough share of it, to mark a sort.
+    let marks_sort =
+        |hits: usize, of: usize| hits >= SORTED_MIN && hits as f64 >= SORTED_SHARE * of as f64;
+    if marks_sort(single, multi.len()) {
         let first = split[0];
         let document = id(first);
         let of_first: Vec<&&Range<usize>> = split.iter().filter(|r| id(r) == document).collect();
@@ -483,8 +486,7 @@ pub fn sorted_by_label(rows: &[LabeledSentence]) -> Option<SortedByLabel> {
     for ascending in [true, false] {
         let ordered: Vec<&&Range<usize>> =
             mixed.iter().filter(|r| in_order(r, ascending)).collect();
-        if ordered.len() >= SORTED_MIN && ordered.len() as f64 >= SORTED_SHARE * mixed.len() as f64
-        {
+        if marks_sort(ordered.len(), mixed.len()) {
             return Some(SortedByLabel::Grouped {
                 documents: mixed.len(),
                 ordered: ordered.len(),
