@@ -370,9 +370,15 @@ pub fn too_few_labels(rows: &[LabeledSentence]) -> Option<String> {
 
 /// Counts sentences per label, in [`Stance::ALL`] order.
 pub fn label_counts(rows: &[LabeledSentence]) -> [usize; 3] {
+    count_labels(rows.iter().map(|r| r.label))
+}
+
+/// Counts labels, in [`Stance::ALL`] order: the one tally every per-label figure (shares,
+/// priors, fold balance, the majority baseline) starts from.
+pub fn count_labels(labels: impl IntoIterator<Item = Stance>) -> [usize; 3] {
     let mut counts = [0; 3];
-    for row in rows {
-        counts[row.label.index()] += 1;
+    for label in labels {
+        counts[label.index()] += 1;
     }
     counts
 }

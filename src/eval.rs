@@ -117,9 +117,10 @@ pub fn caveats(
             scattered.message()
         ));
     }
+    let counts = crate::corpus::label_counts(rows);
     let present: Vec<Stance> = Stance::ALL
         .into_iter()
-        .filter(|&l| rows.iter().any(|r| r.label == l))
+        .filter(|l| counts[l.index()] > 0)
         .collect();
     if let [only] = present[..] {
         notes.push(format!(
@@ -129,7 +130,7 @@ pub fn caveats(
         ));
     }
     for label in Stance::ALL {
-        let count = rows.iter().filter(|r| r.label == label).count();
+        let count = counts[label.index()];
         if count > 0 && !model.labels().contains(&label) {
             notes.push(format!(
                 "the model was not trained on `{label}` and cannot predict it; the rows \
@@ -246,10 +247,7 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 /// The most frequent label (ties go to the first in [`Stance::ALL`] order).
 fn most_frequent(gold: &[Stance]) -> Stance {
-    let mut counts = [0usize; 3];
-    for g in gold {
-        counts[g.index()] += 1;
-    }
+    let counts = crate::corpus::count_labels(gold.iter().copied());
     let best = (0..3).fold(0, |best, i| if counts[i] > counts[best] { i } else { best });
     Stance::ALL[best]
 }

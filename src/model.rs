@@ -77,7 +77,7 @@ impl Prior {
     pub fn shares(self, labels: &[Stance]) -> [f32; 3] {
         self.target().unwrap_or_else(|| {
             let n = labels.len().max(1) as f32;
-            Stance::ALL.map(|s| (labels.iter().filter(|l| **l == s).count() as f32 / n).max(1e-3))
+            crate::corpus::count_labels(labels.iter().copied()).map(|c| (c as f32 / n).max(1e-3))
         })
     }
 
@@ -355,10 +355,13 @@ impl StanceModel {
         if params.context {
             model.context = ContextModel::learn(rows, params.prior.shares(&labels));
         }
-        let mut per_label = BTreeMap::new();
-        for label in &labels {
-            *per_label.entry(label.to_string()).or_insert(0) += 1;
-        }
+        let counts = crate::corpus::count_labels(labels.iter().copied());
+        let per_label = Stance::ALL
+            .into_iter()
+            .zip(counts)
+            .filter(|&(_, count)| count > 0)
+            .map(|(label, count)| (label.to_string(), count))
+            .collect();
         model.info = TrainingInfo {
             sentences_per_label: per_label,
             // The options as applied: `max_features` may have been lowered for the budget.
@@ -403,8 +406,9 @@ impl StanceModel {
             return;
         };
         let n = labels.len() as f32;
+        let counts = crate::corpus::count_labels(labels.iter().copied());
         for (k, label) in self.labels.iter().enumerate() {
-            let count = labels.iter().filter(|l| *l == label).count() as f32;
+            let count = counts[label.index()] as f32;
             self.intercepts[k] += target[label.index()].ln() - (count / n).ln();
         }
     }

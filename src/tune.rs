@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 use std::ops::Range;
 
 use crate::context::{self, ContextModel};
-use crate::corpus::{LabeledSentence, Stance};
+use crate::corpus::{LabeledSentence, Stance, count_labels};
 use crate::error::{Error, Result};
 use crate::eval::scores;
 use crate::features::{Lexicons, MAX_CUE_SCALE};
@@ -59,10 +59,7 @@ pub fn grouped_folds(rows: &[LabeledSentence], k: usize, seed: u64) -> Vec<usize
     let mut counts = vec![[0usize; 3]; k];
     let mut fold = vec![0; rows.len()];
     for unit in units {
-        let mut add = [0usize; 3];
-        for &i in &unit {
-            add[rows[i].label.index()] += 1;
-        }
+        let add = count_labels(unit.iter().map(|&i| rows[i].label));
         let best = (0..k)
             .min_by_key(|&f| {
                 (0..3)
@@ -167,13 +164,12 @@ pub fn cross_validate(
             rows.len()
         )));
     }
+    let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
     let folds = if rows.iter().any(|r| r.fold_group().is_some()) {
         grouped_folds(rows, k, params.seed)
     } else {
-        let labels: Vec<Stance> = rows.iter().map(|r| r.label).collect();
-        stratified_folds(&labels, k, params.seed)
+        stratified_folds(&gold, k, params.seed)
     };
-    let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
     let placeholder = Prediction {
         label: Stance::Analytical,
         probabilities: [0.0; 3],

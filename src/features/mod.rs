@@ -192,10 +192,7 @@ impl Featurizer {
             }
         }
         let n = texts.len();
-        let mut class_totals = [0usize; 3];
-        for label in labels {
-            class_totals[label.index()] += 1;
-        }
+        let class_totals = crate::corpus::count_labels(labels.iter().copied());
 
         // Cues are few and always kept; n-grams pass min_df, then the top by chi-square.
         let mut cues = Vec::new();
