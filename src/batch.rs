@@ -160,7 +160,8 @@ impl<'m> Worker<'m> {
     }
 }
 
-/// Classifies a stream of documents and writes the rendered output to `out`.
+/// Classifies a stream of documents and writes the rendered output to `out`, which write
+/// errors name `out_name` (the CLI's is `<stdout>`).
 ///
 /// `progress` is called after each chunk is written, with the running totals.
 ///
@@ -168,16 +169,16 @@ impl<'m> Worker<'m> {
 /// before stays written.
 pub fn run<W: Write + Send>(
     model: &StanceModel,
-    documents: impl Iterator<Item = Result<Document>> + Send,
+    mut documents: impl Iterator<Item = Result<Document>> + Send,
     renderer: &Renderer,
     options: ClassifyOptions,
     out: &mut W,
+    out_name: &str,
     mut progress: impl FnMut(Totals) + Send,
 ) -> Result<Totals> {
-    let mut documents = documents;
     let mut header = Vec::new();
     renderer.header(&mut header);
-    write_out(out, &header)?;
+    write_out(out, out_name, &header)?;
     let mut totals = Totals::default();
     // One worker state per thread, kept across chunks so that its word cache stays warm.
     let workers: Vec<Mutex<Worker<'_>>> = (0..rayon::current_num_threads())
@@ -193,7 +194,7 @@ pub fn run<W: Write + Send>(
         let io = || -> Result<Vec<Document>> {
             drop(std::mem::take(&mut spent));
             for part in &pending {
-                write_out(out, part)?;
+                write_out(out, out_name, part)?;
             }
             read_chunk(&mut documents)
         };
@@ -207,9 +208,9 @@ pub fn run<W: Write + Send>(
         spent = std::mem::replace(&mut chunk, next);
     }
     for part in &pending {
-        write_out(out, part)?;
+        write_out(out, out_name, part)?;
     }
-    out.flush().map_err(|e| Error::io("<stdout>", e))?;
+    out.flush().map_err(|e| Error::io(out_name, e))?;
     Ok(totals)
 }
 
@@ -298,8 +299,8 @@ fn output_weight(doc: &Document) -> usize {
     doc.text.len() + fields.saturating_mul(sentences)
 }
 
-fn write_out<W: Write>(out: &mut W, bytes: &[u8]) -> Result<()> {
-    out.write_all(bytes).map_err(|e| Error::io("<stdout>", e))
+fn write_out<W: Write>(out: &mut W, name: &str, bytes: &[u8]) -> Result<()> {
+    out.write_all(bytes).map_err(|e| Error::io(name, e))
 }
 
 #[cfg(test)]
@@ -326,6 +327,57 @@ mod tests {
             ("id", serde_json::Value::from(7)),
         ];
         assert_eq!(output_weight(&doc(fields)), 132);
+    }
+
+    #[test]
+    fn run_names_its_output_in_write_errors() {
+        /// Takes `room` bytes, then fails as a full disk does.
+        struct Full {
+            room: usize,
+        }
+        impl Write for Full {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                if self.room == 0 {
+                    return Err(std::io::Error::from(std::io::ErrorKind::StorageFull));
+                }
+                let n = buf.len().min(self.room);
+                self.room -= n;
+                Ok(n)
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let model =
+            StanceModel::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.json"))
+                .unwrap();
+        let documents = (0..3).map(|i| {
+            Ok(Document {
+                source: format!("{i}.txt").into(),
+                line: None,
+                text: "Talks resumed on Monday. Both sides welcomed the deal.".into(),
+                fields: Vec::new(),
+            })
+        });
+        let renderer = Renderer {
+            format: crate::report::ClassifyFormat::Csv,
+            columns: Vec::new(),
+        };
+        // Room for the CSV header, not for the rows.
+        let mut out = Full { room: 10 };
+        let options = ClassifyOptions::default();
+        let err = run(
+            &model,
+            documents,
+            &renderer,
+            options,
+            &mut out,
+            "labels.csv",
+            |_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.starts_with("labels.csv: "), "{err}");
     }
 
     #[test]

@@ -16,6 +16,9 @@ use stance::report::{self, ClassifyFormat, EvalFormat, Misclassified, Renderer};
 use stance::tune;
 use stance::{Error, FeatureConfig, Lexicons, Prior, Result, Stance, StanceModel, TrainParams};
 
+/// How errors writing the output name it.
+const STDOUT: &str = "<stdout>";
+
 #[derive(Parser)]
 #[command(
     version,
@@ -561,15 +564,23 @@ fn classify(args: ClassifyArgs) -> Result<()> {
     // Output leaves in chunks of a megabyte: fewer write calls than the default 8 KiB.
     let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout());
     let totals = pool.install(|| {
-        batch::run(&model, &mut documents, &renderer, options, &mut out, |t| {
-            if let Some(bar) = &bar {
-                bar.set_message(format!(
-                    "{} documents, {} sentences",
-                    t.documents, t.sentences
-                ));
-                bar.tick();
-            }
-        })
+        batch::run(
+            &model,
+            &mut documents,
+            &renderer,
+            options,
+            &mut out,
+            STDOUT,
+            |t| {
+                if let Some(bar) = &bar {
+                    bar.set_message(format!(
+                        "{} documents, {} sentences",
+                        t.documents, t.sentences
+                    ));
+                    bar.tick();
+                }
+            },
+        )
     });
     if let Some(bar) = bar {
         bar.finish_and_clear();
@@ -651,7 +662,7 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(bytes)
         .and_then(|_| out.flush())
-        .map_err(|e| Error::io("<stdout>", e))
+        .map_err(|e| Error::io(STDOUT, e))
 }
 
 #[cfg(test)]
