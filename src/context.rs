@@ -352,7 +352,7 @@ pub fn document_runs(rows: &[LabeledSentence]) -> Vec<Range<usize>> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SortedByLabel {
     /// Articles split into single-label runs.
-    Split(Scattered),
+    Split(SplitDocument),
     /// Articles in one block each, their rows in label order.
     Grouped {
         /// Articles of [`GROUPED_MIN_ROWS`] rows or more with two labels or more.
@@ -368,7 +368,7 @@ pub enum SortedByLabel {
 
 /// The first split article of a file sorted by label alone (see [`SortedByLabel::Split`]).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scattered {
+pub struct SplitDocument {
     /// The first document id split into several runs, in file order.
     pub document: String,
     /// Its number of runs.
@@ -457,7 +457,7 @@ pub fn sorted_by_label(rows: &[LabeledSentence]) -> Option<SortedByLabel> {
         let first = split[0];
         let document = id(first);
         let of_first: Vec<&&Range<usize>> = split.iter().filter(|r| id(r) == document).collect();
-        return Some(SortedByLabel::Split(Scattered {
+        return Some(SortedByLabel::Split(SplitDocument {
             document: document.to_string(),
             runs: of_first.len(),
             lines: of_first

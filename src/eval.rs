@@ -110,11 +110,11 @@ pub fn caveats(
         ));
     }
     if model.context().is_some()
-        && let Some(scattered) = crate::context::sorted_by_label(rows)
+        && let Some(sorted) = crate::context::sorted_by_label(rows)
     {
         notes.push(format!(
             "{name}: {}; each row was read on its own",
-            scattered.message()
+            sorted.message()
         ));
     }
     let counts = crate::corpus::label_counts(rows);

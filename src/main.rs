@@ -359,8 +359,8 @@ fn print_step(step: tune::Step<'_>) {
             stance::context::MIN_CONTEXT_SENTENCES,
             stance::corpus::DOCUMENT_COLUMNS.join("`, `")
         ),
-        tune::Step::ContextOutOfOrder(scattered) => {
-            say!("context: none learned: {}", scattered.message())
+        tune::Step::SortedByLabel(sorted) => {
+            say!("context: none learned: {}", sorted.message())
         }
         tune::Step::Context(Some(check)) => say!(
             "context: cross-validated macro-F1 on the {} sentences with neighbours: {:.4} alone, {:.4} in context -> {}",

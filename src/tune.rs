@@ -405,7 +405,7 @@ pub enum Step<'a> {
     /// documents to learn any.
     Context(Option<&'a ContextCheck>),
     /// No context is learned: the rows look sorted by label.
-    ContextOutOfOrder(&'a context::SortedByLabel),
+    SortedByLabel(&'a context::SortedByLabel),
 }
 
 /// Folds of `--search` when `--folds` is not given.
@@ -428,9 +428,9 @@ pub fn settle(
 ) -> Result<(TrainParams, Option<CvScores>)> {
     let mut params = params.clone();
     if params.context
-        && let Some(scattered) = context::sorted_by_label(rows)
+        && let Some(sorted) = context::sorted_by_label(rows)
     {
-        report(Step::ContextOutOfOrder(&scattered));
+        report(Step::SortedByLabel(&sorted));
         params.context = false;
     }
     let params = &params;
