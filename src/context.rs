@@ -355,7 +355,7 @@ pub enum SortedByLabel {
     Split(SplitDocument),
     /// Articles in one block each, their rows in label order.
     Grouped {
-        /// Articles of [`GROUPED_MIN_ROWS`] rows or more with two labels or more.
+        /// Articles of five rows or more with two labels or more.
         documents: usize,
         /// How many of them have their rows in label order (either way).
         ordered: usize,

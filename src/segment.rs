@@ -519,8 +519,8 @@ fn skip_space(text: &str, i: usize) -> (usize, usize) {
 }
 
 /// How many line ends the character `ch` at `i` makes. Files from old Macs end lines with a
-/// lone CR, word processors use U+2028 (line) and U+2029 (paragraph), and some feeds NEL or
-/// NEL; taking only LF would run their headlines and paragraphs together. A paragraph
+/// lone CR, word processors use U+2028 (line) and U+2029 (paragraph), and some feeds NEL
+/// (U+0085); taking only LF would run their headlines and paragraphs together. A paragraph
 /// separator counts as two, a blank line's worth. A CR before LF counts nothing, since the LF
 /// counts, and so does a CR before CRLF: a file converted to CRLF twice ends its lines in
 /// `\r\r\n`, which is one line end, not a blank line. A form feed (a page break from

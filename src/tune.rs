@@ -77,7 +77,12 @@ pub fn grouped_folds(rows: &[LabeledSentence], k: usize, seed: u64) -> Vec<usize
     fold
 }
 
-/// Checks that `k`-fold cross-validation is possible on these labels.
+/// Checks that `k`-fold cross-validation is possible on these rows.
+///
+/// Returns an error if:
+/// - `k` is under 2;
+/// - the rows form fewer than `k` stories or documents (folds keep each whole);
+/// - a label that occurs has fewer than `k` sentences.
 pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()> {
     if k < 2 {
         return Err(Error::Param(format!(

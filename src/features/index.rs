@@ -343,7 +343,7 @@ pub(super) const KEY_ID_BITS: u32 = 20;
 
 /// An n-gram as one integer: its length in the top two bits, the negation flag below them,
 /// then up to three term ids of [`KEY_ID_BITS`] each (ids of a loaded model are far fewer
-/// than 2^20; `from_spec` checks).
+/// than 2^20; `Index::add_word_features`, which `from_spec` calls, checks).
 pub(super) fn ngram_key(ids: &[u32], negated: bool) -> u64 {
     let mut key = (ids.len() as u64) << 62 | (negated as u64) << 61;
     for (i, &id) in ids.iter().enumerate() {
