@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::index::{ClauseScope, Index, NO_FEATURE, ngram_key};
+use super::index::{ClauseScope, Index, NO_FEATURE, cue_name, ngram_key};
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::words::{LatinWords, Stemmer, is_fast_alphabet, term_form, unify_marks_into};
@@ -459,19 +459,19 @@ impl<'a> Analyzer<'a> {
                 scope,
             } => {
                 let name = &index.groups[group];
-                names.push(format!("#lex:{name}{}", scope.count_suffix()));
-                names.push(format!("@{name}:{}", f.spec.lexicons.groups[name][phrase]));
+                names.push(cue_name::lexicon_count(name, scope));
+                names.push(cue_name::lexicon_hit(
+                    name,
+                    &f.spec.lexicons.groups[name][phrase],
+                ));
             }
-            Event::Verb(group) => {
-                let class = index.groups[group].trim_start_matches("verbs_");
-                names.push(format!("#verb:{class}"));
-            }
+            Event::Verb(group) => names.extend(cue_name::verb_class(&index.groups[group])),
         });
         if f.spec.config.structure {
             for (on, name) in [
-                (shape.quote, "#quote"),
-                (shape.start_quote, "#startquote"),
-                (shape.question, "#question"),
+                (shape.quote, cue_name::QUOTE),
+                (shape.start_quote, cue_name::START_QUOTE),
+                (shape.question, cue_name::QUESTION),
             ] {
                 if on {
                     names.push(name.to_string());

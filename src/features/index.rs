@@ -66,6 +66,46 @@ impl ClauseScope {
     }
 }
 
+/// Names of the cue features as model files store them. Fitting names its candidates with
+/// these (`Analyzer::candidate_feature_names`) and loading looks the saved ones up with them
+/// ([`Index::add_cue_features`]), so the two cannot drift apart.
+pub(super) mod cue_name {
+    use super::ClauseScope;
+
+    /// The sentence holds a quotation.
+    pub(in crate::features) const QUOTE: &str = "#quote";
+    /// The sentence opens inside a quotation.
+    pub(in crate::features) const START_QUOTE: &str = "#startquote";
+    /// The sentence is a question.
+    pub(in crate::features) const QUESTION: &str = "#question";
+    /// Lexicon groups named with this prefix are reporting-verb classes.
+    const VERB_GROUP_PREFIX: &str = "verbs_";
+
+    /// How many words of `group` the sentence holds in `scope`: `#lex:hostility`,
+    /// `#lex:hostility:neg`.
+    pub(in crate::features) fn lexicon_count(group: &str, scope: ClauseScope) -> String {
+        format!("#lex:{group}{}", scope.count_suffix())
+    }
+
+    /// One lexicon entry hit: `@hostility:warn`.
+    pub(in crate::features) fn lexicon_hit(group: &str, phrase: &str) -> String {
+        format!("@{group}:{phrase}")
+    }
+
+    /// Whether a lexicon group is a reporting-verb class (`verbs_hostile`).
+    pub(in crate::features) fn is_verb_group(group: &str) -> bool {
+        group.starts_with(VERB_GROUP_PREFIX)
+    }
+
+    /// The class feature of a reporting-verb group (`verbs_hostile` gives `#verb:hostile`);
+    /// `None` for other groups.
+    pub(in crate::features) fn verb_class(group: &str) -> Option<String> {
+        group
+            .strip_prefix(VERB_GROUP_PREFIX)
+            .map(|class| format!("#verb:{class}"))
+    }
+}
+
 /// A lexicon phrase: its group, its index in the group, and its term ids.
 pub(super) type Phrase = (usize, usize, Vec<u32>);
 
@@ -222,11 +262,10 @@ impl Index {
                 continue;
             }
             let malformed = || Error::Param(format!("malformed feature name {name:?}"));
-            let (marking, body) = match (name.strip_prefix("NOT_"), name.strip_prefix("BG_")) {
-                (Some(rest), _) => (ClauseScope::Negated, rest),
-                (_, Some(rest)) => (ClauseScope::Background, rest),
-                _ => (ClauseScope::Main, name.as_str()),
-            };
+            let (marking, body) = [ClauseScope::Negated, ClauseScope::Background]
+                .into_iter()
+                .find_map(|scope| Some((scope, name.strip_prefix(scope.word_prefix())?)))
+                .unwrap_or((ClauseScope::Main, name));
             let mut ids = [0u32; 3];
             let mut len = 0;
             for term in body.split(' ') {
@@ -285,7 +324,7 @@ impl Index {
         self.group_counts = self
             .groups
             .iter()
-            .map(|g| ClauseScope::ALL.map(|scope| id(&format!("#lex:{g}{}", scope.count_suffix()))))
+            .map(|g| ClauseScope::ALL.map(|scope| id(&cue_name::lexicon_count(g, scope))))
             .collect();
         self.hits = self
             .groups
@@ -293,21 +332,18 @@ impl Index {
             .map(|g| {
                 lexicons.groups[g]
                     .iter()
-                    .map(|phrase| id(&format!("@{g}:{phrase}")))
+                    .map(|phrase| id(&cue_name::lexicon_hit(g, phrase)))
                     .collect()
             })
             .collect();
         self.verb_class = self
             .groups
             .iter()
-            .map(|g| {
-                g.strip_prefix("verbs_")
-                    .and_then(|class| id(&format!("#verb:{class}")))
-            })
+            .map(|g| cue_name::verb_class(g).and_then(|name| id(&name)))
             .collect();
-        self.quote = id("#quote");
-        self.start_quote = id("#startquote");
-        self.question = id("#question");
+        self.quote = id(cue_name::QUOTE);
+        self.start_quote = id(cue_name::START_QUOTE);
+        self.question = id(cue_name::QUESTION);
     }
 }
 

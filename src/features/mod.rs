@@ -300,7 +300,7 @@ impl Featurizer {
             .index
             .groups
             .iter()
-            .map(|g| g.starts_with("verbs_"))
+            .map(|g| index::cue_name::is_verb_group(g))
             .collect();
         let stemmer = Stemmer::new(f.spec.config.stem);
         let mut phrases: Vec<(u32, Phrase)> = Vec::new();
