@@ -859,9 +859,11 @@ pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
 }
 
 /// Whether the file at `path` is empty (white space only) or a model: a JSON object that
-/// names `format_version` among its first bytes (as every model stance writes does, even one
-/// cut short by a full disk, which is exactly what one retrains over), or anywhere among its
-/// keys (a model re-saved with its keys sorted, `jq -S`). Only a file that starts like a JSON
+/// opens with a numeric `format_version` and then `labels` (as every model stance writes does, even one cut
+/// short by a full disk, which is exactly what one retrains over), or a whole JSON object
+/// with a numeric `format_version`, `labels` and `features` among its keys (a model re-saved
+/// with its keys sorted, `jq -S`). Other tools' files name `format_version` too (Terraform's
+/// plans, as a string), so the key alone is not enough. Only a file that starts like a JSON
 /// object and is no larger than a model can be is read whole.
 fn is_empty_or_model_file(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<bool> {
     use std::io::Read;
@@ -883,21 +885,38 @@ fn is_empty_or_model_file(path: &Path, meta: &std::fs::Metadata) -> std::io::Res
         let text = String::from_utf8_lossy(&bytes);
         return Ok(text.trim_start_matches('\u{FEFF}').trim().is_empty());
     }
-    if !text.starts_with('{') {
+    let Some(body) = text.strip_prefix('{') else {
         return Ok(false);
-    }
-    if text.contains("\"format_version\"") {
+    };
+    // `{"format_version": 3, "labels"`, white space allowed between the tokens.
+    let after_version = body
+        .trim_start()
+        .strip_prefix("\"format_version\"")
+        .and_then(|rest| rest.trim_start().strip_prefix(':'))
+        .map(|rest| rest.trim_start())
+        .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+        .map(|rest| rest.trim_start_matches(|c: char| c.is_ascii_digit()))
+        .and_then(|rest| rest.trim_start().strip_prefix(','));
+    if after_version.is_some_and(|rest| rest.trim_start().starts_with("\"labels\"")) {
         return Ok(true);
     }
     if meta.len() > MAX_MODEL_BYTES {
         return Ok(false);
+    }
+    /// The keys that make a JSON object a stance model, whatever their order.
+    #[derive(Deserialize)]
+    #[allow(dead_code)] // Only their presence and types are checked.
+    struct ModelKeys {
+        format_version: serde_json::Number,
+        labels: serde::de::IgnoredAny,
+        features: serde::de::IgnoredAny,
     }
     let bytes = std::fs::read(path)?;
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return Ok(false);
     };
     let text = text.trim_start_matches('\u{FEFF}');
-    Ok(serde_json::from_str::<VersionProbe>(text).is_ok_and(|p| p.format_version.is_some()))
+    Ok(serde_json::from_str::<ModelKeys>(text).is_ok())
 }
 
 fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {

@@ -980,6 +980,31 @@ fn train_never_writes_over_its_data_or_a_file_that_is_not_a_model() {
         .arg(&data_copy)
         .assert()
         .success();
+    // Other tools' JSON that names `format_version` is not a model: a Terraform plan (a string
+    // version), a package file (the key later), a numeric version without `labels` next.
+    // They used to be replaced.
+    for (file, json) in [
+        (
+            "plan.json",
+            r#"{"format_version":"1.2","terraform_version":"1.9.0","values":{}}"#,
+        ),
+        (
+            "package.json",
+            r#"{"name":"my-app","format_version":"1.0","deps":{}}"#,
+        ),
+        ("versioned.json", r#"{"format_version": 3, "rows": [1, 2]}"#),
+    ] {
+        let other = dir.path().join(file);
+        std::fs::write(&other, json).unwrap();
+        stance()
+            .args(["train", "--out"])
+            .arg(&other)
+            .arg(&data_copy)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("is not a stance model file"));
+        assert_eq!(std::fs::read_to_string(&other).unwrap(), json);
+    }
     // So is a model after a run of white space longer than the bytes first looked at.
     let spaced = dir.path().join("spaced.json");
     std::fs::write(&spaced, [&b" ".repeat(100)[..], &whole].concat()).unwrap();
