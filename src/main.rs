@@ -65,7 +65,7 @@ struct TrainArgs {
     #[arg(long, value_name = "K", value_parser = at_least::<2>)]
     folds: Option<usize>,
     /// Search alpha, class prior and feature options by cross-validation (5 folds unless
-    /// --folds is given) and train with the best
+    /// --folds is given), starting from the options given, and train with the best
     #[arg(long)]
     search: bool,
     /// Seed for fold assignment
@@ -424,8 +424,12 @@ fn train(args: TrainArgs) -> Result<()> {
         },
         e => e,
     };
+    let given = params.clone();
     let (params, cv_scores) =
         tune::settle(&rows, &params, &lexicons, folds, args.search, print_step).map_err(in_file)?;
+    if args.search {
+        note_search_overrides(&args, &given, &params);
+    }
     let mut model = StanceModel::train(&rows, &params, &lexicons).map_err(in_file)?;
     note_dense_budget(rows.len(), &params, &lexicons, &model)?;
     let info = model.info_mut();
@@ -445,6 +449,45 @@ fn train(args: TrainArgs) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// Says which options given on the command line `--search` replaced: it tries them, but keeps
+/// whatever scores best, and a user who typed `--alpha 7` should not have to read the table
+/// to find it was not used.
+fn note_search_overrides(args: &TrainArgs, given: &TrainParams, chosen: &TrainParams) {
+    let mut replaced = Vec::new();
+    if args.alpha.is_some() && chosen.alpha != given.alpha {
+        replaced.push(format!("--alpha {} by {}", given.alpha, chosen.alpha));
+    }
+    if args.prior.is_some() && chosen.prior != given.prior {
+        replaced.push(format!(
+            "--prior {} by {}",
+            given.prior.name(),
+            chosen.prior.name()
+        ));
+    }
+    let (g, c) = (&given.features, &chosen.features);
+    if args.ngrams.is_some() && c.ngram_max != g.ngram_max {
+        replaced.push(format!("--ngrams {} by {}", g.ngram_max, c.ngram_max));
+    }
+    if args.no_negation && c.negation != g.negation {
+        replaced.push("--no-negation by negation marking".into());
+    }
+    if args.cue_scale.is_some() && c.cue_scale != g.cue_scale {
+        replaced.push(format!("--cue-scale {} by {}", g.cue_scale, c.cue_scale));
+    }
+    if args.max_features.is_some() && c.max_features != g.max_features {
+        replaced.push(format!(
+            "--max-features {} by {}",
+            g.max_features, c.max_features
+        ));
+    }
+    if !replaced.is_empty() {
+        warn!(
+            "note: --search tried the options given and kept others that scored better: {}",
+            replaced.join(", ")
+        );
+    }
 }
 
 /// The notes on `--dense-budget` after a fit: when it lowered the n-gram cap (and the

@@ -481,7 +481,7 @@ pub fn csv_field(out: &mut Vec<u8>, value: &str) {
 
 /// Column heads of the `stance train --search` table (see [`search_row`]).
 pub const SEARCH_HEADER: &str =
-    "   alpha  prior     ngrams negation   cues  features accuracy  macro-F1";
+    "     alpha  prior     ngrams negation   cues  features accuracy  macro-F1";
 
 /// The searched settings of a row, named as in [`SEARCH_HEADER`] and the best line.
 fn searched_settings(p: &crate::model::TrainParams) -> [(&'static str, String); 6] {
@@ -500,7 +500,7 @@ pub fn search_row(row: &crate::tune::SearchRow) -> String {
     let [alpha, prior, ngrams, negation, cues, features] =
         searched_settings(&row.params).map(|(_, value)| value);
     format!(
-        "  {alpha:>6}  {prior:<9} {ngrams:>6} {negation:>8} {cues:>6} {features:>9} {:>8.4}  {:>8.4}",
+        "  {alpha:>8}  {prior:<9} {ngrams:>6} {negation:>8} {cues:>6} {features:>9} {:>8.4}  {:>8.4}",
         row.accuracy, row.macro_f1
     )
 }

@@ -301,6 +301,10 @@ pub const MIN_GAIN: f64 = 0.002;
 
 /// Coordinate search over alpha, prior and feature options by k-fold macro-F1.
 ///
+/// It starts from `base`: its alpha is tried beside [`ALPHAS`], every prior is scored, and
+/// each feature option is varied from its value in `base`. So a setting given on the command
+/// line is always among those tried, but another may win.
+///
 /// `report` is called with each row as soon as it is scored, so a long search shows progress.
 /// Returns the best parameters, the whole table, and the best setting's out-of-fold
 /// predictions (for [`check_context`]).
@@ -322,7 +326,13 @@ pub fn search(
         search.add(&candidate, &cv, &mut report);
         Ok(())
     };
-    for alpha in ALPHAS {
+    // The alpha it starts from (a user's --alpha) is tried with the others.
+    let mut alphas = ALPHAS.to_vec();
+    if !alphas.contains(&base.alpha) {
+        alphas.push(base.alpha);
+        alphas.sort_by(|a, b| b.total_cmp(a));
+    }
+    for alpha in alphas {
         let candidate = TrainParams {
             alpha,
             ..search.best.clone()
@@ -362,7 +372,10 @@ impl Search {
     /// is clearly better than the best so far: on near-ties the earlier (default-first)
     /// setting stays.
     fn add(&mut self, candidate: &TrainParams, cv: &CvResult, report: &mut impl FnMut(&SearchRow)) {
-        for prior in Prior::ALL {
+        // The candidate's own prior first (the default, or a user's --prior), so that it
+        // wins near-ties.
+        let others = Prior::ALL.into_iter().filter(|p| *p != candidate.prior);
+        for prior in std::iter::once(candidate.prior).chain(others) {
             let (accuracy, macro_f1) = cv.get(prior);
             let row = SearchRow {
                 params: TrainParams {

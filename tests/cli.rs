@@ -174,6 +174,44 @@ fn search_keeps_the_cue_weight_within_bounds() {
     assert!(cues.iter().all(|c| *c == "60" || *c == "100"), "{text}");
 }
 
+/// Options given with `--search` are tried, and the ones it replaces are named. They used to
+/// be dropped without a word: `--alpha 7` was never tried.
+#[test]
+fn search_tries_the_options_given_and_names_those_it_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    let output = stance()
+        .args(["train", "--search", "--folds", "2", "--min-df", "1"])
+        .args(["--alpha", "1e6", "--prior", "balanced", "--out"])
+        .arg(&out)
+        .arg(data("train_small.csv"))
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let (stdout, stderr) = (
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    );
+    // Tried, with the given prior first.
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.split_whitespace().take(2).eq(["1000000", "balanced"])),
+        "{stdout}"
+    );
+    // An L2 penalty of a million flattens the model, so a smaller alpha wins and is named.
+    assert!(
+        stderr.contains("kept others that scored better: --alpha 1000000 by "),
+        "{stderr}"
+    );
+    // train_small.csv holds ten sentences of each label, so the balanced prior is the
+    // training mix and ties with it: the given one is kept, and not named as replaced.
+    assert!(!stderr.contains("--prior"), "{stderr}");
+    let model: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(model["training"]["params"]["prior"], "balanced");
+}
+
 #[test]
 fn classify_table_matches_golden() {
     let text = classify_fixture_article(&[]);
