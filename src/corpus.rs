@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::source::{
-    MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, field_of_swallowed_row, open_source,
+    MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, field_of_swallowed_row, not_utf8, open_source,
     read_whole, separator_hint, unique_column,
 };
 
@@ -240,9 +240,9 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             return Err(data_error(message));
         }
         let text = std::str::from_utf8(&record[text_col])
-            .map_err(|e| data_error(format!("text is not valid UTF-8 ({e})")))?;
+            .map_err(|e| data_error(not_utf8("text", &record[text_col], e)))?;
         let label = std::str::from_utf8(&record[label_col])
-            .map_err(|e| data_error(format!("label is not valid UTF-8 ({e})")))?;
+            .map_err(|e| data_error(not_utf8("label", &record[label_col], e)))?;
         if text.trim().is_empty() {
             return Err(data_error("empty text".into()));
         }
@@ -262,10 +262,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             };
             let value = std::str::from_utf8(value).map_err(|e| {
                 let column = String::from_utf8_lossy(&headers[c]);
-                data_error(format!(
-                    "column `{}` is not valid UTF-8 ({e})",
-                    column.trim()
-                ))
+                data_error(not_utf8(&format!("column `{}`", column.trim()), value, e))
             })?;
             let value = value.trim();
             Ok((!value.is_empty()).then(|| value.to_string()))
@@ -569,7 +566,7 @@ mod tests {
             ),
             (
                 b"text,label\n\xff\xfe,analytical\n",
-                "line 2: text is not valid UTF-8",
+                "line 2: text is not UTF-8: byte 0xFF at its start",
             ),
         ];
         for (input, fragment) in cases {

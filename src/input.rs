@@ -15,8 +15,8 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::source::{
-    CrlfToLf, LineCap, MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, extra_fields, open_source,
-    read_whole, record_line, unique_column,
+    CrlfToLf, LineCap, MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, extra_fields, not_utf8,
+    open_source, read_whole, record_line, unique_column,
 };
 
 /// How input files are read.
@@ -569,7 +569,7 @@ impl CsvRows {
         }
         let text = match std::str::from_utf8(text) {
             Ok(t) => t.to_string(),
-            Err(e) => return Some(Err(bad(format!("text is not valid UTF-8 ({e})")))),
+            Err(e) => return Some(Err(bad(not_utf8("text", text, e)))),
         };
         *rows += 1;
         if record.len() < headers.len() {
@@ -606,8 +606,9 @@ impl CsvRows {
             .enumerate()
             .filter(|(i, _)| i != text_col)
             .map(|(i, h)| {
-                let value = std::str::from_utf8(record.get(i).unwrap_or_default())
-                    .map_err(|e| bad(format!("column `{h}` is not valid UTF-8 ({e})")))?;
+                let cell = record.get(i).unwrap_or_default();
+                let value = std::str::from_utf8(cell)
+                    .map_err(|e| bad(not_utf8(&format!("column `{h}`"), cell, e)))?;
                 Ok((h.clone(), Value::String(value.to_string())))
             })
             .collect::<Result<Vec<_>>>();
@@ -909,7 +910,7 @@ fn read_text(path: &Path) -> Result<Document> {
     if let Some(at) = memchr::memchr(0, text.as_bytes()) {
         return Err(Error::File {
             path: name,
-            message: format!("holds a NUL byte (at byte offset {at}); is it a binary file?"),
+            message: crate::source::binary_message(at),
         });
     }
     if let Some(message) = markup_hint(&text) {
@@ -1136,7 +1137,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = csv_read_error(dir.path(), "in.csv", b"id,text\n\xe9t\xe9,Talks resumed.\n");
         assert!(
-            err.contains("line 2") && err.contains("column `id` is not valid UTF-8"),
+            err.contains("line 2")
+                && err.contains("column `id` is not UTF-8: byte 0xE9 at its start"),
             "{err}"
         );
     }
@@ -1206,6 +1208,34 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(name) && err.contains(fragment), "{err}");
+        }
+    }
+
+    /// An image or a program given as rows failed as "header has no `text` column" (CSV) or
+    /// "line is not valid UTF-8" (JSON Lines).
+    #[test]
+    fn binary_files_are_named_in_every_input_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01";
+        let jsonl = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        for (name, format) in [
+            ("a.txt", InputFormat::Text),
+            ("a.csv", text_csv()),
+            ("a.jsonl", jsonl),
+        ] {
+            let path = write(dir.path(), name, png);
+            let err = Documents::open(&[path], format)
+                .and_then(|docs| docs.collect::<Result<Vec<Document>>>())
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(name)
+                    && err.contains("NUL byte (at byte offset 8)")
+                    && err.contains("binary"),
+                "{err}"
+            );
         }
     }
 
@@ -1605,8 +1635,15 @@ mod tests {
         };
         let err = first_error("bin.txt", b"ok\x00\xff\xfe");
         assert!(
-            err.contains("line 1: byte 0xFF (at byte offset 3) is not UTF-8")
-                && err.contains("binary"),
+            err.contains("holds a NUL byte (at byte offset 2)") && err.contains("binary"),
+            "{err}"
+        );
+        // Not UTF-8 and past the first KiB, with a NUL byte: still called binary.
+        let mut late = b"Talks resumed. ".repeat(80);
+        late.extend_from_slice(b"\xff\x00");
+        let err = first_error("late.txt", &late);
+        assert!(
+            err.contains("byte 0xFF (at byte offset 1200) is not UTF-8") && err.contains("binary"),
             "{err}"
         );
         // Windows-1252 curly quotes, the usual way news copy arrives not as UTF-8.

@@ -310,7 +310,8 @@ pub(crate) fn unique_column(
 /// as UTF-16 (spreadsheet programs and Windows tools write it; it otherwise fails with a
 /// puzzling "no `text` column", or, being valid UTF-8 with a zero byte after each letter, is
 /// classified as nonsense), UTF-32, or a compressed, zipped (an Excel `.xlsx` is a zip), old
-/// Office or PDF file given where text was expected. UTF-16 and UTF-32 are recognised by a
+/// Office or PDF file given where text was expected, or any other binary file (a NUL byte
+/// among the first [`ENCODING_HINT_BYTES`]). UTF-16 and UTF-32 are recognised by a
 /// byte-order mark, or by letters each beside zero bytes.
 pub(crate) fn encoding_hint(data: &[u8]) -> Option<String> {
     let signatures: [(&[u8], &str); 5] = [
@@ -354,8 +355,50 @@ pub(crate) fn encoding_hint(data: &[u8]) -> Option<String> {
         [a, 0, b, 0, ..] | [0, a, 0, b, ..] => *a != 0 && *b != 0,
         _ => false,
     };
-    unmarked
-        .then(|| "looks like UTF-16 text (a zero byte beside each letter); save it as UTF-8".into())
+    if unmarked {
+        return Some(
+            "looks like UTF-16 text (a zero byte beside each letter); save it as UTF-8".into(),
+        );
+    }
+    // No text stance reads holds NUL bytes; programs, images and disk images do. Without
+    // this a binary file given as a CSV failed as "header has no `text` column".
+    let head = &data[..data.len().min(ENCODING_HINT_BYTES as usize)];
+    memchr::memchr(0, head).map(binary_message)
+}
+
+/// The message for a file holding a NUL byte at `at`.
+pub(crate) fn binary_message(at: usize) -> String {
+    format!("holds a NUL byte (at byte offset {at}); is it a binary file? stance reads UTF-8 text")
+}
+
+/// Why a cell (or a line) is not UTF-8, in the words the article reader uses: the byte, the
+/// text just before it so that it can be found, and the likely cause. `what` names the cell
+/// (`text`, ``column `id` ``). Rust's own wording ("invalid utf-8 sequence of 1 bytes from
+/// index 7") counts from the start of the cell, which no editor shows.
+pub(crate) fn not_utf8(what: &str, bytes: &[u8], error: std::str::Utf8Error) -> String {
+    let at = error.valid_up_to();
+    let before = String::from_utf8_lossy(&bytes[..at]);
+    let before: String = {
+        let tail: Vec<char> = before.chars().rev().take(24).collect();
+        tail.into_iter().rev().collect()
+    };
+    let guess = if error.error_len().is_none() {
+        "it ends in the middle of a UTF-8 character; was the file cut short?"
+    } else if bytes.contains(&0) {
+        "is the file binary?"
+    } else {
+        // News copy from Windows tools is often Windows-1252: its curly quotes and dashes are
+        // single bytes from 0x80 up, in otherwise plain text.
+        "the file looks like Windows-1252 or Latin-1 text; save it as UTF-8"
+    };
+    let place = match before.trim() {
+        "" => "at its start".to_string(),
+        text => format!("after \"{text}\""),
+    };
+    format!(
+        "{what} is not UTF-8: byte 0x{:02X} {place}; {guess}",
+        bytes[at]
+    )
 }
 
 /// A hint to add to a "no such column" error: a header that is one field holding tabs or
@@ -398,8 +441,9 @@ pub(crate) fn header_line_break(headers: &csv::ByteRecord) -> Option<String> {
     ))
 }
 
-/// How many leading bytes [`encoding_hint`] needs.
-pub(crate) const ENCODING_HINT_BYTES: u64 = 8;
+/// How many leading bytes [`encoding_hint`] looks at: enough for the signatures, and for a
+/// NUL byte to show in a binary file (a PNG's first comes at offset 8, an ELF's at 7).
+pub(crate) const ENCODING_HINT_BYTES: u64 = 1024;
 
 /// The line (1-based) of the first byte that is not UTF-8, for messages about a file read
 /// whole.

@@ -80,7 +80,7 @@ fn labelled_csv_errors_name_file_line_and_value() {
         (
             "story_not_utf8.csv",
             b"text,label,story\nA.,analytical,s\xe9\n",
-            &["line 2", "column `story` is not valid UTF-8"],
+            &["line 2", "column `story` is not UTF-8: byte 0xE9 after \"s\""],
         ),
         (
             "unknown_label.csv",
@@ -169,6 +169,24 @@ fn labelled_csv_errors_name_file_line_and_value() {
             "excel_sep.csv",
             b"sep=,\r\ntext,label\r\nTalks.,analytical\r\n",
             &["line 1", "Excel's `sep=` line", "delete that line"],
+        ),
+        // Other binary files (an image, a program) failed as "header has no `text` column".
+        (
+            "image.csv",
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x01",
+            &["holds a NUL byte (at byte offset 8)", "binary file"],
+        ),
+        // Latin-1 in a cell: where it is and what to do, as for articles (it used to give
+        // Rust's "invalid utf-8 sequence of 1 bytes from index 7").
+        (
+            "latin1.csv",
+            b"text,label\nThe talks resumed.,analytical\nThe caf\xe9 closed.,analytical\n",
+            &[
+                "line 3",
+                "text is not UTF-8: byte 0xE9 after \"The caf\"",
+                "Windows-1252 or Latin-1",
+                "save it as UTF-8",
+            ],
         ),
     ];
     for (name, bytes, fragments) in cases {
@@ -636,9 +654,16 @@ fn odd_articles_complete_without_panic() {
         classify(empty).success().stdout(predicate::str::is_empty());
     }
     // Invalid UTF-8: a clear error with the offset, exit 1.
-    classify(b"Good start.\xff\xfe\x00 binary".to_vec())
+    classify(b"Good start.\xff\xfe binary".to_vec())
         .code(1)
         .stderr(predicate::str::contains("article.txt").and(predicate::str::contains("offset 11")));
+    // With a NUL byte among the first KiB, it is called binary.
+    classify(b"Good start.\xff\xfe\x00 binary".to_vec())
+        .code(1)
+        .stderr(
+            predicate::str::contains("NUL byte (at byte offset 13)")
+                .and(predicate::str::contains("binary file")),
+        );
     // Web pages, rich text and PDF look like text but are not prose: each used to be read
     // as one long "sentence" with one label.
     for (bytes, fragment) in [
