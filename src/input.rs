@@ -665,6 +665,19 @@ impl JsonlRows {
                 line: *line,
                 message,
             };
+            // A JSON document rather than JSON Lines: an array, or an object spread over lines
+            // (`json.dump(..., indent=2)`). Valid JSON, so "invalid JSON" would mislead.
+            let opening = raw.trim();
+            if *rows == 0 && (opening.starts_with('[') || opening == "{") {
+                let (shape, convert) = match opening.starts_with('[') {
+                    true => ("a JSON array", "jq -c '.[]'"),
+                    false => ("a JSON object spread over several lines", "jq -c ."),
+                };
+                return Some(Err(bad(format!(
+                    "this looks like {shape}, not JSON Lines, which needs one object per line; \
+                     convert it with `{convert}`"
+                ))));
+            }
             let JsonRow(mut fields) = match serde_json::from_str::<JsonRow>(&raw) {
                 Ok(row) => row,
                 // Well-formed JSON of the wrong shape: a number, or a key written twice.
@@ -1393,6 +1406,47 @@ mod tests {
             err.contains("line 1") && err.contains("lone carriage return"),
             "{err}"
         );
+    }
+
+    /// A pretty-printed object or an array is valid JSON, but not JSON Lines: they used to get
+    /// "invalid JSON at column 1 (EOF while parsing an object)" and "invalid type: sequence".
+    #[test]
+    fn a_json_document_given_as_jsonl_is_named_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body, shape) in [
+            (
+                "pretty.json",
+                "{\n  \"text\": \"Talks resumed.\"\n}\n",
+                "a JSON object spread over",
+            ),
+            (
+                "array.json",
+                "[{\"text\": \"Talks resumed.\"}]\n",
+                "a JSON array",
+            ),
+            (
+                "array2.json",
+                "[\n  {\"text\": \"Talks resumed.\"}\n]\n",
+                "a JSON array",
+            ),
+        ] {
+            let path = write(dir.path(), name, body.as_bytes());
+            let format = InputFormat::Jsonl {
+                text_field: "text".into(),
+            };
+            let err = Documents::open(&[path], format)
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(&format!("{name}: line 1: this looks like"))
+                    && err.contains(shape)
+                    && err.contains("jq -c"),
+                "{err}"
+            );
+        }
     }
 
     #[test]

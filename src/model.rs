@@ -715,7 +715,18 @@ impl StanceModel {
     }
 
     /// Loads a model file.
+    ///
+    /// Returns an error if the file cannot be read or is not a usable model, and a usage
+    /// error for `-`: standard input is where `classify` and `evaluate` read their data, and
+    /// a file named `-` can be given as `./-`.
     pub fn load(path: &Path) -> Result<Self> {
+        if path.as_os_str() == "-" {
+            return Err(Error::Usage(
+                "a model is read from a file, not from standard input (`-`); give its path \
+                 (`./-` for a file named `-`)"
+                    .into(),
+            ));
+        }
         let name = crate::source::path_name(path);
         let file = std::fs::File::open(path).map_err(|e| Error::io(&name, e))?;
         let bytes = read_whole(

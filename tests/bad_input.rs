@@ -326,6 +326,38 @@ fn standard_input_named_twice_is_an_error() {
         .stderr(predicate::str::contains("named more than once"));
 }
 
+/// A model is not read from standard input: `-m -` used to say "-: No such file or directory".
+#[test]
+fn a_model_from_standard_input_is_a_usage_error() {
+    let model =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.json")).unwrap();
+    let labelled = data("train_small.csv");
+    for args in [
+        vec!["inspect"],
+        vec!["classify"],
+        vec!["evaluate", labelled.to_str().unwrap()],
+    ] {
+        stance()
+            .args(args)
+            .args(["--model", "-"])
+            .write_stdin(model.clone())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "a model is read from a file, not from standard input",
+            ));
+    }
+    stance()
+        .arg("inspect")
+        .env("STANCE_MODEL", "-")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("not from standard input")
+                .and(predicate::str::contains("STANCE_MODEL")),
+        );
+}
+
 /// A file named `-` beside standard input is a second source, not a repeat of `-`.
 #[test]
 fn a_file_named_dash_is_not_standard_input_named_twice() {
