@@ -92,6 +92,9 @@ pub struct Documents {
     /// What the user should hear about the input, though it is not an error (see
     /// [`Documents::notes`]).
     notes: Vec<String>,
+    /// Documents handed out, and those of them holding HTML markup with the first's name.
+    handed_out: usize,
+    with_markup: (usize, Option<String>),
 }
 
 /// The reader of the tabular source being read.
@@ -254,11 +257,22 @@ impl Documents {
                     .into_iter()
                     .find(|(_, extensions)| extensions.contains(&extension.as_str()))
                     .map(|(input, _)| input);
+                let name = crate::source::path_name(path);
                 if let Some(input) = tabular {
                     notes.push(format!(
-                        "{} is read as one article of prose; to classify each of its rows as \
-                         a document, pass --input {input}",
-                        crate::source::path_name(path)
+                        "{name} is read as one article of prose; to classify each of its rows as \
+                         a document, pass --input {input}"
+                    ));
+                } else if extension == "json" {
+                    notes.push(format!(
+                        "{name} is read as one article of prose; to classify the texts of a JSON \
+                         array as documents, convert it to JSON Lines (`jq -c '.[]'`) and pass \
+                         --input jsonl"
+                    ));
+                } else if ["tsv", "tab"].contains(&extension.as_str()) {
+                    notes.push(format!(
+                        "{name} is read as one article of prose; to classify each of its rows as \
+                         a document, save it as comma-separated CSV and pass --input csv"
                     ));
                 }
             }
@@ -270,15 +284,26 @@ impl Documents {
             columns: Columns::default(),
             peeked: None,
             notes,
+            handed_out: 0,
+            with_markup: (0, None),
         })
     }
 
     /// Things about the input worth a word on standard error, though not errors: a source
     /// without rows, rows shorter than their header, a text that looks as if a double quote
-    /// was left open, a `.csv` file read as prose. Complete once the documents have all been
-    /// read.
-    pub fn notes(&self) -> &[String] {
-        &self.notes
+    /// was left open, a `.csv` file read as prose, texts holding HTML markup. Complete once
+    /// the documents have all been read.
+    pub fn notes(&self) -> Vec<String> {
+        let mut notes = self.notes.clone();
+        if let (count, Some(first)) = &self.with_markup {
+            notes.push(format!(
+                "{count} of {} documents hold HTML markup (the first: {first}); tags such as \
+                 `</p>` or `<br>` are not sentence breaks, and they and entities such as \
+                 `&nbsp;` are read as words: strip the markup first",
+                self.handed_out
+            ));
+        }
+        notes
     }
 
     /// Pass-through column names, sorted, met after the first source (or JSON object) and
@@ -474,13 +499,22 @@ impl Iterator for Documents {
     type Item = Result<Document>;
 
     fn next(&mut self) -> Option<Result<Document>> {
-        if let Some(doc) = self.peeked.take() {
-            return Some(Ok(doc));
+        let next = match self.peeked.take() {
+            Some(doc) => Some(Ok(doc)),
+            None => match self.format {
+                InputFormat::Text => self.next_text(),
+                _ => self.next_row(),
+            },
+        };
+        if let Some(Ok(doc)) = &next {
+            self.handed_out += 1;
+            if holds_markup(&doc.text) {
+                let (count, first) = &mut self.with_markup;
+                *count += 1;
+                first.get_or_insert_with(|| doc.name());
+            }
         }
-        match self.format {
-            InputFormat::Text => self.next_text(),
-            _ => self.next_row(),
-        }
+        next
     }
 }
 
@@ -871,6 +905,26 @@ fn markup_hint(text: &str) -> Option<String> {
                 .into(),
         );
     }
+    // RSS and Atom feeds: their items' text sits in tags, one sentence run into the next.
+    let feed_start = opens_tag("<rss")
+        || opens_tag("<feed")
+        || (head.starts_with("<?xml")
+            && ["<rss", "<feed", "<rdf:rdf"]
+                .iter()
+                .any(|t| head.contains(t)));
+    let closes_feed = || {
+        let lower = text.to_ascii_lowercase();
+        ["</rss", "</feed", "</item", "</entry"]
+            .iter()
+            .any(|tag| lower.contains(tag))
+    };
+    if feed_start && closes_feed() {
+        return Some(
+            "is an RSS or Atom feed (XML), not plain text; extract its items' text first (into \
+             .txt files, or rows with --input csv or jsonl)"
+                .into(),
+        );
+    }
     if head.starts_with("{\\rtf") && head[5..].starts_with(|c: char| c.is_ascii_digit()) {
         return Some(
             "is a rich-text (RTF) file, not plain text; save it as plain text (TextEdit: Format \
@@ -879,6 +933,32 @@ fn markup_hint(text: &str) -> Option<String> {
         );
     }
     None
+}
+
+/// Whether a text holds HTML markup: two or more of the tags and entities that scraped
+/// pages and feeds leave behind. One alone is not enough, since prose can name a tag ("the
+/// `<br>` tag"), and `AT&amp;T` once is a slip, not a page. A text with no `<` or `&` costs
+/// one scan.
+fn holds_markup(text: &str) -> bool {
+    const MARKUP: [&str; 12] = [
+        "<p>", "</p>", "<br>", "<br/>", "<br />", "<div", "</div>", "<li>", "</li>", "</a>",
+        "&nbsp;", "&amp;",
+    ];
+    let bytes = text.as_bytes();
+    let mut found = 0;
+    for at in memchr::memchr2_iter(b'<', b'&', bytes) {
+        let rest = &bytes[at..];
+        if MARKUP
+            .iter()
+            .any(|m| rest.len() >= m.len() && rest[..m.len()].eq_ignore_ascii_case(m.as_bytes()))
+        {
+            found += 1;
+            if found == 2 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Reads a whole plain-text article. Invalid UTF-8 is an error naming the byte offset, since
@@ -1492,6 +1572,44 @@ mod tests {
         );
         let notes = notes_of("rows.csv", b"id,text\n1,Talks.\n", InputFormat::Text);
         assert!(notes[0].contains("pass --input csv"), "{notes:?}");
+        // A JSON array and a TSV file were read as prose without a word.
+        let notes = notes_of(
+            "rows.json",
+            b"[{\"text\": \"Talks.\"}]\n",
+            InputFormat::Text,
+        );
+        assert!(
+            notes[0].contains("jq -c '.[]'") && notes[0].contains("--input jsonl"),
+            "{notes:?}"
+        );
+        let notes = notes_of("rows.TSV", b"id\ttext\n1\tTalks.\n", InputFormat::Text);
+        assert!(notes[0].contains("comma-separated CSV"), "{notes:?}");
+        // HTML markup in texts (a fragment, a JSON Lines field) is counted, first one named;
+        // used to be silent, with the tags run into one sentence.
+        let notes = notes_of(
+            "frag.txt",
+            b"<p>Talks resumed.</p><p>Aid arrived.</p>",
+            InputFormat::Text,
+        );
+        assert!(
+            notes[0].starts_with("1 of 1 documents hold HTML markup (the first: "),
+            "{notes:?}"
+        );
+        let rows = b"{\"text\": \"Talks.\"}\n{\"text\": \"A.&nbsp;B.<br>C.\"}\n{\"text\": \"x<br/>y<BR>\"}\n";
+        let notes = notes_of("rows.jsonl", rows, jsonl());
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].starts_with("2 of 3 documents hold HTML markup"),
+            "{notes:?}"
+        );
+        assert!(notes[0].contains("rows.jsonl:2)"), "{notes:?}");
+        // One tag named in prose is not markup.
+        let notes = notes_of(
+            "prose.txt",
+            b"The <br> tag was shown on screen.",
+            InputFormat::Text,
+        );
+        assert!(notes.is_empty(), "{notes:?}");
         // A multi-line text of a well-formed file is no sign of anything, even where a line
         // starts with the next id: no stray quote follows, and the text does not run to the
         // end of the file.

@@ -725,6 +725,15 @@ fn odd_articles_complete_without_panic() {
             "is an HTML page",
         ),
         ("\u{a0}<body><p>Talks resumed.</p></body>".as_bytes(), "is an HTML page"),
+        // Feeds were read as one sentence, tags and all.
+        (
+            b"<?xml version=\"1.0\"?>\n<rss version=\"2.0\"><channel><item><title>Talks</title></item></channel></rss>",
+            "is an RSS or Atom feed",
+        ),
+        (
+            b"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>Talks.</title></entry></feed>",
+            "is an RSS or Atom feed",
+        ),
         (b"\x1f\x8b\x08\x00", "is a gzip-compressed file"),
     ] {
         classify(bytes.to_vec()).code(1).stderr(
@@ -738,6 +747,7 @@ fn odd_articles_complete_without_panic() {
         b"<HTML5 rollout: the agency said its portal would be rebuilt.",
         b"%PDF of the treaty was leaked on Tuesday.",
         b"{\\rtf is a format, the archivist explained.",
+        b"<rss feeds carry the headlines, the agency said.",
     ] {
         classify(prose.to_vec()).success();
     }
