@@ -198,21 +198,18 @@ impl Documents {
                         .iter()
                         .map(|e| format!("*.{e}"))
                         .collect();
-                    return Err(Error::io(
-                        crate::source::path_name(path),
-                        io::Error::new(
-                            io::ErrorKind::NotFound,
-                            format!(
-                                "no {} files in this directory or below (name files directly to read others)",
-                                wanted.join(" or ")
-                            ),
+                    return Err(Error::File {
+                        path: crate::source::path_name(path),
+                        message: format!(
+                            "no {} files in this directory or below (name files directly to read others)",
+                            wanted.join(" or ")
                         ),
-                    ));
+                    });
                 }
             } else {
                 // The system's own reason: missing, a symbolic link loop, no permission, ...
                 std::fs::metadata(path)
-                    .map_err(|e| Error::io(crate::source::path_name(path), e))?;
+                    .map_err(|e| crate::source::open_error(&crate::source::path_name(path), e))?;
                 sources.push(path.clone());
             }
         }

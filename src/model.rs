@@ -728,7 +728,7 @@ impl StanceModel {
             ));
         }
         let name = crate::source::path_name(path);
-        let file = std::fs::File::open(path).map_err(|e| Error::io(&name, e))?;
+        let file = std::fs::File::open(path).map_err(|e| crate::source::open_error(&name, e))?;
         let bytes = read_whole(
             file,
             &name,

@@ -254,8 +254,24 @@ pub(crate) fn open_source(path: &Path) -> Result<(String, Box<dyn Read + Send>)>
         return Ok(("-".into(), Box::new(io::stdin())));
     }
     let name = path_name(path);
-    let file = File::open(path).map_err(|e| Error::io(&name, e))?;
+    let file = File::open(path).map_err(|e| open_error(&name, e))?;
     Ok((name, Box::new(file)))
+}
+
+/// The error for a file that cannot be opened. A name ending in white space or holding a line
+/// break (`STANCE_MODEL=$(cat path.txt)`, a pasted path) looks, once printed, like a file that
+/// exists, so a missing one of those is shown quoted with its escapes.
+pub(crate) fn open_error(name: &str, error: io::Error) -> Error {
+    let odd = name.trim() != name || name.contains(char::is_control);
+    if error.kind() == io::ErrorKind::NotFound && odd {
+        return Error::File {
+            path: name.into(),
+            message: format!(
+                "{error}; note the name is {name:?}, with white space or a line break in it"
+            ),
+        };
+    }
+    Error::io(name, error)
 }
 
 /// A path as text for output and messages. Bytes that are not UTF-8 are written `\xE9`
@@ -491,6 +507,33 @@ pub(crate) fn csv_error(name: &str, e: csv::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `STANCE_MODEL=$'models/stance.json\n'` used to print as `models/stance.json : No such
+    /// file or directory`, naming a file that exists.
+    #[test]
+    fn a_missing_file_whose_name_ends_in_white_space_is_shown_quoted() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("model.json");
+        std::fs::write(&real, "{}").unwrap();
+        for suffix in ["\n", " ", "\t"] {
+            let odd = std::path::PathBuf::from(format!("{}{suffix}", real.display()));
+            let err = open_source(&odd).err().unwrap().to_string();
+            let quoted = format!("{:?}", format!("{}{suffix}", real.display()));
+            assert!(
+                err.contains("No such file") && err.contains(&quoted),
+                "{err}"
+            );
+        }
+        // An ordinary missing name keeps the system's words alone.
+        let err = open_source(&dir.path().join("gone.json"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.ends_with("gone.json: No such file or directory (os error 2)"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn a_run_of_blank_lines_is_held_as_one_entry() {
