@@ -4,6 +4,12 @@
 //! the file, the line where there is one, and the offending value. The CLI prints these
 //! messages on one line (control characters and bidirectional overrides shown as U+FFFD) and
 //! maps them to exit code 1, or 2 for [`Error::Usage`].
+//!
+//! A message whose fix is a `stance` option names the option as typed (`lower --min-df`,
+//! `use --folds 3`, `set --text-column`): the command line is how nearly every user meets
+//! the library. The checks of `TrainParams` and `FeatureConfig` name fields instead
+//! (`max_iter must be at least 1`), since the command line validates those values first and
+//! only a library caller can reach them.
 
 use std::io;
 

@@ -108,7 +108,7 @@ struct TrainArgs {
     #[arg(long)]
     cue_scale: Option<f32>,
     /// Read lexicons from this directory of *.txt files instead of the built-in ones
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", conflicts_with = "no_lexicons")]
     lexicons: Option<PathBuf>,
     /// Do not learn document context (how labels follow one another in the data's
     /// documents); with --folds or --search it is kept only if it does not hurt
@@ -145,12 +145,12 @@ struct ClassifyArgs {
     /// How to read inputs: whole text files, or one document per CSV row / JSON line
     #[arg(long, value_enum, default_value_t = InputArg::Text)]
     input: InputArg,
-    /// Column holding the text with --input csv
-    #[arg(long, default_value = "text")]
-    text_column: String,
-    /// Field holding the text with --input jsonl
-    #[arg(long, default_value = "text")]
-    text_field: String,
+    /// Column holding the text with --input csv [default: text]
+    #[arg(long)]
+    text_column: Option<String>,
+    /// Field holding the text with --input jsonl [default: text]
+    #[arg(long)]
+    text_field: Option<String>,
     /// Worker threads, 1 to 256 [default: all cores]
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
@@ -576,17 +576,7 @@ fn classify(args: ClassifyArgs) -> Result<()> {
     if args.no_context {
         model = model.without_context();
     }
-    let format = match args.input {
-        InputArg::Text => InputFormat::Text,
-        // Header names are matched trimmed, so the name asked for is trimmed too.
-        InputArg::Csv => InputFormat::Csv {
-            text_column: args.text_column.trim().to_string(),
-        },
-        InputArg::Jsonl => InputFormat::Jsonl {
-            text_field: args.text_field.clone(),
-        },
-    };
-    let mut documents = Documents::open(&args.files, format)?;
+    let mut documents = Documents::open(&args.files, input_format(&args)?)?;
     let renderer = Renderer {
         format: args.format.into(),
         columns: documents.columns()?,
@@ -647,6 +637,31 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// How `classify` reads its inputs. `--text-column` and `--text-field` belong to one input
+/// format each; given with another (or empty) they would be ignored without a word.
+fn input_format(args: &ClassifyArgs) -> Result<InputFormat> {
+    let usage = |message: &str| Err(Error::Usage(message.into()));
+    match (args.input, &args.text_column, &args.text_field) {
+        (InputArg::Csv, _, Some(_)) | (InputArg::Text, _, Some(_)) => {
+            usage("--text-field names the text's field of JSON Lines input; pass --input jsonl")
+        }
+        (InputArg::Jsonl, Some(_), _) | (InputArg::Text, Some(_), _) => {
+            usage("--text-column names the text's column of CSV input; pass --input csv")
+        }
+        (_, Some(name), _) | (_, _, Some(name)) if name.trim().is_empty() => {
+            usage("--text-column and --text-field need a name")
+        }
+        (InputArg::Text, None, None) => Ok(InputFormat::Text),
+        // Header names are matched trimmed, so the name asked for is trimmed too.
+        (InputArg::Csv, column, _) => Ok(InputFormat::Csv {
+            text_column: column.as_deref().unwrap_or("text").trim().to_string(),
+        }),
+        (InputArg::Jsonl, _, field) => Ok(InputFormat::Jsonl {
+            text_field: field.as_deref().unwrap_or("text").to_string(),
+        }),
+    }
 }
 
 /// A spinner with running counts on stderr, only when stderr is a terminal and the output

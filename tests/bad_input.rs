@@ -828,6 +828,8 @@ fn usage_errors_exit_2_with_help_hint() {
         &["train", "--min-df", "0", "x.csv"],
         &["train", "--folds", "1", "x.csv"],
         &["evaluate", "--errors", "many", "x.csv"],
+        // Lexicons switched off and read: the directory used to be read and ignored.
+        &["train", "--no-lexicons", "--lexicons", "lex", "x.csv"],
         &["frobnicate"],
     ];
     for args in cases {
@@ -836,6 +838,29 @@ fn usage_errors_exit_2_with_help_hint() {
             .assert()
             .code(2)
             .stderr(predicate::str::contains("--help").or(predicate::str::contains("Usage")));
+    }
+    // An option of one input format given with another, or empty: each used to be ignored
+    // without a word (`--text-field body --input csv` then failed as "no `text` column").
+    for (args, fragment) in [
+        (&["--text-column", "body"][..], "pass --input csv"),
+        (
+            &["--input", "jsonl", "--text-column", "body"],
+            "pass --input csv",
+        ),
+        (
+            &["--input", "csv", "--text-field", "body"],
+            "pass --input jsonl",
+        ),
+        (&["--input", "csv", "--text-column", " "], "need a name"),
+        (&["--input", "jsonl", "--text-field", ""], "need a name"),
+    ] {
+        stance()
+            .arg("classify")
+            .args(args)
+            .write_stdin("text\nTalks resumed.\n")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(fragment));
     }
 }
 

@@ -294,7 +294,7 @@ impl Index {
         if self.terms.len() >= 1 << KEY_ID_BITS {
             return Err(Error::Param(format!(
                 "{} distinct words in the n-gram vocabulary and the lexicons, more than n-gram keys \
-                 hold; lower max_features, or use smaller lexicons",
+                 hold; lower --max-features, or use smaller lexicons",
                 self.terms.len()
             )));
         }

@@ -61,9 +61,12 @@ impl Lexicons {
         Lexicons { groups }
     }
 
-    /// Reads every `*.txt` file of a directory as a lexicon named after the file.
+    /// Reads every `*.txt` file (`.TXT` too) of a directory as a lexicon named after the
+    /// file.
     ///
-    /// Returns an error if the directory cannot be read, a file is not UTF-8, or no `*.txt`
+    /// Returns an error if the directory cannot be read, a file is not UTF-8, a file's name
+    /// holds characters other than letters, digits, `_` and `-` (the name goes into feature
+    /// names such as `#lex:NAME:sub`, so `x:sub.txt` would clash with `x.txt`), or no `*.txt`
     /// file is found.
     pub fn from_dir(dir: &Path) -> Result<Self> {
         let name = crate::source::path_name(dir);
@@ -73,8 +76,22 @@ impl Lexicons {
             let path = entry.map_err(|e| Error::io(&name, e))?.path();
             // Only regular files (or links to them): opening a named pipe called `x.txt`
             // would wait for a writer for ever.
-            if path.extension().is_some_and(|e| e == "txt") && path.is_file() {
+            let txt = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
+            if txt && path.is_file() {
                 let file_name = crate::source::path_name(&path);
+                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                let plain = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+                if !stem.chars().all(plain) {
+                    return Err(Error::File {
+                        path: file_name,
+                        message: "a lexicon's file name may hold only letters, digits, `_` and \
+                                  `-`, since it names the lexicon's features (`#lex:NAME`, \
+                                  `#lex:NAME:sub`); rename the file"
+                            .into(),
+                    });
+                }
                 let file = std::fs::File::open(&path).map_err(|e| Error::io(&file_name, e))?;
                 let bytes = read_whole(
                     file,
@@ -82,16 +99,11 @@ impl Lexicons {
                     MAX_LEXICON_BYTES,
                     "a lexicon is a list of words",
                 )?;
-                let body = String::from_utf8(bytes).map_err(|e| {
-                    let line = crate::source::line_of_utf8_error(&e);
-                    Error::File {
-                        path: file_name.clone(),
-                        message: format!(
-                            "line {line}: not valid UTF-8 (save the lexicon as UTF-8)"
-                        ),
-                    }
+                let body = String::from_utf8(bytes).map_err(|e| Error::Data {
+                    path: file_name.clone(),
+                    line: crate::source::line_of_utf8_error(&e),
+                    message: "not valid UTF-8 (save the lexicon as UTF-8)".into(),
                 })?;
-                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
                 groups.insert(stem.into_owned(), parse_lexicon(&body));
             }
         }

@@ -220,7 +220,7 @@ impl Featurizer {
         if ngrams.is_empty() {
             return Err(Error::Param(format!(
                 "no word n-gram occurs in at least {} training sentences (the most frequent \
-                 occurs in {most_df}); lower min_df",
+                 occurs in {most_df}); lower --min-df",
                 config.min_df
             )));
         }

@@ -200,6 +200,22 @@ fn lexicon_files_that_are_not_utf8_name_the_line() {
     );
 }
 
+/// `HOSTILITY.TXT` was skipped ("no *.txt lexicon files found"), and `x:sub.txt` beside
+/// `x.txt` made two lexicons share the feature `#lex:x:sub` without a word.
+#[test]
+fn lexicon_file_names_any_case_extension_and_no_odd_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("HOSTILITY.TXT"), "war\n").unwrap();
+    let lexicons = Lexicons::from_dir(dir.path()).unwrap();
+    assert_eq!(lexicons.groups["HOSTILITY"], ["war"]);
+    std::fs::write(dir.path().join("x:sub.txt"), "peace\n").unwrap();
+    let err = Lexicons::from_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("x:sub.txt: a lexicon's file name may hold only"),
+        "{err}"
+    );
+}
+
 #[test]
 fn unifies_quotes_and_dashes() {
     let unify = |text: &str| {
