@@ -43,10 +43,20 @@ pub struct Totals {
     pub empty: usize,
 }
 
+impl std::ops::AddAssign for Totals {
+    fn add_assign(&mut self, other: Totals) {
+        self.documents += other.documents;
+        self.sentences += other.sentences;
+        self.empty += other.empty;
+    }
+}
+
 /// Most documents in one chunk.
 const CHUNK_DOCS: usize = 4096;
 /// Most bytes in one chunk, counted as output (see [`output_weight`]).
 const CHUNK_BYTES: usize = 4 << 20;
+/// Runs a chunk is cut into per thread (see [`render_chunk`]).
+const RUNS_PER_THREAD: usize = 16;
 
 /// Labels every sentence of one text as `stance classify` does: segmented, each sentence
 /// predicted on its own, then read with its neighbours (see [`crate::context`]), and with
@@ -208,9 +218,7 @@ pub fn run<W: Write + Send>(
         let ((rendered, counts), next) = rayon::join(process, io);
         let (next, next_failed) = next?;
         failed = failed.or(next_failed);
-        totals.documents += counts.documents;
-        totals.sentences += counts.sentences;
-        totals.empty += counts.empty;
+        totals += counts;
         progress(totals);
         pending = rendered;
         spent = std::mem::replace(&mut chunk, next);
@@ -228,9 +236,9 @@ pub fn run<W: Write + Send>(
 /// Segments, predicts and renders a chunk in parallel; returns its output (one buffer per run,
 /// in order) and its sentence and empty-document counts.
 ///
-/// The chunk is cut into contiguous runs, sixteen per thread, and each run is rendered into one
-/// buffer, so output order is input order and allocation is per run, not per document. Runs
-/// are small so that the last of a chunk leaves little idle time before the next chunk (on
+/// The chunk is cut into contiguous runs, [`RUNS_PER_THREAD`] per thread, and each run is
+/// rendered into one buffer, so output order is input order and allocation is per run, not
+/// per document. Runs are small so that the last of a chunk leaves little idle time before the next chunk (on
 /// the 1M-sentence bench, when this was chosen, sixteen per thread beat four by about 7%).
 fn render_chunk<'m>(
     model: &'m StanceModel,
@@ -239,7 +247,7 @@ fn render_chunk<'m>(
     workers: &[Mutex<Worker<'m>>],
     chunk: &[Document],
 ) -> (Vec<Vec<u8>>, Totals) {
-    let runs = (rayon::current_num_threads() * 16).max(1);
+    let runs = (rayon::current_num_threads() * RUNS_PER_THREAD).max(1);
     let run_len = chunk.len().div_ceil(runs).max(1);
     let parts: Vec<(Vec<u8>, Totals)> = chunk
         .par_chunks(run_len)
@@ -253,6 +261,7 @@ fn render_chunk<'m>(
                 None => fresh.insert(Worker::new(model)),
             };
             let bytes: usize = docs.iter().map(|d| d.text.len()).sum();
+            // A first guess at the run's output; the buffer grows as it needs to.
             let mut out = Vec::with_capacity(bytes * 2 + 256);
             let mut results = Vec::new();
             let mut counts = Totals::default();
@@ -265,11 +274,13 @@ fn render_chunk<'m>(
             (out, counts)
         })
         .collect();
-    let counts = Totals {
+    let mut counts = Totals {
         documents: chunk.len(),
-        sentences: parts.iter().map(|(_, c)| c.sentences).sum(),
-        empty: parts.iter().map(|(_, c)| c.empty).sum(),
+        ..Totals::default()
     };
+    for (_, part) in &parts {
+        counts += *part;
+    }
     (parts.into_iter().map(|(bytes, _)| bytes).collect(), counts)
 }
 

@@ -444,19 +444,19 @@ pub fn settle(
     search: bool,
     mut report: impl FnMut(Step<'_>),
 ) -> Result<(TrainParams, Option<CvScores>)> {
-    let mut params = params.clone();
-    if params.context
+    // The settings to start from: those given, without context if the rows look sorted.
+    let mut base = params.clone();
+    if base.context
         && let Some(sorted) = context::sorted_by_label(rows)
     {
         report(Step::SortedByLabel(&sorted));
-        params.context = false;
+        base.context = false;
     }
-    let params = &params;
-    let (mut params, scores, predictions) = if search {
+    let (mut chosen, scores, predictions) = if search {
         let k = folds.unwrap_or(SEARCH_FOLDS);
         report(Step::SearchStarted { folds: k });
         let (best, table, predictions) =
-            self::search(rows, params, lexicons, k, |row| report(Step::Searched(row)))?;
+            self::search(rows, &base, lexicons, k, |row| report(Step::Searched(row)))?;
         let row = table
             .iter()
             .find(|r| r.params == best)
@@ -469,29 +469,29 @@ pub fn settle(
         };
         (best, scores, predictions)
     } else if let Some(k) = folds {
-        let cv = cross_validate(rows, params, lexicons, k)?;
-        let (accuracy, macro_f1) = cv.get(params.prior);
+        let cv = cross_validate(rows, &base, lexicons, k)?;
+        let (accuracy, macro_f1) = cv.get(base.prior);
         let scores = CvScores {
             folds: k,
             accuracy,
             macro_f1,
         };
         report(Step::CrossValidated(&scores));
-        let predictions = cv.predictions_for(params.prior).to_vec();
-        (params.clone(), scores, predictions)
+        let predictions = cv.predictions_for(base.prior).to_vec();
+        (base, scores, predictions)
     } else {
         // Without folds context is learned unchecked, so there is only "too few" to say.
-        if params.context && !context::can_learn(rows) {
+        if base.context && !context::can_learn(rows) {
             report(Step::Context(None));
         }
-        return Ok((params.clone(), None));
+        return Ok((base, None));
     };
-    if params.context {
-        let check = check_context(rows, &predictions, params.prior);
+    if chosen.context {
+        let check = check_context(rows, &predictions, chosen.prior);
         report(Step::Context(check.as_ref()));
-        params.context = check.is_none_or(|c| c.keep());
+        chosen.context = check.is_none_or(|c| c.keep());
     }
-    Ok((params, Some(scores)))
+    Ok((chosen, Some(scores)))
 }
 
 #[cfg(test)]
