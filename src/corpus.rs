@@ -186,20 +186,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             message,
         });
     }
-    let text_col = unique_column(&headers, "text", name)?
-        .ok_or_else(|| missing_column(name, "text", &headers))?;
-    let label_col = unique_column(&headers, "label", name)?
-        .ok_or_else(|| missing_column(name, "label", &headers))?;
-    // Named twice, the wrong one could be used to keep stories apart in cross-validation.
-    let story_col = unique_column(&headers, "story", name)?;
-    let mut document_col = None;
-    for column in DOCUMENT_COLUMNS {
-        if document_col.is_none() {
-            document_col = unique_column(&headers, column, name)?;
-        }
-    }
-    let needed = text_col.max(label_col) + 1;
-
+    let columns = LabelledColumns::find(&headers, name)?;
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
     loop {
@@ -216,64 +203,14 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
             continue;
         }
-        let data_error = |message: String| Error::Data {
-            path: name.into(),
-            line,
-            message,
-        };
-        let single_line: Vec<usize> = [Some(label_col), story_col, document_col]
-            .into_iter()
-            .flatten()
-            .collect();
-        if let Some(message) = open_quote(&record, &headers, text_col, label_col, &single_line) {
-            return Err(data_error(message));
-        }
-        if record.len() < needed {
-            return Err(data_error(format!(
-                "row has {} field(s), expected at least {needed} (text in column {}, label in column {})",
-                record.len(),
-                text_col + 1,
-                label_col + 1
-            )));
-        }
-        if let Some(message) = crate::source::extra_fields(&record, headers.len()) {
-            return Err(data_error(message));
-        }
-        let text = std::str::from_utf8(&record[text_col])
-            .map_err(|e| data_error(not_utf8("text", &record[text_col], e)))?;
-        let label = std::str::from_utf8(&record[label_col])
-            .map_err(|e| data_error(not_utf8("label", &record[label_col], e)))?;
-        if text.trim().is_empty() {
-            return Err(data_error("empty text".into()));
-        }
-        if text.len() > MAX_TEXT_BYTES {
-            return Err(data_error(format!(
-                "text is {} KiB long; a labelled row holds a sentence or a passage (at most {} KiB)",
-                text.len() >> 10,
-                MAX_TEXT_BYTES >> 10
-            )));
-        }
-        let label = label.parse::<Stance>().map_err(data_error)?;
-        // Story and document ids decide the folds; one replaced or dropped would let a
-        // story's sentences into two folds without a word.
-        let optional = |col: Option<usize>| -> Result<Option<String>> {
-            let Some((c, value)) = col.and_then(|c| Some((c, record.get(c)?))) else {
-                return Ok(None);
-            };
-            let value = std::str::from_utf8(value).map_err(|e| {
-                let column = String::from_utf8_lossy(&headers[c]);
-                data_error(not_utf8(&format!("column `{}`", column.trim()), value, e))
+        let row = columns
+            .parse_row(&record, &headers, line)
+            .map_err(|message| Error::Data {
+                path: name.into(),
+                line,
+                message,
             })?;
-            let value = value.trim();
-            Ok((!value.is_empty()).then(|| value.to_string()))
-        };
-        rows.push(LabeledSentence {
-            text: text.to_string(),
-            label,
-            line,
-            story: optional(story_col)?,
-            document: optional(document_col)?,
-        });
+        rows.push(row);
     }
     if rows.is_empty() {
         return Err(Error::File {
@@ -282,6 +219,107 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         });
     }
     Ok(rows)
+}
+
+/// Where a labelled CSV keeps what [`read_labelled_from`] reads.
+struct LabelledColumns {
+    text: usize,
+    label: usize,
+    story: Option<usize>,
+    /// The first of [`DOCUMENT_COLUMNS`] present.
+    document: Option<usize>,
+    /// The columns no field of which may run over several lines: label and ids.
+    single_line: Vec<usize>,
+}
+
+impl LabelledColumns {
+    /// Finds the columns in the header. `text` and `label` are required, and no column may be
+    /// named twice: the wrong `story` could be used to keep stories apart in cross-validation.
+    fn find(headers: &csv::ByteRecord, name: &str) -> Result<Self> {
+        let text = unique_column(headers, "text", name)?
+            .ok_or_else(|| missing_column(name, "text", headers))?;
+        let label = unique_column(headers, "label", name)?
+            .ok_or_else(|| missing_column(name, "label", headers))?;
+        let story = unique_column(headers, "story", name)?;
+        let mut document = None;
+        for column in DOCUMENT_COLUMNS {
+            if let Some(c) = unique_column(headers, column, name)? {
+                document = Some(c);
+                break;
+            }
+        }
+        let single_line = [Some(label), story, document]
+            .into_iter()
+            .flatten()
+            .collect();
+        Ok(LabelledColumns {
+            text,
+            label,
+            story,
+            document,
+            single_line,
+        })
+    }
+
+    /// One row as a labelled sentence, or what is wrong with it.
+    fn parse_row(
+        &self,
+        record: &csv::ByteRecord,
+        headers: &csv::ByteRecord,
+        line: u64,
+    ) -> std::result::Result<LabeledSentence, String> {
+        let (text_col, label_col) = (self.text, self.label);
+        if let Some(message) = open_quote(record, headers, text_col, label_col, &self.single_line) {
+            return Err(message);
+        }
+        let needed = text_col.max(label_col) + 1;
+        if record.len() < needed {
+            return Err(format!(
+                "row has {} field(s), expected at least {needed} (text in column {}, label in column {})",
+                record.len(),
+                text_col + 1,
+                label_col + 1
+            ));
+        }
+        if let Some(message) = crate::source::extra_fields(record, headers.len()) {
+            return Err(message);
+        }
+        let text = std::str::from_utf8(&record[text_col])
+            .map_err(|e| not_utf8("text", &record[text_col], e))?;
+        let label = std::str::from_utf8(&record[label_col])
+            .map_err(|e| not_utf8("label", &record[label_col], e))?;
+        if text.trim().is_empty() {
+            return Err("empty text".into());
+        }
+        if text.len() > MAX_TEXT_BYTES {
+            return Err(format!(
+                "text is {} KiB long; a labelled row holds a sentence or a passage (at most {} KiB)",
+                text.len() >> 10,
+                MAX_TEXT_BYTES >> 10
+            ));
+        }
+        let label = label.parse::<Stance>()?;
+        // Story and document ids decide the folds; one replaced or dropped would let a
+        // story's sentences into two folds without a word.
+        let optional = |col: Option<usize>| -> std::result::Result<Option<String>, String> {
+            let Some((c, value)) = col.and_then(|c| Some((c, record.get(c)?))) else {
+                return Ok(None);
+            };
+            let value = std::str::from_utf8(value).map_err(|e| {
+                let column = String::from_utf8_lossy(&headers[c]);
+                not_utf8(&format!("column `{}`", column.trim()), value, e)
+            })?;
+            let value = value.trim();
+            Ok((!value.is_empty()).then(|| value.to_string()))
+        };
+        Ok(LabeledSentence {
+            text: text.to_string(),
+            label,
+            line,
+            story: optional(self.story)?,
+            document: optional(self.document)?,
+        })
+    }
 }
 
 /// Longest text of one labelled row: far beyond any sentence or passage (a long news article
