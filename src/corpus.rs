@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::source::{
-    MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, field_of_swallowed_row, not_utf8, open_source,
-    read_whole, separator_hint, unique_column,
+    CrlfToLf, MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, extra_fields, field_of_swallowed_row,
+    header_line_break, not_utf8, open_source, path_name, read_whole, record_line, separator_hint,
+    unique_column,
 };
 
 /// The stance a sentence takes between the parties it talks about.
@@ -149,7 +150,7 @@ pub fn read_labelled(path: &Path) -> Result<Vec<LabeledSentence>> {
 pub fn read_source(path: &Path) -> Result<(String, Vec<u8>)> {
     if path.is_dir() {
         return Err(Error::File {
-            path: crate::source::path_name(path),
+            path: path_name(path),
             message: "is a directory, expected a CSV file".into(),
         });
     }
@@ -171,7 +172,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
         .has_headers(true)
-        .from_reader(crate::source::CrlfToLf::new(data));
+        .from_reader(CrlfToLf::new(data));
     let headers = csv.byte_headers().map_err(|e| csv_error(name, e))?.clone();
     if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
         return Err(Error::File {
@@ -179,7 +180,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             message: "file is empty, expected a header row with `text` and `label` columns".into(),
         });
     }
-    if let Some(message) = crate::source::header_line_break(&headers) {
+    if let Some(message) = header_line_break(&headers) {
         return Err(Error::Data {
             path: name.into(),
             line: 1,
@@ -197,7 +198,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             break;
         }
         // (Asked for every row, so the line ends read so far are let go of.)
-        let line = crate::source::record_line(&mut csv, &record);
+        let line = record_line(&mut csv, &record);
         // A row of empty cells (`,,`: a spreadsheet's blank rows below the data) holds
         // nothing to lose.
         if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
@@ -281,7 +282,7 @@ impl LabelledColumns {
                 label_col + 1
             ));
         }
-        if let Some(message) = crate::source::extra_fields(record, headers.len()) {
+        if let Some(message) = extra_fields(record, headers.len()) {
             return Err(message);
         }
         let text = std::str::from_utf8(&record[text_col])

@@ -15,8 +15,10 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::source::{
-    CrlfToLf, LineCap, MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, extra_fields, not_utf8,
-    open_source, read_whole, record_line, unique_column,
+    CrlfToLf, ENCODING_HINT_BYTES, LineCap, MAX_WHOLE_FILE_BYTES, binary_message, csv_error,
+    encoding_hint, extra_fields, field_of_swallowed_row, header_line_break, line_of_utf8_error,
+    not_utf8, open_error, open_source, path_name, read_whole, record_line, separator_hint,
+    strip_bom, unique_column,
 };
 
 /// How input files are read.
@@ -199,7 +201,7 @@ impl Documents {
                         .map(|e| format!("*.{e}"))
                         .collect();
                     return Err(Error::File {
-                        path: crate::source::path_name(path),
+                        path: path_name(path),
                         message: format!(
                             "no {} files in this directory or below (name files directly to read others)",
                             wanted.join(" or ")
@@ -208,8 +210,7 @@ impl Documents {
                 }
             } else {
                 // The system's own reason: missing, a symbolic link loop, no permission, ...
-                std::fs::metadata(path)
-                    .map_err(|e| crate::source::open_error(&crate::source::path_name(path), e))?;
+                std::fs::metadata(path).map_err(|e| open_error(&path_name(path), e))?;
                 sources.push(path.clone());
             }
         }
@@ -235,11 +236,11 @@ impl Documents {
                     let how = if first.as_os_str() == again.as_os_str() {
                         String::new()
                     } else {
-                        format!(" (also as {})", crate::source::path_name(again))
+                        format!(" (also as {})", path_name(again))
                     };
                     notes.push(format!(
                         "{} is named more than once{how}; it was read once",
-                        crate::source::path_name(first)
+                        path_name(first)
                     ));
                     false
                 }
@@ -254,7 +255,7 @@ impl Documents {
                     .into_iter()
                     .find(|(_, extensions)| extensions.contains(&extension.as_str()))
                     .map(|(input, _)| input);
-                let name = crate::source::path_name(path);
+                let name = path_name(path);
                 if let Some(input) = tabular {
                     notes.push(format!(
                         "{name} is read as one article of prose; to classify each of its rows as \
@@ -333,10 +334,10 @@ impl Documents {
         // A UTF-16 file would otherwise fail as "no `text` column" or "not valid UTF-8".
         let mut head = Vec::new();
         (&mut reader)
-            .take(crate::source::ENCODING_HINT_BYTES)
+            .take(ENCODING_HINT_BYTES)
             .read_to_end(&mut head)
             .map_err(|e| Error::io(&name, e))?;
-        if let Some(message) = crate::source::encoding_hint(&head) {
+        if let Some(message) = encoding_hint(&head) {
             return Err(Error::File {
                 path: name,
                 message,
@@ -362,7 +363,7 @@ impl Documents {
                         ),
                     });
                 }
-                if let Some(message) = crate::source::header_line_break(&header) {
+                if let Some(message) = header_line_break(&header) {
                     return Err(Error::Data {
                         path: name,
                         line: 1,
@@ -375,14 +376,14 @@ impl Documents {
                         line: 1,
                         message: format!(
                             "header has no `{text_column}` column (set --text-column){}",
-                            crate::source::separator_hint(&header)
+                            separator_hint(&header)
                         ),
                     })?;
                 let named: Vec<&str> = header
                     .iter()
                     .enumerate()
                     .map(|(i, h)| {
-                        let h = crate::source::strip_bom(h);
+                        let h = strip_bom(h);
                         std::str::from_utf8(h)
                             .map(str::trim)
                             .map_err(|e| Error::Data {
@@ -812,7 +813,7 @@ fn next_row_inside(
             return None;
         }
         ids.iter().find_map(|&(j, next)| {
-            let field = crate::source::field_of_swallowed_row(line, j, text_col, columns)?;
+            let field = field_of_swallowed_row(line, j, text_col, columns)?;
             (field.parse() == Ok(next) && stray_quote(start)).then_some((k + 1, next))
         })
     })
@@ -977,7 +978,7 @@ fn read_text(path: &Path) -> Result<Document> {
     let text = String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();
-        let line = crate::source::line_of_utf8_error(&e);
+        let line = line_of_utf8_error(&e);
         // News copy from Windows tools is often Windows-1252: its curly quotes and dashes
         // are single bytes from 0x80 up, in otherwise plain text.
         let guess = if e.utf8_error().error_len().is_none() {
@@ -1000,7 +1001,7 @@ fn read_text(path: &Path) -> Result<Document> {
     if let Some(at) = memchr::memchr(0, text.as_bytes()) {
         return Err(Error::File {
             path: name,
-            message: crate::source::binary_message(at),
+            message: binary_message(at),
         });
     }
     if let Some(message) = markup_hint(&text) {
@@ -1023,7 +1024,7 @@ fn read_text(path: &Path) -> Result<Document> {
 /// Symbolic links to directories are not followed (as ripgrep does by default): a link back to
 /// a parent would otherwise list the same articles over and over. Links to files are read.
 fn collect_files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<()> {
-    let name = crate::source::path_name(dir);
+    let name = path_name(dir);
     let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(&name, e))?
         .map(|e| {
