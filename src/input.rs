@@ -178,102 +178,17 @@ impl Documents {
     /// Returns an error if a path does not exist, a directory cannot be read, or a directory
     /// holds no file of the format (an empty run would look like a successful one).
     pub fn open(paths: &[PathBuf], format: InputFormat) -> Result<Self> {
-        let mut sources = Vec::new();
-        if paths.is_empty() {
-            sources.push(PathBuf::from("-"));
-        }
         // Standard input can be read once; a second `-` would be an empty document.
         if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
             return Err(Error::Usage(
                 "`-` (standard input) is named more than once; it can be read only once".into(),
             ));
         }
-        for path in paths {
-            if path.as_os_str() == "-" {
-                sources.push(path.clone());
-            } else if path.is_dir() {
-                let before = sources.len();
-                collect_files(path, format.extensions(), &mut sources)?;
-                if sources.len() == before {
-                    let wanted: Vec<String> = format
-                        .extensions()
-                        .iter()
-                        .map(|e| format!("*.{e}"))
-                        .collect();
-                    return Err(Error::File {
-                        path: path_name(path),
-                        message: format!(
-                            "no {} files in this directory or below (name files directly to read others)",
-                            wanted.join(" or ")
-                        ),
-                    });
-                }
-            } else {
-                // The system's own reason: missing, a symbolic link loop, no permission, ...
-                std::fs::metadata(path).map_err(|e| open_error(&path_name(path), e))?;
-                sources.push(path.clone());
-            }
-        }
+        let mut sources = resolve_sources(paths, &format)?;
         let mut notes = Vec::new();
-        // A file named twice (`classify dir dir/a.txt`, or overlapping globs) would be
-        // labelled twice under one `doc` id, and counted twice downstream.
-        let mut seen = std::collections::HashMap::new();
-        sources.retain(|path| {
-            // `-` is standard input, whatever a file of that name in this directory holds.
-            if path.as_os_str() == "-" {
-                return true;
-            }
-            let Ok(real) = path.canonicalize() else {
-                return true;
-            };
-            match seen.entry(real) {
-                std::collections::hash_map::Entry::Vacant(entry) => {
-                    entry.insert(path.clone());
-                    true
-                }
-                std::collections::hash_map::Entry::Occupied(first) => {
-                    let (first, again) = (first.get(), path);
-                    let how = if first.as_os_str() == again.as_os_str() {
-                        String::new()
-                    } else {
-                        format!(" (also as {})", path_name(again))
-                    };
-                    notes.push(format!(
-                        "{} is named more than once{how}; it was read once",
-                        path_name(first)
-                    ));
-                    false
-                }
-            }
-        });
-        // `classify rows.csv` without `--input csv` labels the header and each row as prose.
+        drop_repeats(&mut sources, &mut notes);
         if format == InputFormat::Text {
-            for path in paths.iter().filter(|p| p.is_file()) {
-                let extension = path.extension().and_then(|e| e.to_str());
-                let extension = extension.map(str::to_ascii_lowercase).unwrap_or_default();
-                let tabular = [("csv", CSV_EXTENSIONS), ("jsonl", JSONL_EXTENSIONS)]
-                    .into_iter()
-                    .find(|(_, extensions)| extensions.contains(&extension.as_str()))
-                    .map(|(input, _)| input);
-                let name = path_name(path);
-                if let Some(input) = tabular {
-                    notes.push(format!(
-                        "{name} is read as one article of prose; to classify each of its rows as \
-                         a document, pass --input {input}"
-                    ));
-                } else if extension == "json" {
-                    notes.push(format!(
-                        "{name} is read as one article of prose; to classify the texts of a JSON \
-                         array as documents, convert it to JSON Lines (`jq -c '.[]'`) and pass \
-                         --input jsonl"
-                    ));
-                } else if ["tsv", "tab"].contains(&extension.as_str()) {
-                    notes.push(format!(
-                        "{name} is read as one article of prose; to classify each of its rows as \
-                         a document, save it as comma-separated CSV and pass --input csv"
-                    ));
-                }
-            }
+            notes.extend(paths.iter().filter_map(|p| prose_note(p)));
         }
         Ok(Documents {
             format,
@@ -931,6 +846,108 @@ fn markup_hint(text: &str) -> Option<String> {
         );
     }
     None
+}
+
+/// The files `paths` name: `-` as it is (standard input, also when `paths` is empty), a
+/// directory as the format's files in it, a file as itself.
+///
+/// Returns an error if a path does not exist or a directory holds no file of the format (an
+/// empty run would look like a successful one).
+fn resolve_sources(paths: &[PathBuf], format: &InputFormat) -> Result<Vec<PathBuf>> {
+    let mut sources = Vec::new();
+    if paths.is_empty() {
+        sources.push(PathBuf::from("-"));
+    }
+    for path in paths {
+        if path.as_os_str() == "-" {
+            sources.push(path.clone());
+        } else if path.is_dir() {
+            let before = sources.len();
+            collect_files(path, format.extensions(), &mut sources)?;
+            if sources.len() == before {
+                let wanted: Vec<String> = format
+                    .extensions()
+                    .iter()
+                    .map(|e| format!("*.{e}"))
+                    .collect();
+                return Err(Error::File {
+                    path: path_name(path),
+                    message: format!(
+                        "no {} files in this directory or below (name files directly to read others)",
+                        wanted.join(" or ")
+                    ),
+                });
+            }
+        } else {
+            // The system's own reason: missing, a symbolic link loop, no permission, ...
+            std::fs::metadata(path).map_err(|e| open_error(&path_name(path), e))?;
+            sources.push(path.clone());
+        }
+    }
+    Ok(sources)
+}
+
+/// Drops the files named a second time (`classify dir dir/a.txt`, overlapping globs, a
+/// link), with a note: each would be labelled twice under one `doc` id, and counted twice
+/// downstream. `-` is standard input, whatever a file of that name holds, and stays.
+fn drop_repeats(sources: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
+    let mut seen = std::collections::HashMap::new();
+    sources.retain(|path| {
+        if path.as_os_str() == "-" {
+            return true;
+        }
+        let Ok(real) = path.canonicalize() else {
+            return true;
+        };
+        match seen.entry(real) {
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                entry.insert(path.clone());
+                true
+            }
+            std::collections::hash_map::Entry::Occupied(first) => {
+                let (first, again) = (first.get(), path);
+                let how = if first.as_os_str() == again.as_os_str() {
+                    String::new()
+                } else {
+                    format!(" (also as {})", path_name(again))
+                };
+                notes.push(format!(
+                    "{} is named more than once{how}; it was read once",
+                    path_name(first)
+                ));
+                false
+            }
+        }
+    });
+}
+
+/// The note for a data file named as an article of prose (`classify rows.csv` without
+/// `--input csv` labels the header and each row as prose), if `path` is one.
+fn prose_note(path: &Path) -> Option<String> {
+    if !path.is_file() {
+        return None;
+    }
+    let extension = path.extension().and_then(|e| e.to_str());
+    let extension = extension.map(str::to_ascii_lowercase).unwrap_or_default();
+    let tabular = [("csv", CSV_EXTENSIONS), ("jsonl", JSONL_EXTENSIONS)]
+        .into_iter()
+        .find(|(_, extensions)| extensions.contains(&extension.as_str()))
+        .map(|(input, _)| input);
+    let name = path_name(path);
+    let how = if let Some(input) = tabular {
+        format!("to classify each of its rows as a document, pass --input {input}")
+    } else if extension == "json" {
+        "to classify the texts of a JSON array as documents, convert it to JSON Lines \
+         (`jq -c '.[]'`) and pass --input jsonl"
+            .to_string()
+    } else if ["tsv", "tab"].contains(&extension.as_str()) {
+        "to classify each of its rows as a document, save it as comma-separated CSV and pass \
+         --input csv"
+            .to_string()
+    } else {
+        return None;
+    };
+    Some(format!("{name} is read as one article of prose; {how}"))
 }
 
 /// Whether a text holds HTML markup: two or more of the tags and entities that scraped
