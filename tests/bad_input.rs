@@ -223,6 +223,30 @@ fn reports_show_no_control_codes() {
     }
 }
 
+/// A line break in a data file name edited into a model cannot start a line of `inspect`'s
+/// report of its own: it used to print "fake line" as a line of its own.
+#[test]
+fn inspect_keeps_strings_from_the_model_on_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(fixture_model(dir.path())).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&good).unwrap();
+    value["training"]["data_file"] = "x\n\nfake line\u{1b}[2J\r".into();
+    value["training"]["crate_version"] = "0.1\nstrongest features for nobody:".into();
+    let model = dir.path().join("forged.json");
+    std::fs::write(&model, value.to_string()).unwrap();
+    let stdout = stdout_of(stance().args(["inspect", "-m"]).arg(&model));
+    assert!(
+        stdout.contains("trained on: x fake line\u{FFFD}[2J (sha256 "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("stance version: 0.1 strongest features for nobody:\n"));
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("fake line")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(['\u{1b}', '\r']), "{stdout}");
+}
+
 /// Bidirectional embeddings, overrides and isolates re-order what a terminal shows ("Trojan
 /// Source"): in a sentence or a file name they show as U+FFFD in the table, notes, errors and
 /// reports, and as `\u202e` escapes in a JSON report. CSV and JSON Lines output keep the
