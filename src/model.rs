@@ -18,7 +18,7 @@ use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
-use crate::context::ContextModel;
+use crate::context::{ContextModel, Link};
 use crate::corpus::{LabeledSentence, Stance};
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Featurizer, FeaturizerSpec, Lexicons, SparseVec};
@@ -93,6 +93,7 @@ impl Prior {
 
 /// Training hyperparameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TrainParams {
     /// L2 penalty. linfa's loss is a sum over rows, so this is roughly 1/C of scikit-learn's.
     /// Defaults to `0.3`, the value `stance train --search` chose on the project's corpus.
@@ -209,6 +210,7 @@ impl TrainParams {
 
 /// Cross-validated scores, stored in the model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CvScores {
     /// Number of folds.
     pub folds: usize,
@@ -220,6 +222,7 @@ pub struct CvScores {
 
 /// Where a model came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct TrainingInfo {
     /// File name of the training CSV (without directories, so models are reproducible
     /// wherever they are trained).
@@ -313,8 +316,90 @@ struct ModelFile {
     intercepts: Vec<f32>,
     /// Absent in version 1 files: no context.
     #[serde(default)]
-    context: Option<ContextModel>,
+    context: Option<ContextFile>,
     training: TrainingInfo,
+}
+
+/// The JSON layout of a model's document context ([`ContextModel`], whose fields it names
+/// as the file does). Its tables are read as lists and their lengths checked afterwards
+/// ([`ContextFile::into_model`]): read as fixed arrays, a list one value too long failed
+/// with serde's "trailing characters at line 1 column N".
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContextFile {
+    transitions: Vec<Vec<f32>>,
+    /// Absent in version 2 files (one table for every link), required in version 3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    by_link: Option<Vec<Vec<Vec<f32>>>>,
+    prior: Vec<f32>,
+    pairs: usize,
+}
+
+impl From<ContextModel> for ContextFile {
+    fn from(c: ContextModel) -> Self {
+        let table = |t: [[f32; 3]; 3]| t.iter().map(|row| row.to_vec()).collect();
+        ContextFile {
+            transitions: table(c.transitions),
+            by_link: c
+                .by_link
+                .map(|tables| tables.into_iter().map(table).collect()),
+            prior: c.label_shares.to_vec(),
+            pairs: c.pairs,
+        }
+    }
+}
+
+impl ContextFile {
+    /// The context, once every list is checked to have its fixed length; the error says
+    /// which list and how long it is.
+    fn into_model(self) -> std::result::Result<ContextModel, String> {
+        let by_link = match self.by_link {
+            Some(tables) => {
+                let tables: [Vec<Vec<f32>>; 4] = tables.try_into().map_err(|t: Vec<_>| {
+                    format!(
+                        "context.by_link has {} tables, expected {} (one per kind of link: {})",
+                        t.len(),
+                        Link::ALL.len(),
+                        Link::ALL.map(Link::name).join(", ")
+                    )
+                })?;
+                let mut out = [[[0.0; 3]; 3]; 4];
+                for ((slot, table), link) in out.iter_mut().zip(tables).zip(Link::ALL) {
+                    *slot = label_table(
+                        table,
+                        &format!("context.by_link table {} ({})", link as usize, link.name()),
+                    )?;
+                }
+                Some(out)
+            }
+            None => None,
+        };
+        Ok(ContextModel {
+            transitions: label_table(self.transitions, "context.transitions")?,
+            by_link,
+            label_shares: per_label(self.prior, "context.prior")?,
+            pairs: self.pairs,
+        })
+    }
+}
+
+/// A table of one row per label, each of one value per label; `what` names it in errors.
+fn label_table(rows: Vec<Vec<f32>>, what: &str) -> std::result::Result<[[f32; 3]; 3], String> {
+    let rows: [Vec<f32>; 3] = rows.try_into().map_err(|rows: Vec<_>| {
+        format!("{what} has {} rows, expected 3 (one per label)", rows.len())
+    })?;
+    let mut out = [[0.0; 3]; 3];
+    for (i, (slot, row)) in out.iter_mut().zip(rows).enumerate() {
+        *slot = per_label(row, &format!("{what} row {i}"))?;
+    }
+    Ok(out)
+}
+
+/// One value per label; `what` names the list in errors.
+fn per_label(values: Vec<f32>, what: &str) -> std::result::Result<[f32; 3], String> {
+    values
+        .try_into()
+        .map_err(|v: Vec<f32>| format!("{what} has {} values, expected 3 (one per label)", v.len()))
 }
 
 /// Only the version, read first so that a newer file gets a clear message rather than a
@@ -586,7 +671,7 @@ impl StanceModel {
             features: self.featurizer.spec().clone(),
             weights: self.weights.chunks(k).map(<[f32]>::to_vec).collect(),
             intercepts: self.intercepts.clone(),
-            context: self.context,
+            context: self.context.map(ContextFile::from),
             training: self.info.clone(),
         };
         serde_json::to_string(&file).expect("a model always serialises")
@@ -617,23 +702,7 @@ impl StanceModel {
         }
         let probe: VersionProbe =
             serde_json::from_str(json).map_err(|e| bad(format!("invalid JSON: {e}")))?;
-        match probe.format_version {
-            Some(serde_json::Value::Number(v))
-                if v.as_u64().is_some_and(|v| {
-                    (OLDEST_FORMAT_VERSION as u64..=FORMAT_VERSION as u64).contains(&v)
-                }) => {}
-            Some(serde_json::Value::Number(v)) if v.as_u64().is_some() => {
-                return Err(bad(format!(
-                    "unknown format_version {v} (this build of stance reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})"
-                )));
-            }
-            Some(v) => {
-                return Err(bad(format!(
-                    "format_version must be written as an integer, such as {FORMAT_VERSION}, got {v}"
-                )));
-            }
-            None => return Err(bad("no format_version field".into())),
-        }
+        check_version(probe.format_version).map_err(bad)?;
         let file: ModelFile = serde_json::from_str(json).map_err(|e| bad(format!("{e}")))?;
         let k = file.labels.len();
         let unique: std::collections::BTreeSet<_> = file.labels.iter().collect();
@@ -697,13 +766,32 @@ impl StanceModel {
                  +-{MAX_WEIGHT:e})"
             )));
         }
-        let context = file.context;
+        let context = file
+            .context
+            .map(ContextFile::into_model)
+            .transpose()
+            .map_err(bad)?;
+        // Version 3 added a table for each kind of link; without it (a key renamed or set to
+        // null by hand) the pooled table would serve every link, and change the results.
+        if file.format_version >= 3 && context.is_some_and(|c| c.by_link.is_none()) {
+            return Err(bad(format!(
+                "context has no by_link tables; a format_version {} file's context has one \
+                 for each kind of link ({})",
+                file.format_version,
+                Link::ALL.map(Link::name).join(", ")
+            )));
+        }
         if context.is_some_and(|c| !c.is_valid()) {
             return Err(bad(
                 "context transitions must be probability distributions".into()
             ));
         }
-        let featurizer = Featurizer::from_spec(file.features).map_err(|e| bad(e.to_string()))?;
+        check_training_info(&file.training, &file.labels).map_err(bad)?;
+        // The featurizer's errors are about the file here, not about parameters.
+        let featurizer = Featurizer::from_spec(file.features).map_err(|e| match e {
+            Error::Param(message) => bad(message),
+            e => bad(e.to_string()),
+        })?;
         Ok(StanceModel {
             featurizer,
             labels: file.labels,
@@ -765,6 +853,84 @@ impl StanceModel {
         tmp.persist(path).map_err(|e| Error::io(&name, e.error))?;
         Ok(())
     }
+}
+
+/// Checks the version a model file states (`None`: no `format_version` key): an integer
+/// this build reads. The error says what was found.
+fn check_version(version: Option<serde_json::Value>) -> std::result::Result<(), String> {
+    let known = OLDEST_FORMAT_VERSION as u64..=FORMAT_VERSION as u64;
+    let unknown = |v: &dyn std::fmt::Display| {
+        format!(
+            "unknown format_version {v} (this build of stance reads versions \
+             {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION})"
+        )
+    };
+    let v = match version {
+        None => return Err("no format_version field".into()),
+        Some(serde_json::Value::Number(v)) => v,
+        Some(v) => {
+            return Err(format!(
+                "format_version must be written as an integer, such as {FORMAT_VERSION}, got {v}"
+            ));
+        }
+    };
+    if v.as_u64().is_some_and(|v| known.contains(&v)) {
+        return Ok(());
+    }
+    // serde_json keeps numbers as written (`arbitrary_precision`): `-1` and
+    // `1000000000000000000000000000000` are integers, just not versions this build knows.
+    let text = v.to_string();
+    let digits = text.strip_prefix('-').unwrap_or(&text);
+    let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    // A whole number written otherwise (`1e30`, `7.0`) is no version either; a known one so
+    // written (`3.0`), or a fraction, is asked for as an integer.
+    let other_whole = v.as_f64().is_some_and(|x| {
+        x.is_infinite() || (x.fract() == 0.0 && !(x >= 0.0 && known.contains(&(x as u64))))
+    });
+    if integer || other_whole {
+        Err(unknown(&text))
+    } else {
+        Err(format!(
+            "format_version must be written as an integer, such as {FORMAT_VERSION}, got {text}"
+        ))
+    }
+}
+
+/// Checks the training metadata `stance inspect` reports: cross-validation scores that a
+/// run could have produced, and sentence counts only for the model's own labels.
+fn check_training_info(info: &TrainingInfo, labels: &[Stance]) -> std::result::Result<(), String> {
+    if let Some(cv) = &info.cross_validation {
+        if cv.folds < 2 {
+            return Err(format!(
+                "training.cross_validation.folds is {}, expected at least 2 (cross-validation \
+                 holds out one fold at a time)",
+                cv.folds
+            ));
+        }
+        for (name, score) in [("accuracy", cv.accuracy), ("macro_f1", cv.macro_f1)] {
+            if !(score.is_finite() && (0.0..=1.0).contains(&score)) {
+                return Err(format!(
+                    "training.cross_validation.{name} is {score}, expected a number from 0 to 1"
+                ));
+            }
+        }
+    }
+    if let Some(key) = info
+        .sentences_per_label
+        .keys()
+        .find(|key| !labels.iter().any(|l| l.as_str() == key.as_str()))
+    {
+        return Err(format!(
+            "training.sentences_per_label counts {key:?}, which is not a label of the model \
+             (its labels: {})",
+            labels
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(())
 }
 
 /// Checks that a model can be written to `path`, by creating (and removing) a temporary file
@@ -1351,6 +1517,8 @@ pub(crate) mod tests {
         let mut short_row = value.clone();
         short_row["weights"][0].as_array_mut().unwrap().pop();
         let mut bad_context = value.clone();
+        // A version 2 context (no link tables), its pooled table invalid.
+        bad_context["format_version"] = 2.into();
         bad_context["context"] = serde_json::json!({
             "transitions": [[0.5, 0.5, 0.5], [0.2, 0.3, 0.5], [0.1, 0.1, 0.8]],
             "prior": [0.3, 0.3, 0.4],
@@ -1386,7 +1554,7 @@ pub(crate) mod tests {
             (bad_context.to_string(), "context transitions"),
             (bad_link.to_string(), "context transitions"),
             (huge_weight.to_string(), "out of range"),
-            (huge_idf.to_string(), "idf value 3e38 is out of range"),
+            (huge_idf.to_string(), "idf value 3e38 at index 0"),
             (
                 f64_intercept.to_string(),
                 "a weight or intercept is not a finite 32-bit number",
@@ -1452,6 +1620,306 @@ pub(crate) mod tests {
         assert_eq!(
             old.predict_document(&sentences),
             pooled.predict_document(&sentences)
+        );
+    }
+
+    /// A trained model with document context, cross-validation scores and a training file,
+    /// as JSON to edit: every key stance writes.
+    fn full_model_value() -> serde_json::Value {
+        let mut model =
+            StanceModel::train(&document_rows(40), &params(), &Lexicons::builtin()).unwrap();
+        let info = model.info_mut();
+        info.record_source(Path::new("data/train.csv"), b"text,label\n");
+        info.cross_validation = Some(CvScores {
+            folds: 5,
+            accuracy: 0.88,
+            macro_f1: 0.87,
+        });
+        serde_json::from_str(&model.to_json()).unwrap()
+    }
+
+    /// The message `from_json` refuses `json` with.
+    fn refusal(json: &str) -> String {
+        StanceModel::from_json(json, "m.json")
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn a_whole_number_outside_the_known_versions_is_an_unknown_version() {
+        let text = full_model_value().to_string();
+        assert!(StanceModel::from_json(&text, "m.json").is_ok());
+        let with_version = |v: &str| {
+            text.replacen(
+                "\"format_version\":3",
+                &format!("\"format_version\":{v}"),
+                1,
+            )
+        };
+        // Integers, just not versions: they used to be asked for "as an integer".
+        for v in ["-1", "0", "1000000000000000000000000000000"] {
+            let err = refusal(&with_version(v));
+            assert!(
+                err.contains(&format!(
+                    "unknown format_version {v} (this build of stance reads versions 1 to 3)"
+                )),
+                "{v}: {err}"
+            );
+        }
+        // 1e30 is whole too (serde_json shows it as 1e+30 or 1e30).
+        let err = refusal(&with_version("1e30"));
+        assert!(err.contains("unknown format_version 1e"), "{err}");
+        // A known version written as a fraction, and a true fraction, are asked for as integers.
+        for v in ["3.0", "2.5"] {
+            let err = refusal(&with_version(v));
+            assert!(
+                err.contains(&format!(
+                    "format_version must be written as an integer, such as 3, got {v}"
+                )),
+                "{v}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn context_lists_of_the_wrong_length_are_named() {
+        let value = full_model_value();
+        let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
+            let mut v = value.clone();
+            edit(&mut v["context"]);
+            refusal(&v.to_string())
+        };
+        // Each used to fail with serde's "trailing characters at line 1 column N" when too
+        // long, or "invalid length 2, expected an array of length 3" when too short.
+        type Edit = fn(&mut serde_json::Value);
+        let cases: [(Edit, &str); 7] = [
+            (
+                |c| c["prior"].as_array_mut().unwrap().push(0.1.into()),
+                "context.prior has 4 values, expected 3 (one per label)",
+            ),
+            (
+                |c| drop(c["prior"].as_array_mut().unwrap().pop()),
+                "context.prior has 2 values, expected 3 (one per label)",
+            ),
+            (
+                (|c| {
+                    let row = c["transitions"][0].clone();
+                    c["transitions"].as_array_mut().unwrap().push(row)
+                }),
+                "context.transitions has 4 rows, expected 3 (one per label)",
+            ),
+            (
+                |c| c["transitions"][1].as_array_mut().unwrap().push(0.0.into()),
+                "context.transitions row 1 has 4 values, expected 3 (one per label)",
+            ),
+            (
+                (|c| {
+                    let table = c["by_link"][0].clone();
+                    c["by_link"].as_array_mut().unwrap().push(table)
+                }),
+                "context.by_link has 5 tables, expected 4 (one per kind of link: plain, quote, \
+                 turn, pronoun)",
+            ),
+            (
+                |c| drop(c["by_link"][2].as_array_mut().unwrap().pop()),
+                "context.by_link table 2 (turn) has 2 rows, expected 3 (one per label)",
+            ),
+            (
+                |c| c["by_link"][1][2].as_array_mut().unwrap().push(0.0.into()),
+                "context.by_link table 1 (quote) row 2 has 4 values, expected 3 (one per label)",
+            ),
+        ];
+        for (edit, fragment) in cases {
+            let err = edited(&edit);
+            assert!(err.contains(fragment), "{fragment}: {err}");
+        }
+    }
+
+    #[test]
+    fn version_3_context_needs_its_link_tables() {
+        let value = full_model_value();
+        let mut removed = value.clone();
+        removed["context"]
+            .as_object_mut()
+            .unwrap()
+            .remove("by_link");
+        let mut null = value.clone();
+        null["context"]["by_link"] = serde_json::Value::Null;
+        // Both used to load and use the pooled table for every link.
+        for v in [&removed, &null] {
+            let err = refusal(&v.to_string());
+            assert!(
+                err.contains("context has no by_link tables; a format_version 3 file's context"),
+                "{err}"
+            );
+        }
+        // A version 2 file has none, and loads as before.
+        null["format_version"] = 2.into();
+        assert!(StanceModel::from_json(&null.to_string(), "m.json").is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_at_every_level() {
+        let value = full_model_value();
+        // Every key stance writes loads (version 1 and 2 files: the tests below).
+        assert!(StanceModel::from_json(&value.to_string(), "m.json").is_ok());
+        let levels: [&[&str]; 7] = [
+            &[],
+            &["features"],
+            &["features", "lexicons"],
+            &["context"],
+            &["training"],
+            &["training", "params"],
+            &["training", "cross_validation"],
+        ];
+        for level in levels {
+            let mut v = value.clone();
+            let mut object = &mut v;
+            for key in level {
+                object = &mut object[*key];
+            }
+            object["extra"] = 1.into();
+            let err = refusal(&v.to_string());
+            assert!(err.contains("unknown field `extra`"), "{level:?}: {err}");
+        }
+        // A renamed key, as the tester's `by_links`.
+        let mut renamed = value.clone();
+        let tables = renamed["context"]
+            .as_object_mut()
+            .unwrap()
+            .remove("by_link")
+            .unwrap();
+        renamed["context"]["by_links"] = tables;
+        let err = refusal(&renamed.to_string());
+        assert!(err.contains("unknown field `by_links`"), "{err}");
+    }
+
+    #[test]
+    fn idf_values_must_be_positive() {
+        let value = full_model_value();
+        let name = value["features"]["features"][7]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for (idf, shown) in [(-2.5, "-2.5"), (0.0, "0")] {
+            let mut v = value.clone();
+            v["features"]["idf"][7] = idf.into();
+            let err = refusal(&v.to_string());
+            assert!(
+                err.contains(&format!(
+                    "idf value {shown} at index 7 ({name:?}) is not positive"
+                )),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn cue_features_must_name_stored_lexicons() {
+        let value = full_model_value();
+        // The fixture's vocabulary holds hostility cues (the tiny rows accuse and warn).
+        let hostility = value["features"]["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f.as_str())
+            .find(|f| f.starts_with("#lex:hostility") || f.starts_with("@hostility:"))
+            .unwrap()
+            .to_string();
+        let mut deleted = value.clone();
+        deleted["features"]["lexicons"]["groups"]
+            .as_object_mut()
+            .unwrap()
+            .remove("hostility");
+        let err = refusal(&deleted.to_string());
+        assert!(
+            err.contains(&format!("feature {hostility:?} refers to")),
+            "{err}"
+        );
+        // Names that can never fire, each added as a feature with a weight row and an idf.
+        let cases = [
+            (
+                "#lex:nonexistent",
+                "refers to a lexicon group that features.lexicons does not hold",
+            ),
+            ("#lex:hostility:xyz", "refers to a lexicon group that"),
+            (
+                "@nonexistent:war",
+                "refers to a lexicon group and phrase that",
+            ),
+            (
+                "@hostility:zzzz",
+                "refers to a lexicon group and phrase that",
+            ),
+            (
+                "#verb:zzz",
+                "refers to the reporting-verb group verbs_zzz that",
+            ),
+            ("#foo", "unknown cue feature \"#foo\""),
+        ];
+        for (name, fragment) in cases {
+            let mut v = value.clone();
+            v["features"]["features"]
+                .as_array_mut()
+                .unwrap()
+                .push(name.into());
+            v["features"]["idf"]
+                .as_array_mut()
+                .unwrap()
+                .push(1.0.into());
+            v["weights"]
+                .as_array_mut()
+                .unwrap()
+                .push(serde_json::json!([0.0, 0.0, 0.0]));
+            let err = refusal(&v.to_string());
+            assert!(err.contains(fragment), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn impossible_training_metadata_is_refused() {
+        let value = full_model_value();
+        let cases: [(&str, serde_json::Value, &str); 5] = [
+            (
+                "accuracy",
+                7.5.into(),
+                "training.cross_validation.accuracy is 7.5, expected a number from 0 to 1",
+            ),
+            (
+                "macro_f1",
+                (-0.1).into(),
+                "training.cross_validation.macro_f1 is -0.1, expected a number from 0 to 1",
+            ),
+            (
+                "folds",
+                0.into(),
+                "training.cross_validation.folds is 0, expected at least 2",
+            ),
+            (
+                "folds",
+                1.into(),
+                "training.cross_validation.folds is 1, expected at least 2",
+            ),
+            // The bounds themselves are possible scores.
+            ("accuracy", 1.0.into(), ""),
+        ];
+        for (key, score, fragment) in cases {
+            let mut v = value.clone();
+            v["training"]["cross_validation"][key] = score;
+            let loaded = StanceModel::from_json(&v.to_string(), "m.json");
+            if fragment.is_empty() {
+                assert!(loaded.is_ok(), "{key}");
+            } else {
+                let err = loaded.unwrap_err().to_string();
+                assert!(err.contains(fragment), "{err}");
+            }
+        }
+        let mut friendly = value.clone();
+        friendly["training"]["sentences_per_label"]["friendly"] = 3.into();
+        let err = refusal(&friendly.to_string());
+        assert!(
+            err.contains("training.sentences_per_label counts \"friendly\", which is not a label"),
+            "{err}"
         );
     }
 

@@ -768,9 +768,12 @@ pub fn inspection(model: &StanceModel, top: usize) -> String {
             .collect::<Vec<_>>()
             .join(", ")
     ));
+    // Strings from the file on one line each: a line break in a hand-edited `data_file`
+    // would otherwise start a report line of its own choosing.
     s.push_str(&format!(
         "trained on: {} (sha256 {})\n",
-        info.data_file, info.data_sha256
+        one_line(&info.data_file),
+        one_line(&info.data_sha256)
     ));
     for (label, n) in &info.sentences_per_label {
         s.push_str(&format!("  {label:<13} {n}\n"));
@@ -797,11 +800,14 @@ pub fn inspection(model: &StanceModel, top: usize) -> String {
         Some(c) => context_tables(c, &mut s),
         None => s.push_str("context: none (each sentence labelled on its own)\n"),
     }
-    s.push_str(&format!("stance version: {}\n", info.crate_version));
+    s.push_str(&format!(
+        "stance version: {}\n",
+        one_line(&info.crate_version)
+    ));
     for (k, label) in model.labels().iter().enumerate() {
         s.push_str(&format!("\nstrongest features for {label}:\n"));
         for (margin, name) in model.strongest_features(k, top) {
-            s.push_str(&format!("  {margin:>+8.3}  {name}\n"));
+            s.push_str(&format!("  {margin:>+8.3}  {}\n", one_line(name)));
         }
     }
     s

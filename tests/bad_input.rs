@@ -241,6 +241,30 @@ fn reports_show_no_control_codes() {
     }
 }
 
+/// A line break in a data file name edited into a model cannot start a line of `inspect`'s
+/// report of its own: it used to print "fake line" as a line of its own.
+#[test]
+fn inspect_keeps_strings_from_the_model_on_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(fixture_model(dir.path())).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&good).unwrap();
+    value["training"]["data_file"] = "x\n\nfake line\u{1b}[2J\r".into();
+    value["training"]["crate_version"] = "0.1\nstrongest features for nobody:".into();
+    let model = dir.path().join("forged.json");
+    std::fs::write(&model, value.to_string()).unwrap();
+    let stdout = stdout_of(stance().args(["inspect", "-m"]).arg(&model));
+    assert!(
+        stdout.contains("trained on: x fake line\u{FFFD}[2J (sha256 "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("stance version: 0.1 strongest features for nobody:\n"));
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("fake line")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(['\u{1b}', '\r']), "{stdout}");
+}
+
 /// Bidirectional embeddings, overrides and isolates re-order what a terminal shows ("Trojan
 /// Source"): in a sentence or a file name they show as U+FFFD in the table, notes, errors and
 /// reports, and as `\u202e` escapes in a JSON report. CSV and JSON Lines output keep the
@@ -579,6 +603,34 @@ fn damaged_model_files_are_refused() {
     let mut reordered = value.clone();
     reordered["labels"] = serde_json::json!(["conciliatory", "adversarial", "analytical"]);
     let reordered = reordered.to_string();
+    // Hand edits that used to load and change every prediction or report line.
+    let edited = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = value.clone();
+        edit(&mut v);
+        v.to_string().into_bytes()
+    };
+    let no_hostility = edited(&|v| {
+        v["features"]["lexicons"]["groups"]
+            .as_object_mut()
+            .unwrap()
+            .remove("hostility");
+    });
+    let negative_idf = edited(&|v| v["features"]["idf"][0] = (-1.0).into());
+    let negative_version = edited(&|v| v["format_version"] = (-1).into());
+    let extra_key = edited(&|v| v["training"]["params"]["extra"] = 1.into());
+    let four_shares = edited(&|v| {
+        let table = serde_json::json!([[0.4, 0.3, 0.3], [0.3, 0.4, 0.3], [0.3, 0.3, 0.4]]);
+        v["context"] = serde_json::json!({
+            "transitions": table,
+            "by_link": [table, table, table, table],
+            "prior": [0.3, 0.3, 0.3, 0.1],
+            "pairs": 9
+        })
+    });
+    let accuracy = edited(&|v| {
+        v["training"]["cross_validation"] =
+            serde_json::json!({"folds": 5, "accuracy": 7.5, "macro_f1": 0.8})
+    });
     value["format_version"] = 1.into();
     value["weights"].as_array_mut().unwrap().truncate(3);
     let short = value.to_string();
@@ -606,6 +658,28 @@ fn damaged_model_files_are_refused() {
             "unknown format_version 7",
         ),
         ("short.json", short.into_bytes(), "weights have 3 rows"),
+        (
+            "no_hostility.json",
+            no_hostility,
+            "refers to a lexicon group that features.lexicons does not hold",
+        ),
+        ("negative_idf.json", negative_idf, "idf value -1 at index 0"),
+        (
+            "negative_version.json",
+            negative_version,
+            "unknown format_version -1 (this build of stance reads versions 1 to 3)",
+        ),
+        ("extra_key.json", extra_key, "unknown field `extra`"),
+        (
+            "four_shares.json",
+            four_shares,
+            "context.prior has 4 values, expected 3 (one per label)",
+        ),
+        (
+            "accuracy.json",
+            accuracy,
+            "training.cross_validation.accuracy is 7.5, expected a number from 0 to 1",
+        ),
         (
             "string_version.json",
             string_version.into_bytes(),

@@ -1,7 +1,7 @@
 //! The lookup tables a loaded featurizer predicts with: term ids, n-gram keys and the cue
 //! feature ids, laid out so that each token costs one cache line.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::analyzer::Tok;
 use super::{FeatureConfig, Lexicons, intern, is_cue};
@@ -79,17 +79,23 @@ pub(super) mod cue_name {
     /// The sentence is a question.
     pub(in crate::features) const QUESTION: &str = "#question";
     /// Lexicon groups named with this prefix are reporting-verb classes.
-    const VERB_GROUP_PREFIX: &str = "verbs_";
+    pub(in crate::features) const VERB_GROUP_PREFIX: &str = "verbs_";
+    /// The start of a lexicon count's name.
+    pub(in crate::features) const COUNT_PREFIX: &str = "#lex:";
+    /// The start of a lexicon hit's name.
+    pub(in crate::features) const HIT_PREFIX: &str = "@";
+    /// The start of a reporting-verb class's name.
+    pub(in crate::features) const VERB_CLASS_PREFIX: &str = "#verb:";
 
     /// How many words of `group` the sentence holds in `scope`: `#lex:hostility`,
     /// `#lex:hostility:neg`.
     pub(in crate::features) fn lexicon_count(group: &str, scope: ClauseScope) -> String {
-        format!("#lex:{group}{}", scope.count_suffix())
+        format!("{COUNT_PREFIX}{group}{}", scope.count_suffix())
     }
 
     /// One lexicon entry hit: `@hostility:warn`.
     pub(in crate::features) fn lexicon_hit(group: &str, phrase: &str) -> String {
-        format!("@{group}:{phrase}")
+        format!("{HIT_PREFIX}{group}:{phrase}")
     }
 
     /// Whether a lexicon group is a reporting-verb class (`verbs_hostile`).
@@ -102,8 +108,74 @@ pub(super) mod cue_name {
     pub(in crate::features) fn verb_class(group: &str) -> Option<String> {
         group
             .strip_prefix(VERB_GROUP_PREFIX)
-            .map(|class| format!("#verb:{class}"))
+            .map(|class| format!("{VERB_CLASS_PREFIX}{class}"))
     }
+}
+
+/// Checks that every cue feature of a saved vocabulary is one the featurizer names with
+/// these lexicons (see [`cue_name`]): a lexicon count, hit or reporting-verb class of a group
+/// the lexicons hold, or a quotation or question flag. Any other would never fire, and a
+/// lexicon group deleted from a model file would leave its features silently dead.
+pub(super) fn check_cue_names(features: &[String], lexicons: &Lexicons) -> Result<()> {
+    let mut unknown = features.iter().filter(|name| is_cue(name)).peekable();
+    if unknown.peek().is_none() {
+        return Ok(());
+    }
+    let mut known: FxHashSet<String> = [cue_name::QUOTE, cue_name::START_QUOTE, cue_name::QUESTION]
+        .map(String::from)
+        .into_iter()
+        .collect();
+    for (group, phrases) in &lexicons.groups {
+        known.extend(ClauseScope::ALL.map(|scope| cue_name::lexicon_count(group, scope)));
+        known.extend(
+            phrases
+                .iter()
+                .map(|phrase| cue_name::lexicon_hit(group, phrase)),
+        );
+        known.extend(cue_name::verb_class(group));
+    }
+    let Some(name) = unknown.find(|name| !known.contains(name.as_str())) else {
+        return Ok(());
+    };
+    const SHOWN: usize = 12;
+    let mut groups: Vec<&str> = lexicons
+        .groups
+        .keys()
+        .take(SHOWN)
+        .map(String::as_str)
+        .collect();
+    if lexicons.groups.len() > SHOWN {
+        groups.push("...");
+    }
+    let groups = if groups.is_empty() {
+        "none".to_string()
+    } else {
+        groups.join(", ")
+    };
+    let refers_to = if name.starts_with(cue_name::HIT_PREFIX) {
+        "a lexicon group and phrase".to_string()
+    } else if name.starts_with(cue_name::COUNT_PREFIX) {
+        "a lexicon group".to_string()
+    } else if let Some(class) = name.strip_prefix(cue_name::VERB_CLASS_PREFIX) {
+        format!(
+            "the reporting-verb group {}{class}",
+            cue_name::VERB_GROUP_PREFIX
+        )
+    } else {
+        return Err(Error::Param(format!(
+            "unknown cue feature {name:?}: the features starting with # are {}GROUP, \
+             {}CLASS, {}, {} and {}",
+            cue_name::COUNT_PREFIX,
+            cue_name::VERB_CLASS_PREFIX,
+            cue_name::QUOTE,
+            cue_name::START_QUOTE,
+            cue_name::QUESTION
+        )));
+    };
+    Err(Error::Param(format!(
+        "feature {name:?} refers to {refers_to} that features.lexicons does not hold (its \
+         groups: {groups})"
+    )))
 }
 
 /// A lexicon phrase: its group, its index in the group, and its term ids.

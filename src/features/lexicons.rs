@@ -14,6 +14,7 @@ use crate::source::{MAX_LEXICON_BYTES, read_whole};
 /// Group names starting with `verbs_` are reporting-verb classes (`verbs_hostile` gives the
 /// feature `#verb:hostile`); the others are cue lexicons.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Lexicons {
     /// Group name (file stem, e.g. `hostility`) -> its phrases, lower-cased.
     pub groups: BTreeMap<String, Vec<String>>,

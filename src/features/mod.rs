@@ -128,6 +128,9 @@ impl FeatureConfig {
     }
 }
 
+/// Largest idf value a model file may hold (see [`Featurizer::from_spec`]).
+const MAX_IDF: f32 = 1e6;
+
 /// Largest `cue_scale` accepted: past it the optimiser's line search ran for ever. The search
 /// tries twice the starting value (0.5 to 1 by default), at most this.
 pub(crate) const MAX_CUE_SCALE: f32 = 100.0;
@@ -260,11 +263,30 @@ impl Featurizer {
                 spec.features.len()
             )));
         }
-        // An idf is ln(n / df) + 1 for n training sentences: 1 to about 50. Beyond 1e6 the
-        // squares that L2-normalise a vector overflow and the features silently vanish.
-        if let Some(bad) = spec.idf.iter().find(|v| !(v.is_finite() && v.abs() <= 1e6)) {
-            return Err(Error::Param(format!("idf value {bad:e} is out of range")));
+        // An idf is ln((1 + n) / (1 + df)) + 1 for n training sentences: 1 to about 50 (1 for
+        // cue features). Beyond 1e6 the squares that L2-normalise a vector overflow and the
+        // features silently vanish; zero or negative, a word counts for nothing or against
+        // its own weights.
+        if let Some((i, &v)) = spec
+            .idf
+            .iter()
+            .enumerate()
+            .find(|(_, v)| !(v.is_finite() && **v > 0.0 && **v <= MAX_IDF))
+        {
+            let feature = &spec.features[i];
+            return Err(Error::Param(if v.is_finite() && v <= 0.0 {
+                format!(
+                    "idf value {v} at index {i} ({feature:?}) is not positive (idf is \
+                     ln((1 + n) / (1 + df)) + 1, at least 1)"
+                )
+            } else {
+                format!(
+                    "idf value {v:e} at index {i} ({feature:?}) is out of range (idf is \
+                     ln((1 + n) / (1 + df)) + 1, at most about 50)"
+                )
+            }));
         }
+        index::check_cue_names(&spec.features, &spec.lexicons)?;
         let by_name: FxHashMap<&str, u32> = spec
             .features
             .iter()
