@@ -263,114 +263,8 @@ impl Documents {
         match &self.format {
             InputFormat::Text => unreachable!("plain text is not read row by row"),
             InputFormat::Csv { text_column } => {
-                let mut reader = csv::ReaderBuilder::new()
-                    .flexible(true)
-                    .from_reader(CrlfToLf::new(LineCap::new(reader)));
-                let header = reader
-                    .byte_headers()
-                    .map_err(|e| csv_error(&name, e))?
-                    .clone();
-                if empty {
-                    return Err(Error::File {
-                        path: name,
-                        message: format!(
-                            "file is empty, expected a header row with a `{text_column}` column"
-                        ),
-                    });
-                }
-                if let Some(message) = header_line_break(&header) {
-                    return Err(Error::Data {
-                        path: name,
-                        line: 1,
-                        message,
-                    });
-                }
-                let text_col =
-                    unique_column(&header, text_column, &name)?.ok_or_else(|| Error::Data {
-                        path: name.to_string(),
-                        line: 1,
-                        message: format!(
-                            "header has no `{text_column}` column (set --text-column){}",
-                            separator_hint(&header)
-                        ),
-                    })?;
-                let named: Vec<&str> = header
-                    .iter()
-                    .enumerate()
-                    .map(|(i, h)| {
-                        let h = strip_bom(h);
-                        std::str::from_utf8(h)
-                            .map(str::trim)
-                            .map_err(|e| Error::Data {
-                                path: name.clone(),
-                                line: 1,
-                                message: format!(
-                                    "column {} has a name that is not UTF-8 ({e})",
-                                    i + 1
-                                ),
-                            })
-                    })
-                    .collect::<Result<_>>()?;
-                // An unnamed column (trailing commas in a spreadsheet export) is named by its
-                // position, so that JSON output, which needs distinct keys, keeps its values;
-                // underscores are added while a real column has that name.
-                let headers: Vec<Arc<str>> = named
-                    .iter()
-                    .enumerate()
-                    .map(|(i, h)| match *h {
-                        "" => {
-                            let mut generated = format!("column_{}", i + 1);
-                            while named.contains(&generated.as_str()) {
-                                generated.insert(0, '_');
-                            }
-                            Arc::from(generated)
-                        }
-                        h => Arc::from(h),
-                    })
-                    .collect();
-                // Two columns of one name would overwrite each other in the output. (Unnamed
-                // columns, which trailing commas in a spreadsheet export make, are let be.)
-                let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
-                for (i, h) in headers.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
-                    if let Some(&j) = seen.get(&**h) {
-                        return Err(Error::Data {
-                            path: name,
-                            line: 1,
-                            message: format!(
-                                "header names `{h}` twice (columns {} and {}); columns passed \
-                                 through to the output need distinct names",
-                                j + 1,
-                                i + 1
-                            ),
-                        });
-                    }
-                    seen.insert(h, i);
-                }
-                let passed: Vec<String> = headers
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != text_col)
-                    .map(|(_, h)| h.to_string())
-                    .collect();
-                // Checked for every file, not only the first: a later file's `label` and
-                // `input_label` would otherwise lose one of the two in JSON output.
-                crate::report::check_passthrough(&passed).map_err(|message| Error::Data {
-                    path: name.clone(),
-                    line: 1,
-                    message,
-                })?;
-                self.columns.meet(passed.iter().map(String::as_str));
-                Ok(RowReader::Csv(Box::new(CsvRows {
-                    name: name.into(),
-                    reader,
-                    text_col,
-                    headers,
-                    record: csv::ByteRecord::new(),
-                    rows: 0,
-                    short: (0, 0),
-                    open_quote: None,
-                    open_at_end: None,
-                })))
+                let rows = CsvRows::open(name, reader, empty, text_column, &mut self.columns)?;
+                Ok(RowReader::Csv(Box::new(rows)))
             }
             InputFormat::Jsonl { text_field } => Ok(RowReader::Jsonl(JsonlRows {
                 name: name.into(),
@@ -440,9 +334,7 @@ impl RowReader {
             RowReader::Jsonl(rows) => rows.next_document(columns),
         }
     }
-}
 
-impl RowReader {
     /// Adds what is worth saying about the source, once it has been read to its end.
     fn finish(&self, notes: &mut Vec<String>) {
         match self {
@@ -846,6 +738,126 @@ fn markup_hint(text: &str) -> Option<String> {
         );
     }
     None
+}
+
+impl CsvRows {
+    /// Reads the header of a CSV source (`empty`: it has no bytes at all) and finds the text
+    /// column; the other columns are met as pass-through columns.
+    ///
+    /// Returns an error if the file is empty, its header runs over lines, has no
+    /// `text_column`, holds a name that is not UTF-8, names a column twice, or names
+    /// columns whose output names would collide.
+    fn open(
+        name: String,
+        reader: Box<dyn Read + Send>,
+        empty: bool,
+        text_column: &str,
+        columns: &mut Columns,
+    ) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(CrlfToLf::new(LineCap::new(reader)));
+        let header = reader
+            .byte_headers()
+            .map_err(|e| csv_error(&name, e))?
+            .clone();
+        let at_header = |message: String| Error::Data {
+            path: name.clone(),
+            line: 1,
+            message,
+        };
+        if empty {
+            return Err(Error::File {
+                path: name,
+                message: format!(
+                    "file is empty, expected a header row with a `{text_column}` column"
+                ),
+            });
+        }
+        if let Some(message) = header_line_break(&header) {
+            return Err(at_header(message));
+        }
+        let text_col = unique_column(&header, text_column, &name)?.ok_or_else(|| {
+            at_header(format!(
+                "header has no `{text_column}` column (set --text-column){}",
+                separator_hint(&header)
+            ))
+        })?;
+        let named: Vec<&str> = header
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                std::str::from_utf8(strip_bom(h))
+                    .map(str::trim)
+                    .map_err(|e| {
+                        at_header(format!(
+                            "column {} has a name that is not UTF-8 ({e})",
+                            i + 1
+                        ))
+                    })
+            })
+            .collect::<Result<_>>()?;
+        let headers = output_headers(&named);
+        check_distinct_headers(&headers).map_err(at_header)?;
+        let passed: Vec<String> = headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != text_col)
+            .map(|(_, h)| h.to_string())
+            .collect();
+        // Checked for every file, not only the first: a later file's `label` and
+        // `input_label` would otherwise lose one of the two in JSON output.
+        crate::report::check_passthrough(&passed).map_err(at_header)?;
+        columns.meet(passed.iter().map(String::as_str));
+        Ok(CsvRows {
+            name: name.into(),
+            reader,
+            text_col,
+            headers,
+            record: csv::ByteRecord::new(),
+            rows: 0,
+            short: (0, 0),
+            open_quote: None,
+            open_at_end: None,
+        })
+    }
+}
+
+/// The header's names as the output gives them. An unnamed column (trailing commas in a
+/// spreadsheet export) is named by its position, so that JSON output, which needs distinct
+/// keys, keeps its values; underscores are added while a real column has that name.
+fn output_headers(named: &[&str]) -> Vec<Arc<str>> {
+    named
+        .iter()
+        .enumerate()
+        .map(|(i, h)| match *h {
+            "" => {
+                let mut generated = format!("column_{}", i + 1);
+                while named.contains(&generated.as_str()) {
+                    generated.insert(0, '_');
+                }
+                Arc::from(generated)
+            }
+            h => Arc::from(h),
+        })
+        .collect()
+}
+
+/// Two columns of one name would overwrite each other in the output.
+fn check_distinct_headers(headers: &[Arc<str>]) -> std::result::Result<(), String> {
+    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+    for (i, h) in headers.iter().enumerate().filter(|(_, h)| !h.is_empty()) {
+        if let Some(&j) = seen.get(&**h) {
+            return Err(format!(
+                "header names `{h}` twice (columns {} and {}); columns passed through to the \
+                 output need distinct names",
+                j + 1,
+                i + 1
+            ));
+        }
+        seen.insert(h, i);
+    }
+    Ok(())
 }
 
 /// The files `paths` name: `-` as it is (standard input, also when `paths` is empty), a
