@@ -323,20 +323,9 @@ fn load_model(arg: &ModelArg) -> Result<StanceModel> {
                 source: Box::new(e),
                 note: "the model path comes from the STANCE_MODEL environment variable".into(),
             }),
-            None => builtin_model(),
+            None => StanceModel::builtin(),
         },
     }
-}
-
-/// The model compiled into this binary.
-fn builtin_model() -> Result<StanceModel> {
-    if stance::BUILTIN_MODEL_JSON.is_empty() {
-        return Err(Error::Model {
-            path: "<built-in>".into(),
-            message: "this binary was built without models/stance.json; pass --model".into(),
-        });
-    }
-    StanceModel::from_json(stance::BUILTIN_MODEL_JSON, "<built-in model>")
 }
 
 /// Prints what `train` does while it settles its settings (see [`tune::settle`]).
@@ -501,7 +490,8 @@ fn note_dense_budget(
     let capped = params.features_for_rows(rows, lexicons)?.max_features;
     // Only worth a note when the cap bound: the vocabulary filled it.
     if capped < params.features.max_features && model.featurizer().ngram_count() >= capped {
-        // A cap beyond any vocabulary (`--max-features 99999999999`) reads as "no cap".
+        // A cap beyond any vocabulary (`--max-features 99999999999`: feature ids are u32)
+        // reads as "no cap".
         let asked = match params.features.max_features {
             m if m > u32::MAX as usize => "no cap".to_string(),
             m => m.to_string(),
@@ -512,15 +502,16 @@ fn note_dense_budget(
             params.dense_budget_mib
         );
     }
-    // The cue features and the floor of 100 n-grams are kept whatever the budget, so a very
-    // large corpus can still overrun it: say by how much rather than claim it fits.
-    let matrix_mib = (rows * model.featurizer().len() * 4) >> 20;
+    // The cue features and a floor of n-grams are kept whatever the budget, so a very large
+    // corpus can still overrun it: say by how much rather than claim it fits.
+    let matrix_mib = stance::model::dense_matrix_mib(rows, model.featurizer().len());
     if matrix_mib > params.dense_budget_mib {
         say!(
-            "note: {} rows x {} features made a {matrix_mib} MiB training matrix, over the {} MiB --dense-budget: the cue features and at least 100 n-grams are always kept (raise --dense-budget, or train on fewer rows)",
+            "note: {} rows x {} features made a {matrix_mib} MiB training matrix, over the {} MiB --dense-budget: the cue features and at least {} n-grams are always kept (raise --dense-budget, or train on fewer rows)",
             rows,
             model.featurizer().len(),
-            params.dense_budget_mib
+            params.dense_budget_mib,
+            stance::model::MIN_NGRAMS
         );
     }
     Ok(())

@@ -131,7 +131,24 @@ struct VersionProbe {
     format_version: Option<serde_json::Value>,
 }
 
+/// How messages name the model compiled into the binary.
+const BUILTIN_NAME: &str = "<built-in model>";
+
 impl StanceModel {
+    /// The model compiled into the crate ([`crate::BUILTIN_MODEL_JSON`]), which `classify`
+    /// and `evaluate` use when no model is named.
+    ///
+    /// Returns an error if the crate was built before any model was trained.
+    pub fn builtin() -> Result<Self> {
+        if crate::BUILTIN_MODEL_JSON.is_empty() {
+            return Err(Error::Model {
+                path: BUILTIN_NAME.into(),
+                message: "this binary was built without models/stance.json; pass --model".into(),
+            });
+        }
+        StanceModel::from_json(crate::BUILTIN_MODEL_JSON, BUILTIN_NAME)
+    }
+
     /// Serialises the model to JSON.
     pub fn to_json(&self) -> String {
         let k = self.labels.len();

@@ -26,7 +26,7 @@ use crate::features::{Featurizer, Lexicons, SparseVec};
 use crate::warm_start;
 
 pub use file::{FORMAT_VERSION, check_replaceable, check_writable};
-pub use params::{CvScores, Prior, TrainParams, TrainingInfo};
+pub use params::{CvScores, MIN_NGRAMS, Prior, TrainParams, TrainingInfo, dense_matrix_mib};
 
 /// A label with the probability of every label.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -540,6 +540,26 @@ pub(crate) mod tests {
         )
         .unwrap();
         assert_eq!(direct.intercepts, news.intercepts);
+    }
+
+    #[test]
+    fn dense_matrix_size_in_mib() {
+        // Hand-computed: 1,024 rows x 256 features x 4 bytes = 1 MiB; 18,932 x 6,561 x 4 =
+        // 496,843,568 bytes, 473.8 MiB, rounded down; sizes past usize saturate.
+        assert_eq!(dense_matrix_mib(1_024, 256), 1);
+        assert_eq!(dense_matrix_mib(18_932, 6_561), 473);
+        assert_eq!(dense_matrix_mib(usize::MAX, 2), usize::MAX >> 20);
+    }
+
+    #[test]
+    fn the_builtin_model_is_the_shipped_one() {
+        let shipped = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.json"),
+        )
+        .unwrap();
+        // The file ends in a line break, which to_json does not write.
+        let builtin = StanceModel::builtin().unwrap().to_json();
+        assert!(builtin == shipped.trim_end(), "the built-in model differs");
     }
 
     #[test]

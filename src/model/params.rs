@@ -9,6 +9,17 @@ use crate::corpus::Stance;
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Lexicons};
 
+/// N-grams kept however tight the `--dense-budget`: fewer and the model is a cue-only one.
+pub const MIN_NGRAMS: usize = 100;
+
+/// The size of the dense training matrix linfa fits on, in MiB: one `f32` per row and
+/// feature.
+pub fn dense_matrix_mib(rows: usize, features: usize) -> usize {
+    rows.saturating_mul(features)
+        .saturating_mul(std::mem::size_of::<f32>())
+        >> 20
+}
+
 /// Smallest and largest `alpha` accepted (the search tries 0.1 to 30).
 const MIN_ALPHA: f32 = 1e-6;
 const MAX_ALPHA: f32 = 1e6;
@@ -131,8 +142,6 @@ impl TrainParams {
         const FEATURES_PER_GROUP: usize = 4;
         // The quotation and question flags (3), with room to spare.
         const FLAG_FEATURES: usize = 16;
-        // N-grams kept however tight the budget: fewer and the model is a cue-only one.
-        const MIN_NGRAMS: usize = 100;
         const BYTES_PER_CELL: usize = std::mem::size_of::<f32>();
         let entries = if self.features.lexicons {
             lexicons.entries() + FEATURES_PER_GROUP * lexicons.groups.len()
