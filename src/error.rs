@@ -29,7 +29,8 @@ pub enum Error {
         source: io::Error,
     },
 
-    /// A labelled CSV (or tabular input) is malformed at a given line.
+    /// A file is malformed at a given line: a labelled CSV, a row of tabular input, an
+    /// article that is not UTF-8, a lexicon.
     #[error("{path}: line {line}: {message}")]
     Data {
         /// The file.
@@ -61,7 +62,10 @@ pub enum Error {
         message: String,
     },
 
-    /// Parameters that cannot work together (for example `alpha <= 0`).
+    /// A request that cannot be carried out with these settings or on these rows: parameters
+    /// out of range (`alpha <= 0`), too few labels or rows for the folds asked, more distinct
+    /// words than the tables hold, worker threads that cannot start. (The checks of a model
+    /// file's feature table use it too; loading reports those as [`Error::Model`].)
     #[error("invalid parameter: {0}")]
     Param(String),
 

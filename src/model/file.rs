@@ -586,13 +586,10 @@ fn is_empty_or_model_file(path: &Path, meta: &std::fs::Metadata) -> std::io::Res
 fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let name = crate::source::path_name(path);
     if path.is_dir() {
-        return Err(Error::io(
-            &name,
-            std::io::Error::new(
-                std::io::ErrorKind::IsADirectory,
-                "is a directory, expected a model file path",
-            ),
-        ));
+        return Err(Error::File {
+            path: name,
+            message: "is a directory, expected a model file path".into(),
+        });
     }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
