@@ -758,8 +758,9 @@ fn markdown_text(text: &str) -> String {
 pub fn inspection(model: &StanceModel, top: usize) -> String {
     let mut s = String::new();
     let info = model.info();
-    s.push_str(&format!(
-        "model: {} features, labels {}\n",
+    let _ = writeln!(
+        s,
+        "model: {} features, labels {}",
         model.featurizer().len(),
         model
             .labels()
@@ -767,20 +768,22 @@ pub fn inspection(model: &StanceModel, top: usize) -> String {
             .map(|l| l.as_str())
             .collect::<Vec<_>>()
             .join(", ")
-    ));
+    );
     // Strings from the file on one line each: a line break in a hand-edited `data_file`
     // would otherwise start a report line of its own choosing.
-    s.push_str(&format!(
-        "trained on: {} (sha256 {})\n",
+    let _ = writeln!(
+        s,
+        "trained on: {} (sha256 {})",
         one_line(&info.data_file),
         one_line(&info.data_sha256)
-    ));
+    );
     for (label, n) in &info.sentences_per_label {
-        s.push_str(&format!("  {label:<13} {n}\n"));
+        let _ = writeln!(s, "  {label:<13} {n}");
     }
     if let Some(p) = &info.params {
-        s.push_str(&format!(
-            "params: alpha {} max_iter {} prior {} seed {}\nfeatures: {}\n",
+        let _ = writeln!(
+            s,
+            "params: alpha {} max_iter {} prior {} seed {}\nfeatures: {}",
             p.alpha,
             p.max_iter,
             p.prior.name(),
@@ -788,26 +791,24 @@ pub fn inspection(model: &StanceModel, top: usize) -> String {
             // The featurizer's own options: they are what the model applies, whatever the
             // training run asked for.
             serde_json::to_string(&model.featurizer().spec().config).unwrap_or_default()
-        ));
+        );
     }
     if let Some(cv) = &info.cross_validation {
-        s.push_str(&format!(
-            "cross-validation ({} folds): accuracy {:.4}, macro-F1 {:.4}\n",
+        let _ = writeln!(
+            s,
+            "cross-validation ({} folds): accuracy {:.4}, macro-F1 {:.4}",
             cv.folds, cv.accuracy, cv.macro_f1
-        ));
+        );
     }
     match model.context() {
         Some(c) => context_tables(c, &mut s),
         None => s.push_str("context: none (each sentence labelled on its own)\n"),
     }
-    s.push_str(&format!(
-        "stance version: {}\n",
-        one_line(&info.crate_version)
-    ));
+    let _ = writeln!(s, "stance version: {}", one_line(&info.crate_version));
     for (k, label) in model.labels().iter().enumerate() {
-        s.push_str(&format!("\nstrongest features for {label}:\n"));
+        let _ = writeln!(s, "\nstrongest features for {label}:");
         for (margin, name) in model.strongest_features(k, top) {
-            s.push_str(&format!("  {margin:>+8.3}  {}\n", one_line(name)));
+            let _ = writeln!(s, "  {margin:>+8.3}  {}", one_line(name));
         }
     }
     s
@@ -816,22 +817,22 @@ pub fn inspection(model: &StanceModel, top: usize) -> String {
 /// The label transition table of a model's document context and, per link, the chance
 /// that a label carries over.
 fn context_tables(c: &ContextModel, s: &mut String) {
-    s.push_str(&format!(
-        "context: label transitions learned from {} sentence pairs (rows: from, columns: to)\n",
+    let _ = writeln!(
+        s,
+        "context: label transitions learned from {} sentence pairs (rows: from, columns: to)",
         c.pairs
-    ));
-    s.push_str(&format!(
-        "  {:<13} {:>12} {:>12} {:>12}\n",
-        "", "adversarial", "analytical", "conciliatory"
-    ));
+    );
+    let _ = write!(s, "  {:<13}", "");
+    for label in Stance::ALL {
+        let _ = write!(s, " {:>12}", label.as_str());
+    }
+    s.push('\n');
     for (label, row) in Stance::ALL.iter().zip(c.transitions) {
-        s.push_str(&format!(
-            "  {:<13} {:>12.3} {:>12.3} {:>12.3}\n",
-            label.as_str(),
-            row[0],
-            row[1],
-            row[2]
-        ));
+        let _ = write!(s, "  {:<13}", label.as_str());
+        for p in row {
+            let _ = write!(s, " {p:>12.3}");
+        }
+        s.push('\n');
     }
     if let Some(tables) = &c.by_link {
         s.push_str(
@@ -839,13 +840,14 @@ fn context_tables(c: &ContextModel, s: &mut String) {
              (plain; quotation mark; But/However; He/They/This):\n",
         );
         for (link, table) in Link::ALL.iter().zip(tables) {
-            s.push_str(&format!(
-                "  {:<13} {:>12.3} {:>12.3} {:>12.3}\n",
+            let _ = writeln!(
+                s,
+                "  {:<13} {:>12.3} {:>12.3} {:>12.3}",
                 link.name(),
                 table[0][0],
                 table[1][1],
                 table[2][2]
-            ));
+            );
         }
     }
 }
