@@ -381,20 +381,7 @@ fn train(args: TrainArgs) -> Result<()> {
             message,
         });
     }
-    if let Some(c) = stance::corpus::conflicting_labels(&rows) {
-        let example: String = c.example.chars().take(60).collect();
-        warn!(
-            "note: {}: {} text(s) appear under more than one label ({} rows), such as \"{}\" at \
-             lines {} and {}; no model can tell such rows apart",
-            report::one_line(&name),
-            c.texts,
-            c.rows,
-            report::one_line(&example),
-            c.lines.0,
-            c.lines.1
-        );
-    }
-    let counts = stance::corpus::label_counts(&rows);
+    note_conflicting_labels(&name, &rows);
     let folds = args.folds.or(args.search.then_some(tune::SEARCH_FOLDS));
     if let Some(k) = folds {
         tune::check_folds(&rows, k, &name)?;
@@ -402,6 +389,7 @@ fn train(args: TrainArgs) -> Result<()> {
     // Lexicons too large for the memory budget fail here, before any cross-validation.
     params.features_for_rows(rows.len(), &lexicons)?;
     say!("training data: {name}: {} sentences", rows.len());
+    let counts = stance::corpus::label_counts(&rows);
     for label in Stance::ALL {
         say!("  {:<13} {}", label.as_str(), counts[label.index()]);
     }
@@ -438,6 +426,23 @@ fn train(args: TrainArgs) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// The note on texts labelled more than one way, which no model can tell apart.
+fn note_conflicting_labels(name: &str, rows: &[stance::corpus::LabeledSentence]) {
+    if let Some(c) = stance::corpus::conflicting_labels(rows) {
+        let example: String = c.example.chars().take(60).collect();
+        warn!(
+            "note: {}: {} text(s) appear under more than one label ({} rows), such as \"{}\" at \
+             lines {} and {}; no model can tell such rows apart",
+            report::one_line(name),
+            c.texts,
+            c.rows,
+            report::one_line(&example),
+            c.lines.0,
+            c.lines.1
+        );
+    }
 }
 
 /// Says which options given on the command line `--search` replaced: it tries them, but keeps
