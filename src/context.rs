@@ -130,6 +130,10 @@ pub struct ContextModel {
     pub pairs: usize,
 }
 
+/// Pseudo-pairs added to each row of a link's table, spread like the pooled row (see
+/// [`ContextModel::learn`]): as many as add-one smoothing adds to a row of three.
+const PSEUDO_PAIRS: f32 = 3.0;
+
 impl ContextModel {
     /// Counts label transitions between adjacent sentences of the same document, with one
     /// added to every cell (so no transition is impossible). Each link's table is counted from
@@ -162,7 +166,7 @@ impl ContextModel {
         let transitions = rows_of(counts);
         let by_link = link_counts.map(|table| {
             rows_of(std::array::from_fn(|from| {
-                std::array::from_fn(|to| table[from][to] + 3.0 * transitions[from][to])
+                std::array::from_fn(|to| table[from][to] + PSEUDO_PAIRS * transitions[from][to])
             }))
         });
         Some(ContextModel {
@@ -193,8 +197,11 @@ impl ContextModel {
                 .iter()
                 .flatten()
                 .all(|table| table.iter().all(distribution))
-            // Training floors every share at 1e-3; far below that, dividing by it overflows.
-            && self.label_shares.iter().all(|p| p.is_finite() && (1e-4..=1.0).contains(p))
+            // Training floors every share at MIN_LABEL_SHARE; far below that, dividing by it
+            // overflows.
+            && self.label_shares.iter().all(|p| {
+                p.is_finite() && (crate::model::MIN_LABEL_SHARE / 10.0..=1.0).contains(p)
+            })
     }
 
     /// The label probabilities of one document's sentences given the whole document

@@ -31,10 +31,12 @@ impl WordKind {
     /// Classifies a word, ignoring ASCII case, without allocating.
     fn of(word: &str) -> Self {
         let bytes = word.as_bytes();
-        if bytes.len() > 12 {
+        // Longer than any keyword below: plain.
+        const MAX_KEYWORD_BYTES: usize = 12;
+        if bytes.len() > MAX_KEYWORD_BYTES {
             return WordKind::Plain;
         }
-        let mut buf = [0u8; 12];
+        let mut buf = [0u8; MAX_KEYWORD_BYTES];
         let lower = &mut buf[..bytes.len()];
         lower.copy_from_slice(bytes);
         lower.make_ascii_lowercase();

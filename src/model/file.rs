@@ -531,18 +531,22 @@ pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
 /// object and is no larger than a model can be is read whole.
 fn is_empty_or_model_file(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<bool> {
     use std::io::Read;
+    // Bytes read first, and the characters after any white space looked at (Python's
+    // json.dump(indent=...) of a model starts with a line break).
+    const HEAD_BYTES: u64 = 4096;
+    const HEAD_CHARS: usize = 64;
+    // A file of white space only up to this size counts as empty.
+    const MAX_BLANK_BYTES: u64 = 1 << 20;
     let mut head = Vec::new();
     std::fs::File::open(path)?
-        .take(4096)
+        .take(HEAD_BYTES)
         .read_to_end(&mut head)?;
     let text = String::from_utf8_lossy(&head);
     let text = text.trim_start_matches('\u{FEFF}').trim_start();
-    // The first 64 characters after any white space (Python's json.dump(indent=...) of a
-    // model starts with a line break).
-    let text: String = text.chars().take(64).collect();
+    let text: String = text.chars().take(HEAD_CHARS).collect();
     if text.is_empty() {
         // White space so far: empty if it is white space all through.
-        if meta.len() > 1 << 20 {
+        if meta.len() > MAX_BLANK_BYTES {
             return Ok(false);
         }
         let bytes = std::fs::read(path)?;

@@ -26,7 +26,9 @@ use crate::features::{Featurizer, Lexicons, SparseVec};
 use crate::warm_start;
 
 pub use file::{FORMAT_VERSION, check_replaceable, check_writable};
-pub use params::{CvScores, MIN_NGRAMS, Prior, TrainParams, TrainingInfo, dense_matrix_mib};
+pub use params::{
+    CvScores, MIN_LABEL_SHARE, MIN_NGRAMS, Prior, TrainParams, TrainingInfo, dense_matrix_mib,
+};
 
 /// A label with the probability of every label.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -9,6 +9,10 @@ use crate::corpus::Stance;
 use crate::error::{Error, Result};
 use crate::features::{FeatureConfig, Lexicons};
 
+/// The share [`Prior::shares`] gives a label absent from the training data, so that it stays
+/// harmless in divisions.
+pub const MIN_LABEL_SHARE: f32 = 1e-3;
+
 /// N-grams kept however tight the `--dense-budget`: fewer and the model is a cue-only one.
 pub const MIN_NGRAMS: usize = 100;
 
@@ -61,7 +65,8 @@ impl Prior {
     pub fn shares(self, labels: &[Stance]) -> [f32; 3] {
         self.target().unwrap_or_else(|| {
             let n = labels.len().max(1) as f32;
-            crate::corpus::count_labels(labels.iter().copied()).map(|c| (c as f32 / n).max(1e-3))
+            crate::corpus::count_labels(labels.iter().copied())
+                .map(|c| (c as f32 / n).max(MIN_LABEL_SHARE))
         })
     }
 
