@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::source::{
     CrlfToLf, MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, extra_fields, field_of_swallowed_row,
-    header_line_break, not_utf8, open_source, path_name, read_whole, record_line, separator_hint,
-    unique_column,
+    header_line_break, is_dos_eof, not_utf8, open_source, path_name, read_whole, record_line,
+    separator_hint, unique_column,
 };
 
 /// The stance a sentence takes between the parties it talks about.
@@ -202,6 +202,9 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         // A row of empty cells (`,,`: a spreadsheet's blank rows below the data) holds
         // nothing to lose.
         if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+            continue;
+        }
+        if is_dos_eof(&record) {
             continue;
         }
         let row = columns
@@ -540,8 +543,19 @@ mod tests {
         );
         assert_eq!(label_text("He said, no.\nand then, analytical"), None);
     }
+
     fn read(s: &[u8]) -> Result<Vec<LabeledSentence>> {
         read_labelled_from(s, "t.csv")
+    }
+
+    /// A DOS end-of-file mark (Ctrl-Z) after the last row used to fail as "row has 1
+    /// field(s), expected at least 2". It is skipped, also when a row follows it.
+    #[test]
+    fn a_dos_end_of_file_mark_is_no_row() {
+        let rows = read(b"text,label\r\nTalks.,analytical\r\nWar.,adversarial\r\n\x1a").unwrap();
+        assert_eq!(rows.len(), 2);
+        let rows = read(b"text,label\nTalks.,analytical\n\x1a\nWar.,adversarial\n").unwrap();
+        assert_eq!(rows.iter().map(|r| r.line).collect::<Vec<_>>(), [2, 4]);
     }
 
     #[test]

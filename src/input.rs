@@ -16,9 +16,9 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::source::{
     CrlfToLf, ENCODING_HINT_BYTES, LineCap, MAX_WHOLE_FILE_BYTES, binary_message, csv_error,
-    encoding_hint, extra_fields, field_of_swallowed_row, header_line_break, line_of_utf8_error,
-    not_utf8, open_error, open_source, path_name, read_whole, record_line, separator_hint,
-    strip_bom, unique_column,
+    encoding_hint, extra_fields, field_of_swallowed_row, header_line_break, is_dos_eof,
+    line_of_utf8_error, not_utf8, open_error, open_source, path_name, read_whole, record_line,
+    separator_hint, strip_bom, unique_column,
 };
 
 /// How input files are read.
@@ -385,10 +385,13 @@ impl CsvRows {
             open_quote,
             open_at_end,
         } = self;
-        match reader.read_byte_record(record) {
-            Ok(false) => return None,
-            Ok(true) => {}
-            Err(e) => return Some(Err(csv_error(name, e))),
+        loop {
+            match reader.read_byte_record(record) {
+                Ok(false) => return None,
+                Ok(true) if is_dos_eof(record) => continue,
+                Ok(true) => break,
+                Err(e) => return Some(Err(csv_error(name, e))),
+            }
         }
         let line = record_line(reader, record);
         let bad = |message: String| Error::Data {
@@ -1513,6 +1516,20 @@ mod tests {
             err.contains("line 1") && err.contains("lone carriage return"),
             "{err}"
         );
+    }
+
+    /// A DOS end-of-file mark after the last row is no document (it used to be one whose text
+    /// was the control character, or a "row has 1 field(s)" error).
+    #[test]
+    fn a_dos_end_of_file_mark_is_no_csv_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "dos.csv", b"text\r\nTalks resumed.\r\n\x1a");
+        let docs: Vec<Document> = Documents::open(&[path], text_csv())
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(docs.len(), 1);
+        assert_eq!(docs[0].text, "Talks resumed.");
     }
 
     /// A pretty-printed object or an array is valid JSON, but not JSON Lines: they used to get

@@ -387,6 +387,13 @@ pub(crate) fn binary_message(at: usize) -> String {
     format!("holds a NUL byte (at byte offset {at}); is it a binary file? stance reads UTF-8 text")
 }
 
+/// Whether a CSV row is the end-of-file mark (Ctrl-Z, 0x1A) that DOS tools, and some still
+/// run today, write after the last line: no data, not a row with one field. It is skipped
+/// rather than taken for the end, so that no row after a stray one is lost.
+pub(crate) fn is_dos_eof(record: &csv::ByteRecord) -> bool {
+    record.len() == 1 && record[0].trim_ascii() == b"\x1a"
+}
+
 /// Why a cell (or a line) is not UTF-8, in the words the article reader uses: the byte, the
 /// text just before it so that it can be found, and the likely cause. `what` names the cell
 /// (`text`, ``column `id` ``). Rust's own wording ("invalid utf-8 sequence of 1 bytes from

@@ -1315,6 +1315,32 @@ fn errors_exit_1_when_standard_error_is_full() {
     assert_eq!(status.code(), Some(1));
 }
 
+/// Help and version that cannot be written fail as other output does (they used to exit 0
+/// from `stance help > /dev/full`).
+#[cfg(unix)]
+#[test]
+fn help_to_a_full_device_exits_1() {
+    for args in [
+        &["help"][..],
+        &["--help"],
+        &["--version"],
+        &["classify", "--help"],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let status = StdCommand::new(assert_cmd::cargo::cargo_bin("stance"))
+            .args(args)
+            .stdout(full)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(1), "{args:?}");
+    }
+    // Written, they still exit 0.
+    stance().arg("--help").assert().success();
+}
+
 /// Rows sorted by label (one click in a spreadsheet) split every article into runs: context
 /// learned from them would say a label always follows itself (test accuracy fell from 0.889
 /// to 0.684), and evaluating them in context would pass gold labels between neighbours.
