@@ -404,7 +404,7 @@ impl SortedByLabel {
                     "document `{}` comes in {} separate runs of rows (from lines {}{}){others}, \
                      and {single} of the {runs} runs of two or more rows of such documents hold \
                      a single label",
-                    crate::report::one_line(&s.document),
+                    crate::terminal::one_line(&s.document),
                     s.runs,
                     lines.join(", "),
                     if s.runs > s.lines.len() { ", ..." } else { "" },
@@ -418,7 +418,7 @@ impl SortedByLabel {
             } => format!(
                 "{ordered} of the {documents} documents of {GROUPED_MIN_ROWS} rows or more with several labels \
                  (such as `{}` from line {line}) have their rows in label order",
-                crate::report::one_line(example)
+                crate::terminal::one_line(example)
             ),
         };
         format!(

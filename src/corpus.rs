@@ -357,7 +357,7 @@ fn open_quote(
             .get(i)
             .map(String::from_utf8_lossy)
             .unwrap_or_default();
-        let column = crate::report::one_line(column.trim()).into_owned();
+        let column = crate::terminal::one_line(column.trim()).into_owned();
         let swallowed = std::str::from_utf8(field)
             .ok()
             .and_then(|f| swallowed_row(f, text_col, label_col, headers.len()));

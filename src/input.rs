@@ -654,7 +654,7 @@ impl<'de> serde::Deserialize<'de> for JsonRow {
                     if !seen.insert(Arc::clone(&key)) {
                         return Err(serde::de::Error::custom(format_args!(
                             "key `{}` is written twice in one object",
-                            crate::report::one_line(&key)
+                            crate::terminal::one_line(&key)
                         )));
                     }
                     members.push((key, value));

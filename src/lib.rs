@@ -26,6 +26,9 @@
 //!    classification of many documents, and [`batch::classify_text`], all of the above
 //!    for one text (what `examples/train_and_classify.rs` uses).
 //!
+//! Beside the stages: [`error`], the one error type, and [`terminal`], which makes text from
+//! files safe to show (every stage's messages quote file names and sentences).
+//!
 //! ```
 //! use stance::{Lexicons, LabeledSentence, Stance, StanceModel, TrainParams, FeatureConfig};
 //!
@@ -63,6 +66,7 @@ pub mod model;
 pub mod report;
 pub mod segment;
 mod source;
+pub mod terminal;
 pub mod tune;
 mod warm_start;
 

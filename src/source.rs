@@ -460,7 +460,7 @@ pub(crate) fn header_line_break(headers: &csv::ByteRecord) -> Option<String> {
     Some(format!(
         "column {} of the header runs over several lines (\"{}...\"); is a double quote left open?",
         i + 1,
-        crate::report::one_line(&shown)
+        crate::terminal::one_line(&shown)
     ))
 }
 
