@@ -1,13 +1,13 @@
 //! Documents -> labelled sentences, streamed: bounded memory, parallel, output in input order.
 //!
-//! Documents are taken from the input in chunks (a few thousand documents or a few megabytes
-//! of output, whichever comes first). Each chunk is segmented, featurised, predicted and rendered in
-//! parallel with rayon, one reusable [`Analyzer`] per worker, and
-//! written in input order. While a chunk is being processed, the previous chunk's output is
-//! written and the next chunk is read, so I/O overlaps with computation. Memory is bounded by
-//! three chunks whatever the number of documents, and the output does not depend on the
-//! number of threads. A document is never split: its output is rendered whole, so one huge
-//! document costs memory in proportion to its output (about 18 times its text in CSV).
+//! Documents are taken from the input in chunks (a few thousand documents or a few megabytes of
+//! output, whichever comes first). Each chunk is segmented, featurised, predicted and rendered in
+//! parallel with rayon, one reusable [`Analyzer`] per worker, and written in input order. While a
+//! chunk is being processed, the previous chunk's output is written and the next chunk is read, so
+//! I/O overlaps with computation. Memory is bounded by three chunks whatever the number of
+//! documents, and the output does not depend on the number of threads. A document is never split:
+//! its output is rendered whole, so one huge document costs memory in proportion to its output
+//! (about 18 times its text in CSV).
 
 use std::io::Write;
 use std::sync::Mutex;
@@ -236,10 +236,10 @@ pub fn run<W: Write + Send>(
 /// Segments, predicts and renders a chunk in parallel; returns its output (one buffer per run,
 /// in order) and its sentence and empty-document counts.
 ///
-/// The chunk is cut into contiguous runs, [`RUNS_PER_THREAD`] per thread, and each run is
-/// rendered into one buffer, so output order is input order and allocation is per run, not
-/// per document. Runs are small so that the last of a chunk leaves little idle time before the next chunk (on
-/// the 1M-sentence bench, when this was chosen, sixteen per thread beat four by about 7%).
+/// The chunk is cut into contiguous runs, [`RUNS_PER_THREAD`] per thread, and each run is rendered
+/// into one buffer, so output order is input order and allocation is per run, not per document.
+/// Runs are small so that the last of a chunk leaves little idle time before the next chunk (on the
+/// 1M-sentence bench, when this was chosen, sixteen per thread beat four by about 7%).
 fn render_chunk<'m>(
     model: &'m StanceModel,
     renderer: &Renderer,

@@ -342,12 +342,12 @@ pub fn document_runs(rows: &[LabeledSentence]) -> Vec<Range<usize>> {
 
 /// Evidence that a labelled file's rows were sorted by label (one click in a spreadsheet).
 ///
-/// Context is read from the order of a document's rows, so such a file would teach that a
-/// label always follows itself, and, read in context, would pass each row's gold label to its
-/// neighbours. Real articles mix their labels in no fixed order: none of the 570 training and
-/// 145 test articles of the shipped corpus, and 1 of the 23 real-news articles it is measured
-/// on, holds a single label, and 2 of the 715 corpus articles and none of the 22 real-news ones
-/// with five rows or more and two labels have their rows in label order (either way). A sort leaves one of two marks:
+/// Context is read from the order of a document's rows, so such a file would teach that a label
+/// always follows itself, and, read in context, would pass each row's gold label to its neighbours.
+/// Real articles mix their labels in no fixed order: none of the 570 training and 145 test articles
+/// of the shipped corpus, and 1 of the 23 real-news articles it is measured on, holds a single
+/// label, and 2 of the 715 corpus articles and none of the 22 real-news ones with five rows or more
+/// and two labels have their rows in label order (either way). A sort leaves one of two marks:
 /// - sorted by label alone, the articles are split into runs by other rows, and the runs of
 ///   the split articles hold one label each;
 /// - sorted by label and then by document (or one article sorted on its own), each article

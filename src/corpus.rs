@@ -1,11 +1,11 @@
 //! Labelled sentences: the `Stance` labels and the reader for labelled CSV files.
 //!
-//! A labelled CSV is UTF-8 with a header row naming at least a `text` and a `label` column
-//! (in any order; a `story` column and a document column, if present, group rows for
-//! cross-validation and document context; other columns are ignored). The reader is strict on purpose: a typo in a label
+//! A labelled CSV is UTF-8 with a header row naming at least a `text` and a `label` column (in any
+//! order; a `story` column and a document column, if present, group rows for cross-validation and
+//! document context; other columns are ignored). The reader is strict on purpose: a typo in a label
 //! or an empty sentence is reported with its file and line instead of being skipped, because a
-//! silently dropped row changes a model without anyone noticing. A byte-order mark, CRLF line
-//! ends and quoted fields with commas, doubled quotes or line breaks are all valid input.
+//! silently dropped row changes a model without anyone noticing. A byte-order mark, CRLF line ends
+//! and quoted fields with commas, doubled quotes or line breaks are all valid input.
 
 use std::fmt;
 use std::path::Path;

@@ -1,12 +1,12 @@
 //! Gold labels vs predictions -> an [`Evaluation`]: accuracy, per-class precision, recall and
 //! F1, macro-F1, the confusion matrix, the majority-class baseline and calibration.
 //!
-//! Pure computation, no I/O: the scores, and [`caveats`], the notes on what a labelled file
-//! makes of them (its bytes and rows are passed in, not read here). The scores are computed here rather than with linfa's
-//! `ConfusionMatrix`, whose 0.8.1 `precision()`/`recall()` are swapped relative to
-//! scikit-learn and whose `f1_score()` is not macro-F1. Definitions follow scikit-learn:
-//! a class with no predictions has precision 0, and macro averages run over the labels that
-//! occur in the gold or the predicted labels.
+//! Pure computation, no I/O: the scores, and [`caveats`], the notes on what a labelled file makes
+//! of them (its bytes and rows are passed in, not read here). The scores are computed here rather
+//! than with linfa's `ConfusionMatrix`, whose 0.8.1 `precision()`/`recall()` are swapped relative
+//! to scikit-learn and whose `f1_score()` is not macro-F1. Definitions follow scikit-learn: a class
+//! with no predictions has precision 0, and macro averages run over the labels that occur in the
+//! gold or the predicted labels.
 
 use serde::Serialize;
 

@@ -39,9 +39,9 @@ pub fn stratified_folds(labels: &[Stance], k: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
-/// Assigns rows to `k` folds keeping each story whole (or, without a story, each document);
-/// other rows are their own group. Groups are taken in a seeded random order and each goes to the fold where it
-/// leaves the label counts most even, so folds stay roughly stratified.
+/// Assigns rows to `k` folds keeping each story whole (or, without a story, each document); other
+/// rows are their own group. Groups are taken in a seeded random order and each goes to the fold
+/// where it leaves the label counts most even, so folds stay roughly stratified.
 pub fn grouped_folds(rows: &[LabeledSentence], k: usize, seed: u64) -> Vec<usize> {
     let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     let mut singles = Vec::new();

@@ -25,12 +25,12 @@ pub(super) fn term_form(word: &str, stemmer: &Stemmer) -> String {
 
 /// Unicode word boundaries (UAX #29) of a text: words, and single punctuation characters.
 ///
-/// Almost all news text is ASCII once quotes and dashes are normalised, apart from accented
-/// Latin letters in names ("António Guterres", "Erdoğan", "Sánchez") and the em dash. For that alphabet the UAX #29 rules reduce to a few byte tests, which run several
-/// times faster than the general tables. The fast path gives the same words and punctuation
-/// as `unicode-segmentation` (tested below, exhaustively for the non-ASCII characters it
-/// takes) but skips white space, which no caller looks at. Any other text takes the general
-/// path.
+/// Almost all news text is ASCII once quotes and dashes are normalised, apart from accented Latin
+/// letters in names ("António Guterres", "Erdoğan", "Sánchez") and the em dash. For that alphabet
+/// the UAX #29 rules reduce to a few byte tests, which run several times faster than the general
+/// tables. The fast path gives the same words and punctuation as `unicode-segmentation` (tested
+/// below, exhaustively for the non-ASCII characters it takes) but skips white space, which no
+/// caller looks at. Any other text takes the general path.
 pub fn word_bounds(text: &str) -> impl Iterator<Item = &str> {
     let simple = is_fast_alphabet(text);
     let fast = simple.then_some(LatinWords { text, pos: 0 });

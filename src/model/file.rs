@@ -522,13 +522,13 @@ pub fn check_replaceable(out: &Path, data: &Path) -> Result<()> {
     )
 }
 
-/// Whether the file at `path` is empty (white space only) or a model: a JSON object that
-/// opens with a numeric `format_version` and then `labels` (as every model stance writes does, even one cut
-/// short by a full disk, which is exactly what one retrains over), or a whole JSON object
-/// with a numeric `format_version`, `labels` and `features` among its keys (a model re-saved
-/// with its keys sorted, `jq -S`). Other tools' files name `format_version` too (Terraform's
-/// plans, as a string), so the key alone is not enough. Only a file that starts like a JSON
-/// object and is no larger than a model can be is read whole.
+/// Whether the file at `path` is empty (white space only) or a model: a JSON object that opens with
+/// a numeric `format_version` and then `labels` (as every model stance writes does, even one cut
+/// short by a full disk, which is exactly what one retrains over), or a whole JSON object with a
+/// numeric `format_version`, `labels` and `features` among its keys (a model re-saved with its keys
+/// sorted, `jq -S`). Other tools' files name `format_version` too (Terraform's plans, as a string),
+/// so the key alone is not enough. Only a file that starts like a JSON object and is no larger than
+/// a model can be is read whole.
 fn is_empty_or_model_file(path: &Path, meta: &std::fs::Metadata) -> std::io::Result<bool> {
     use std::io::Read;
     // Bytes read first, and the characters after any white space looked at (Python's
