@@ -1,9 +1,13 @@
-use unicode_segmentation::UnicodeSegmentation;
+//! Tests of the feature extractor, in the order of its files: `words.rs`, `lexicons.rs`,
+//! `analyzer.rs`, `index.rs`, then fitting and the saved spec (`mod.rs`).
 
 use super::analyzer::{log_count, sublinear_tf};
 use super::index::{ngram_key, remap_ngram_key};
 use super::words::{LatinWords, is_fast_alphabet, unify_marks_into};
 use super::*;
+use unicode_segmentation::UnicodeSegmentation;
+
+// --- Helpers ---
 
 fn fit(texts: &[&str], config: FeatureConfig) -> Featurizer {
     let labels: Vec<Stance> = (0..texts.len()).map(|i| Stance::ALL[i % 3]).collect();
@@ -23,6 +27,19 @@ fn min_df_one() -> FeatureConfig {
         ..FeatureConfig::default()
     }
 }
+
+fn fixture() -> Featurizer {
+    fit(
+        &[
+            "The ministers agreed to resume talks, officials said.",
+            "Beijing warned it would not accept the terms.",
+            "The visit will run from Tuesday to Thursday in 2024.",
+        ],
+        min_df_one(),
+    )
+}
+
+// --- words.rs: word boundaries, marks, stemming ---
 
 proptest::proptest! {
     #[test]
@@ -64,73 +81,30 @@ fn fast_alphabet_segments_like_unicode_segmentation() {
     assert_eq!(checked, 399);
 }
 
-proptest::proptest! {
-    /// Any text gives a finite, duplicate-free vector whose n-gram block has norm 1
-    /// (or is empty).
-    #[test]
-    fn any_text_gives_a_valid_vector(text in "\\PC{0,120}|[a-z ,.'\"]{0,120}") {
-        let f = fixture();
-        let v = f.transform(&text);
-        let mut ids: Vec<u32> = v.iter().map(|(i, _)| *i).collect();
-        ids.sort_unstable();
-        proptest::prop_assert!(ids.windows(2).all(|w| w[0] < w[1]), "duplicate index");
-        proptest::prop_assert!(v.iter().all(|(i, x)| x.is_finite() && (*i as usize) < f.len()));
-        let norm: f32 = v.iter()
-            .filter(|(i, _)| !is_cue(&f.feature_names()[*i as usize]))
-            .map(|(_, x)| x * x)
-            .sum();
-        proptest::prop_assert!(norm == 0.0 || (norm - 1.0).abs() < 1e-4, "{}", norm);
-    }
-}
-
-fn fixture() -> Featurizer {
-    fit(
-        &[
-            "The ministers agreed to resume talks, officials said.",
-            "Beijing warned it would not accept the terms.",
-            "The visit will run from Tuesday to Thursday in 2024.",
-        ],
-        min_df_one(),
-    )
-}
-
 #[test]
-fn log_fast_paths_match_the_functions() {
-    for c in 1..=6 {
-        let c = c as f32;
-        assert!((sublinear_tf(c) - (1.0 + c.ln())).abs() < 1e-6);
-        assert!((log_count(c) - c.ln_1p()).abs() < 1e-6);
-    }
-    assert!((log_count(0.5) - 0.5f32.ln_1p()).abs() < 1e-6);
-}
-
-#[test]
-fn fitting_without_any_word_ngram_is_an_error() {
-    let texts = ["Talks resumed today.", "Talks stalled today.", "\u{1F600}"];
-    let labels = [
-        Stance::Conciliatory,
-        Stance::Adversarial,
-        Stance::Analytical,
-    ];
-    let fit = |min_df, texts: &[&str]| {
-        let config = FeatureConfig {
-            min_df,
-            ..FeatureConfig::default()
-        };
-        let labels = &labels[..texts.len()];
-        Featurizer::fit(&config, &Lexicons::builtin(), texts, labels)
+fn unifies_quotes_and_dashes() {
+    let unify = |text: &str| {
+        let mut out = String::new();
+        unify_marks_into(text, &mut out);
+        out
     };
-    assert!(fit(2, &texts).is_ok());
-    // "talk" and "today" occur in two sentences, nothing in three: the cues alone are
-    // left, which is an error rather than a weak model.
-    let err = fit(3, &texts).err().unwrap().to_string();
-    assert!(
-        err.contains("at least 3 training sentences (the most frequent occurs in 2)"),
-        "{err}"
-    );
-    let err = fit(1, &texts[2..]).err().unwrap().to_string();
-    assert!(err.contains("hold no words"), "{err}");
+    assert_eq!(unify("“Oui” – ‘Non’ — OK"), "\"Oui\" — 'Non' — OK");
+    assert_eq!(unify("`Yes' NO"), "'Yes' NO");
 }
+
+#[test]
+fn stems_and_maps_numbers() {
+    let f = fit(
+        &["Officials warned in 2019 that 1,500 troops were warning."],
+        min_df_one(),
+    );
+    let got = names(&f, "They warned of 30 ships in 2020.");
+    assert!(got.contains(&"warn".to_string()), "{got:?}");
+    assert!(got.contains(&"<num>".to_string()), "{got:?}");
+    assert!(got.contains(&"<year>".to_string()), "{got:?}");
+}
+
+// --- lexicons.rs ---
 
 #[test]
 fn an_entry_written_twice_or_stemming_alike_counts_once() {
@@ -216,28 +190,7 @@ fn lexicon_file_names_any_case_extension_and_no_odd_characters() {
     );
 }
 
-#[test]
-fn unifies_quotes_and_dashes() {
-    let unify = |text: &str| {
-        let mut out = String::new();
-        unify_marks_into(text, &mut out);
-        out
-    };
-    assert_eq!(unify("“Oui” – ‘Non’ — OK"), "\"Oui\" — 'Non' — OK");
-    assert_eq!(unify("`Yes' NO"), "'Yes' NO");
-}
-
-#[test]
-fn stems_and_maps_numbers() {
-    let f = fit(
-        &["Officials warned in 2019 that 1,500 troops were warning."],
-        min_df_one(),
-    );
-    let got = names(&f, "They warned of 30 ships in 2020.");
-    assert!(got.contains(&"warn".to_string()), "{got:?}");
-    assert!(got.contains(&"<num>".to_string()), "{got:?}");
-    assert!(got.contains(&"<year>".to_string()), "{got:?}");
-}
+// --- analyzer.rs: clause scopes, cues, the vector ---
 
 #[test]
 fn marks_negation_until_clause_boundary() {
@@ -376,29 +329,43 @@ fn ngram_block_is_l2_normalised_without_duplicates() {
     assert_eq!(ids.len(), v.len());
 }
 
-#[test]
-fn min_df_and_cap_limit_the_vocabulary() {
-    let texts = ["alpha beta", "alpha gamma", "alpha delta"];
-    let f = fit(
-        &texts,
-        FeatureConfig {
-            lexicons: false,
-            structure: false,
-            ..FeatureConfig::default()
-        },
-    );
-    assert_eq!(f.feature_names(), &["alpha".to_string()]);
-    let capped = fit(
-        &texts,
-        FeatureConfig {
-            max_features: 2,
-            lexicons: false,
-            structure: false,
-            ..min_df_one()
-        },
-    );
-    assert_eq!(capped.len(), 2);
+proptest::proptest! {
+    /// Any text gives a finite, duplicate-free vector whose n-gram block has norm 1
+    /// (or is empty).
+    #[test]
+    fn any_text_gives_a_valid_vector(text in "\\PC{0,120}|[a-z ,.'\"]{0,120}") {
+        let f = fixture();
+        let v = f.transform(&text);
+        let mut ids: Vec<u32> = v.iter().map(|(i, _)| *i).collect();
+        ids.sort_unstable();
+        proptest::prop_assert!(ids.windows(2).all(|w| w[0] < w[1]), "duplicate index");
+        proptest::prop_assert!(v.iter().all(|(i, x)| x.is_finite() && (*i as usize) < f.len()));
+        let norm: f32 = v.iter()
+            .filter(|(i, _)| !is_cue(&f.feature_names()[*i as usize]))
+            .map(|(_, x)| x * x)
+            .sum();
+        proptest::prop_assert!(norm == 0.0 || (norm - 1.0).abs() < 1e-4, "{}", norm);
+    }
 }
+
+#[test]
+fn log_fast_paths_match_the_functions() {
+    for c in 1..=6 {
+        let c = c as f32;
+        assert!((sublinear_tf(c) - (1.0 + c.ln())).abs() < 1e-6);
+        assert!((log_count(c) - c.ln_1p()).abs() < 1e-6);
+    }
+    assert!((log_count(0.5) - 0.5f32.ln_1p()).abs() < 1e-6);
+}
+
+#[test]
+fn unknown_text_gives_no_ngram_features() {
+    let f = fit(&["Ministers agreed."], min_df_one());
+    assert!(f.transform("Zzz qqq.").is_empty());
+    assert!(f.transform("").is_empty());
+}
+
+// --- index.rs: n-gram keys ---
 
 #[test]
 fn ngram_keys_round_trip_through_renumbering() {
@@ -438,6 +405,60 @@ fn trigram_features_survive_renumbering() {
     assert!(got.contains(&"a news confer"), "{got:?}");
 }
 
+// --- mod.rs: fitting and the saved spec ---
+
+#[test]
+fn fitting_without_any_word_ngram_is_an_error() {
+    let texts = ["Talks resumed today.", "Talks stalled today.", "\u{1F600}"];
+    let labels = [
+        Stance::Conciliatory,
+        Stance::Adversarial,
+        Stance::Analytical,
+    ];
+    let fit = |min_df, texts: &[&str]| {
+        let config = FeatureConfig {
+            min_df,
+            ..FeatureConfig::default()
+        };
+        let labels = &labels[..texts.len()];
+        Featurizer::fit(&config, &Lexicons::builtin(), texts, labels)
+    };
+    assert!(fit(2, &texts).is_ok());
+    // "talk" and "today" occur in two sentences, nothing in three: the cues alone are
+    // left, which is an error rather than a weak model.
+    let err = fit(3, &texts).err().unwrap().to_string();
+    assert!(
+        err.contains("at least 3 training sentences (the most frequent occurs in 2)"),
+        "{err}"
+    );
+    let err = fit(1, &texts[2..]).err().unwrap().to_string();
+    assert!(err.contains("hold no words"), "{err}");
+}
+
+#[test]
+fn min_df_and_cap_limit_the_vocabulary() {
+    let texts = ["alpha beta", "alpha gamma", "alpha delta"];
+    let f = fit(
+        &texts,
+        FeatureConfig {
+            lexicons: false,
+            structure: false,
+            ..FeatureConfig::default()
+        },
+    );
+    assert_eq!(f.feature_names(), &["alpha".to_string()]);
+    let capped = fit(
+        &texts,
+        FeatureConfig {
+            max_features: 2,
+            lexicons: false,
+            structure: false,
+            ..min_df_one()
+        },
+    );
+    assert_eq!(capped.len(), 2);
+}
+
 #[test]
 fn spec_round_trip_gives_same_vectors() {
     let texts = [
@@ -449,13 +470,6 @@ fn spec_round_trip_gives_same_vectors() {
     for t in texts {
         assert_eq!(f.transform(t), g.transform(t));
     }
-}
-
-#[test]
-fn unknown_text_gives_no_ngram_features() {
-    let f = fit(&["Ministers agreed."], min_df_one());
-    assert!(f.transform("Zzz qqq.").is_empty());
-    assert!(f.transform("").is_empty());
 }
 
 #[test]
