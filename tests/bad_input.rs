@@ -1,6 +1,10 @@
 //! Bad input never crashes `stance`, errors name the file, line and value, and nothing the
 //! user had is lost. Each case asserts the exit code, the message and, where files are
 //! involved, that they did not change.
+//!
+//! Sections, in the order of docs/robustness.md where it has one: labelled CSV, model files,
+//! articles and rows, paths and standard input, arguments, terminal safety, nothing lost,
+//! closed and full output streams.
 
 mod common;
 
@@ -10,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use common::{data, fixture_model, stance, stdout_of};
 use predicates::prelude::*;
+
+// === Labelled CSV (`train`, `evaluate`) ===
 
 /// Runs `train` and `evaluate` on a CSV with the given bytes; both must fail with exit 1 and
 /// a message containing every fragment.
@@ -195,296 +201,6 @@ fn labelled_csv_errors_name_file_line_and_value() {
 }
 
 #[test]
-fn error_messages_show_no_control_codes() {
-    let output = stance()
-        .args(["classify", "bad\u{1b}[2Jname.txt"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("bad\u{FFFD}[2Jname.txt"), "{stderr}");
-    assert!(!stderr.contains('\u{1b}'));
-}
-
-/// Reports quote the data file's name, and `inspect` the name stored in the model: an escape
-/// sequence in either must not reach the terminal (it could clear the screen).
-#[test]
-fn reports_show_no_control_codes() {
-    let dir = tempfile::tempdir().unwrap();
-    let data_file = dir.path().join("x\u{1b}[2J.csv");
-    std::fs::copy(data("train_small.csv"), &data_file).unwrap();
-    let model = dir.path().join("m.json");
-    let reports = [
-        stance()
-            .args(["train", "--min-df", "1", "--out"])
-            .arg(&model)
-            .arg(&data_file)
-            .output()
-            .unwrap(),
-        stance()
-            .args(["inspect", "-m"])
-            .arg(&model)
-            .output()
-            .unwrap(),
-        stance()
-            .args(["evaluate", "-m"])
-            .arg(&model)
-            .arg(&data_file)
-            .output()
-            .unwrap(),
-    ];
-    for output in reports {
-        assert_eq!(output.status.code(), Some(0));
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(stdout.contains("x\u{FFFD}[2J.csv"), "{stdout}");
-        assert!(!stdout.contains('\u{1b}'), "{stdout}");
-    }
-}
-
-/// A line break in a data file name edited into a model cannot start a line of `inspect`'s
-/// report of its own: it used to print "fake line" as a line of its own.
-#[test]
-fn inspect_keeps_strings_from_the_model_on_their_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let good = std::fs::read_to_string(fixture_model(dir.path())).unwrap();
-    let mut value: serde_json::Value = serde_json::from_str(&good).unwrap();
-    value["training"]["data_file"] = "x\n\nfake line\u{1b}[2J\r".into();
-    value["training"]["crate_version"] = "0.1\nstrongest features for nobody:".into();
-    let model = dir.path().join("forged.json");
-    std::fs::write(&model, value.to_string()).unwrap();
-    let stdout = stdout_of(stance().args(["inspect", "-m"]).arg(&model));
-    assert!(
-        stdout.contains("trained on: x fake line\u{FFFD}[2J (sha256 "),
-        "{stdout}"
-    );
-    assert!(stdout.contains("stance version: 0.1 strongest features for nobody:\n"));
-    assert!(
-        !stdout.lines().any(|l| l.starts_with("fake line")),
-        "{stdout}"
-    );
-    assert!(!stdout.contains(['\u{1b}', '\r']), "{stdout}");
-}
-
-/// Bidirectional embeddings, overrides and isolates re-order what a terminal shows ("Trojan
-/// Source"): in a sentence or a file name they show as U+FFFD in the table, notes, errors and
-/// reports, and as `\u202e` escapes in a JSON report. CSV and JSON Lines output keep the
-/// text as it is, since their offsets slice the input.
-#[test]
-fn terminal_output_shows_no_bidirectional_controls() {
-    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
-    let dir = tempfile::tempdir().unwrap();
-    let article = dir.path().join("b.txt");
-    std::fs::write(&article, "Then \u{202E}evil\u{202C}. Done.\n").unwrap();
-    let table = stdout_of(stance().arg("classify").arg(&article));
-    assert!(table.contains("Then \u{FFFD}evil\u{FFFD}."), "{table}");
-    assert!(!table.contains(bidi), "{table}");
-    for format in ["csv", "jsonl"] {
-        let out = stdout_of(
-            stance()
-                .args(["classify", "--format", format])
-                .arg(&article),
-        );
-        assert!(out.contains("Then \u{202E}evil\u{202C}."), "{out}");
-    }
-
-    // A note and an error that quote a file name.
-    let rows = dir.path().join("rows\u{2067}vsc.\u{2069}.csv");
-    std::fs::write(&rows, "text\nTalks resumed.\n").unwrap();
-    let output = stance().arg("classify").arg(&rows).output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("note: ") && stderr.contains("rows\u{FFFD}vsc.\u{FFFD}.csv"),
-        "{stderr}"
-    );
-    assert!(!stderr.contains(bidi), "{stderr}");
-    let output = stance()
-        .arg("classify")
-        .arg(dir.path().join("gone\u{202E}txt.exe"))
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("gone\u{FFFD}txt.exe"), "{stderr}");
-    assert!(!stderr.contains(bidi), "{stderr}");
-
-    // One sentence under every label: whatever the model says, two rows are errors.
-    let labelled = dir.path().join("l.csv");
-    let text = "Then \u{202E}evil\u{202C} talks.";
-    let csv: String = ["adversarial", "analytical", "conciliatory"]
-        .iter()
-        .fold("text,label\n".into(), |csv, label| {
-            format!("{csv}{text},{label}\n")
-        });
-    std::fs::write(&labelled, csv).unwrap();
-    for format in ["text", "markdown"] {
-        let report = stdout_of(
-            stance()
-                .args(["evaluate", "--errors", "3", "--format", format])
-                .arg(&labelled),
-        );
-        assert!(
-            report.contains("Then \u{FFFD}evil\u{FFFD} talks."),
-            "{report}"
-        );
-        assert!(!report.contains(bidi), "{report}");
-    }
-    let json = stdout_of(
-        stance()
-            .args(["evaluate", "--errors", "3", "--format", "json"])
-            .arg(&labelled),
-    );
-    assert!(json.contains("Then \\u202eevil\\u202c talks."), "{json}");
-    assert!(!json.contains(bidi), "{json}");
-    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    assert_eq!(value["errors"][0]["text"], text);
-}
-
-#[test]
-fn standard_input_named_twice_is_an_error() {
-    stance()
-        .args(["classify", "-", "-"])
-        .write_stdin("Talks resumed.")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("named more than once"));
-}
-
-/// A model is not read from standard input: `-m -` used to say "-: No such file or directory".
-#[test]
-fn a_model_from_standard_input_is_a_usage_error() {
-    let model =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.json")).unwrap();
-    let labelled = data("train_small.csv");
-    for args in [
-        vec!["inspect"],
-        vec!["classify"],
-        vec!["evaluate", labelled.to_str().unwrap()],
-    ] {
-        stance()
-            .args(args)
-            .args(["--model", "-"])
-            .write_stdin(model.clone())
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(
-                "a model is read from a file, not from standard input",
-            ));
-    }
-    stance()
-        .arg("inspect")
-        .env("STANCE_MODEL", "-")
-        .assert()
-        .code(2)
-        .stderr(
-            predicate::str::contains("not from standard input")
-                .and(predicate::str::contains("STANCE_MODEL")),
-        );
-}
-
-/// A file named `-` beside standard input is a second source, not a repeat of `-`.
-#[test]
-fn a_file_named_dash_is_not_standard_input_named_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("-"), "Talks resumed in Geneva.").unwrap();
-    let out = stance()
-        .current_dir(dir.path())
-        .args(["classify", "--format", "csv", "-", "./-"])
-        .write_stdin("The army shelled the border town.")
-        .assert()
-        .success()
-        .stderr(predicate::str::is_empty())
-        .get_output()
-        .stdout
-        .clone();
-    let out = String::from_utf8(out).unwrap();
-    assert!(out.contains("The army shelled the border town."), "{out}");
-    assert!(out.contains("Talks resumed in Geneva."), "{out}");
-}
-
-/// Standard input is `-` in every error, as it is in `classify`'s `doc` column.
-#[test]
-fn standard_input_is_named_alike_by_every_command() {
-    let dir = tempfile::tempdir().unwrap();
-    let model = fixture_model(dir.path());
-    let (model, out) = (model.to_str().unwrap(), dir.path().join("out.json"));
-    for args in [
-        vec!["train", "--out", out.to_str().unwrap(), "-"],
-        vec!["evaluate", "-m", model, "-"],
-        vec!["classify", "--input", "csv", "-m", model, "-"],
-    ] {
-        stance()
-            .args(&args)
-            .write_stdin("sentence,note\nTalks resumed.,x\n")
-            .assert()
-            .code(1)
-            .stderr(predicate::str::starts_with(
-                "error: -: line 1: header has no `text` column",
-            ));
-    }
-}
-
-/// A symbolic link loop gets the system's reason, not "no such file".
-#[cfg(unix)]
-#[test]
-fn a_symbolic_link_loop_is_named_as_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
-    std::os::unix::fs::symlink(&b, &a).unwrap();
-    std::os::unix::fs::symlink(&a, &b).unwrap();
-    stance()
-        .arg("classify")
-        .arg(&a)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("a.txt").and(predicate::str::contains("symbolic links")));
-}
-
-#[test]
-fn missing_file_and_directory_are_errors() {
-    let dir = tempfile::tempdir().unwrap();
-    let missing = dir.path().join("nope.csv");
-    stance()
-        .args(["train", "--out"])
-        .arg(dir.path().join("m.json"))
-        .arg(&missing)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("nope.csv").and(predicate::str::contains("No such file")));
-    stance()
-        .args(["train", "--out"])
-        .arg(dir.path().join("m.json"))
-        .arg(dir.path())
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("is a directory"));
-}
-
-#[test]
-fn training_needs_two_labels_and_enough_for_folds() {
-    let dir = tempfile::tempdir().unwrap();
-    let one = dir.path().join("one.csv");
-    std::fs::write(&one, "text,label\nA.,analytical\nB.,analytical\n").unwrap();
-    stance()
-        .args(["train", "--out"])
-        .arg(dir.path().join("m.json"))
-        .arg(&one)
-        .assert()
-        .code(1)
-        .stderr(
-            predicate::str::contains("one.csv")
-                .and(predicate::str::contains("found only analytical")),
-        );
-    stance()
-        .args(["train", "--folds", "11", "--out"])
-        .arg(dir.path().join("m.json"))
-        .arg(data("train_small.csv"))
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains("11-fold").and(predicate::str::contains("has 10")));
-}
-
-#[test]
 fn valid_csv_quirks_are_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let quirky = dir.path().join("quirky.csv");
@@ -588,6 +304,176 @@ fn valid_csv_quirks_are_accepted() {
         .success()
         .stdout(predicate::str::contains("3 sentences"));
 }
+
+#[test]
+fn training_needs_two_labels_and_enough_for_folds() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = dir.path().join("one.csv");
+    std::fs::write(&one, "text,label\nA.,analytical\nB.,analytical\n").unwrap();
+    stance()
+        .args(["train", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(&one)
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("one.csv")
+                .and(predicate::str::contains("found only analytical")),
+        );
+    stance()
+        .args(["train", "--folds", "11", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(data("train_small.csv"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("11-fold").and(predicate::str::contains("has 10")));
+}
+
+/// Training data that cannot teach anything gets a word, and an evaluation on the training
+/// file says its scores are not a test.
+#[test]
+fn useless_training_data_and_self_evaluation_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    // No words at all: the data's fault, named after the file.
+    let no_words = dir.path().join("nw.csv");
+    std::fs::write(&no_words, "text,label\n!,analytical\n?,adversarial\n").unwrap();
+    stance()
+        .args(["train", "--out"])
+        .arg(&out)
+        .arg(&no_words)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "nw.csv: training failed: the training sentences hold no words",
+        ));
+    assert!(!out.exists());
+    // One text under three labels: it used to train a model that says 1/3 to everything.
+    let same = dir.path().join("same.csv");
+    let mut body = String::from("text,label\n");
+    for label in ["adversarial", "analytical", "conciliatory"].repeat(10) {
+        body.push_str(&format!("The talks resumed.,{label}\n"));
+    }
+    std::fs::write(&same, body).unwrap();
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(&out)
+        .arg(&same)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "same.csv: 1 text(s) appear under more than one label (30 rows), such as \"The talks resumed.\" at lines 2 and 3",
+        ));
+    // Evaluating on the file the model was trained on.
+    let model = fixture_model(dir.path());
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg(data("train_small.csv"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "train_small.csv: this is the file the model was trained on (same SHA-256)",
+        ));
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg(data("test_small.csv"))
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+    // One label only: macro-F1 then averages in every label predicted instead.
+    let one = dir.path().join("one.csv");
+    std::fs::write(
+        &one,
+        "text,label\nTroops fired.,adversarial\nThey warned.,adversarial\n",
+    )
+    .unwrap();
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg(&one)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "one.csv: every row is labelled `adversarial`; macro-F1 averages over that label",
+        ));
+}
+
+/// Rows sorted by label (one click in a spreadsheet) split every article into runs: context
+/// learned from them would say a label always follows itself (test accuracy fell from 0.889
+/// to 0.684), and evaluating them in context would pass gold labels between neighbours.
+#[test]
+fn rows_out_of_article_order_give_no_context() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first 300 sentences of whole articles in the shipped corpus, in article order.
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/train.csv");
+    let mut reader = csv::Reader::from_path(&corpus).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (label, document) = (column("label"), column("document"));
+    let mut rows: Vec<csv::StringRecord> = reader
+        .records()
+        .map(Result::unwrap)
+        .filter(|r| !r[document].is_empty())
+        .take(300)
+        .collect();
+    let write = |name: &str, rows: &[csv::StringRecord]| {
+        let path = dir.path().join(name);
+        let mut w = csv::Writer::from_path(&path).unwrap();
+        w.write_record(&headers).unwrap();
+        for r in rows {
+            w.write_record(r).unwrap();
+        }
+        path
+    };
+    let in_order = write("in_order.csv", &rows);
+    rows.sort_by(|a, b| a[label].cmp(&b[label]));
+    let sorted = write("sorted.csv", &rows);
+    let train = |data: &Path, out: &str| {
+        let model = dir.path().join(out);
+        let assert = stance()
+            .args(["train", "--min-df", "1", "--out"])
+            .arg(&model)
+            .arg(data)
+            .assert()
+            .success();
+        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+        (stdout, json.get("context").is_some_and(|c| !c.is_null()))
+    };
+    let (stdout, has_context) = train(&in_order, "in_order.json");
+    assert!(
+        has_context && !stdout.contains("sorted by label"),
+        "{stdout}"
+    );
+    let (stdout, has_context) = train(&sorted, "sorted.json");
+    assert!(!has_context, "{stdout}");
+    assert!(
+        stdout.contains("context: none learned: document `")
+            && stdout.contains("the rows look sorted by label"),
+        "{stdout}"
+    );
+    // The built-in model has context; on the sorted file it reads each row alone, and says so.
+    stance()
+        .arg("evaluate")
+        .arg(&sorted)
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("the rows look sorted by label")
+                .and(predicate::str::contains("each row was read on its own")),
+        );
+    stance()
+        .arg("evaluate")
+        .arg(&in_order)
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty());
+}
+
+// === Model files ===
 
 #[test]
 fn damaged_model_files_are_refused() {
@@ -742,6 +628,8 @@ fn damaged_model_files_are_refused() {
         .success();
 }
 
+// === Articles and rows (`classify`) ===
+
 #[test]
 fn odd_articles_complete_without_panic() {
     let dir = tempfile::tempdir().unwrap();
@@ -883,6 +771,152 @@ fn huge_runs_complete_in_linear_time() {
     }
 }
 
+/// A quote opened in a CSV header swallowed the rows: classify said the file "has a header
+/// but no rows" and named a column after the whole file.
+#[test]
+fn a_header_cell_over_several_lines_is_an_error_for_classify() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.csv");
+    std::fs::write(
+        &path,
+        "id,text,\"source\n1,Talks resumed.,AP\n2,Officials warned.,AFP\n",
+    )
+    .unwrap();
+    stance()
+        .args(["classify", "--input", "csv", "--format", "csv"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::is_empty())
+        .stderr(predicate::str::contains(
+            "h.csv: line 1: column 3 of the header runs over several lines",
+        ));
+}
+
+// === Paths and standard input ===
+
+#[test]
+fn standard_input_named_twice_is_an_error() {
+    stance()
+        .args(["classify", "-", "-"])
+        .write_stdin("Talks resumed.")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("named more than once"));
+}
+
+/// A model is not read from standard input: `-m -` used to say "-: No such file or directory".
+#[test]
+fn a_model_from_standard_input_is_a_usage_error() {
+    let model =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.json")).unwrap();
+    let labelled = data("train_small.csv");
+    for args in [
+        vec!["inspect"],
+        vec!["classify"],
+        vec!["evaluate", labelled.to_str().unwrap()],
+    ] {
+        stance()
+            .args(args)
+            .args(["--model", "-"])
+            .write_stdin(model.clone())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "a model is read from a file, not from standard input",
+            ));
+    }
+    stance()
+        .arg("inspect")
+        .env("STANCE_MODEL", "-")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("not from standard input")
+                .and(predicate::str::contains("STANCE_MODEL")),
+        );
+}
+
+/// A file named `-` beside standard input is a second source, not a repeat of `-`.
+#[test]
+fn a_file_named_dash_is_not_standard_input_named_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("-"), "Talks resumed in Geneva.").unwrap();
+    let out = stance()
+        .current_dir(dir.path())
+        .args(["classify", "--format", "csv", "-", "./-"])
+        .write_stdin("The army shelled the border town.")
+        .assert()
+        .success()
+        .stderr(predicate::str::is_empty())
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("The army shelled the border town."), "{out}");
+    assert!(out.contains("Talks resumed in Geneva."), "{out}");
+}
+
+/// Standard input is `-` in every error, as it is in `classify`'s `doc` column.
+#[test]
+fn standard_input_is_named_alike_by_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let (model, out) = (model.to_str().unwrap(), dir.path().join("out.json"));
+    for args in [
+        vec!["train", "--out", out.to_str().unwrap(), "-"],
+        vec!["evaluate", "-m", model, "-"],
+        vec!["classify", "--input", "csv", "-m", model, "-"],
+    ] {
+        stance()
+            .args(&args)
+            .write_stdin("sentence,note\nTalks resumed.,x\n")
+            .assert()
+            .code(1)
+            .stderr(predicate::str::starts_with(
+                "error: -: line 1: header has no `text` column",
+            ));
+    }
+}
+
+/// A symbolic link loop gets the system's reason, not "no such file".
+#[cfg(unix)]
+#[test]
+fn a_symbolic_link_loop_is_named_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+    std::os::unix::fs::symlink(&b, &a).unwrap();
+    std::os::unix::fs::symlink(&a, &b).unwrap();
+    stance()
+        .arg("classify")
+        .arg(&a)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("a.txt").and(predicate::str::contains("symbolic links")));
+}
+
+#[test]
+fn missing_file_and_directory_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nope.csv");
+    stance()
+        .args(["train", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(&missing)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("nope.csv").and(predicate::str::contains("No such file")));
+    stance()
+        .args(["train", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(dir.path())
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is a directory"));
+}
+
+// === Arguments ===
+
 #[test]
 fn usage_errors_exit_2_with_help_hint() {
     let cases: &[&[&str]] = &[
@@ -962,6 +996,156 @@ fn invalid_training_parameters_are_errors() {
             .stderr(predicate::str::contains(fragment));
     }
 }
+
+// === Terminal safety: control codes and bidirectional overrides ===
+
+#[test]
+fn error_messages_show_no_control_codes() {
+    let output = stance()
+        .args(["classify", "bad\u{1b}[2Jname.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad\u{FFFD}[2Jname.txt"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'));
+}
+
+/// Reports quote the data file's name, and `inspect` the name stored in the model: an escape
+/// sequence in either must not reach the terminal (it could clear the screen).
+#[test]
+fn reports_show_no_control_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_file = dir.path().join("x\u{1b}[2J.csv");
+    std::fs::copy(data("train_small.csv"), &data_file).unwrap();
+    let model = dir.path().join("m.json");
+    let reports = [
+        stance()
+            .args(["train", "--min-df", "1", "--out"])
+            .arg(&model)
+            .arg(&data_file)
+            .output()
+            .unwrap(),
+        stance()
+            .args(["inspect", "-m"])
+            .arg(&model)
+            .output()
+            .unwrap(),
+        stance()
+            .args(["evaluate", "-m"])
+            .arg(&model)
+            .arg(&data_file)
+            .output()
+            .unwrap(),
+    ];
+    for output in reports {
+        assert_eq!(output.status.code(), Some(0));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("x\u{FFFD}[2J.csv"), "{stdout}");
+        assert!(!stdout.contains('\u{1b}'), "{stdout}");
+    }
+}
+
+/// A line break in a data file name edited into a model cannot start a line of `inspect`'s
+/// report of its own: it used to print "fake line" as a line of its own.
+#[test]
+fn inspect_keeps_strings_from_the_model_on_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(fixture_model(dir.path())).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&good).unwrap();
+    value["training"]["data_file"] = "x\n\nfake line\u{1b}[2J\r".into();
+    value["training"]["crate_version"] = "0.1\nstrongest features for nobody:".into();
+    let model = dir.path().join("forged.json");
+    std::fs::write(&model, value.to_string()).unwrap();
+    let stdout = stdout_of(stance().args(["inspect", "-m"]).arg(&model));
+    assert!(
+        stdout.contains("trained on: x fake line\u{FFFD}[2J (sha256 "),
+        "{stdout}"
+    );
+    assert!(stdout.contains("stance version: 0.1 strongest features for nobody:\n"));
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("fake line")),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(['\u{1b}', '\r']), "{stdout}");
+}
+
+/// Bidirectional embeddings, overrides and isolates re-order what a terminal shows ("Trojan
+/// Source"): in a sentence or a file name they show as U+FFFD in the table, notes, errors and
+/// reports, and as `\u202e` escapes in a JSON report. CSV and JSON Lines output keep the
+/// text as it is, since their offsets slice the input.
+#[test]
+fn terminal_output_shows_no_bidirectional_controls() {
+    let bidi = |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    let dir = tempfile::tempdir().unwrap();
+    let article = dir.path().join("b.txt");
+    std::fs::write(&article, "Then \u{202E}evil\u{202C}. Done.\n").unwrap();
+    let table = stdout_of(stance().arg("classify").arg(&article));
+    assert!(table.contains("Then \u{FFFD}evil\u{FFFD}."), "{table}");
+    assert!(!table.contains(bidi), "{table}");
+    for format in ["csv", "jsonl"] {
+        let out = stdout_of(
+            stance()
+                .args(["classify", "--format", format])
+                .arg(&article),
+        );
+        assert!(out.contains("Then \u{202E}evil\u{202C}."), "{out}");
+    }
+
+    // A note and an error that quote a file name.
+    let rows = dir.path().join("rows\u{2067}vsc.\u{2069}.csv");
+    std::fs::write(&rows, "text\nTalks resumed.\n").unwrap();
+    let output = stance().arg("classify").arg(&rows).output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("note: ") && stderr.contains("rows\u{FFFD}vsc.\u{FFFD}.csv"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(bidi), "{stderr}");
+    let output = stance()
+        .arg("classify")
+        .arg(dir.path().join("gone\u{202E}txt.exe"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("gone\u{FFFD}txt.exe"), "{stderr}");
+    assert!(!stderr.contains(bidi), "{stderr}");
+
+    // One sentence under every label: whatever the model says, two rows are errors.
+    let labelled = dir.path().join("l.csv");
+    let text = "Then \u{202E}evil\u{202C} talks.";
+    let csv: String = ["adversarial", "analytical", "conciliatory"]
+        .iter()
+        .fold("text,label\n".into(), |csv, label| {
+            format!("{csv}{text},{label}\n")
+        });
+    std::fs::write(&labelled, csv).unwrap();
+    for format in ["text", "markdown"] {
+        let report = stdout_of(
+            stance()
+                .args(["evaluate", "--errors", "3", "--format", format])
+                .arg(&labelled),
+        );
+        assert!(
+            report.contains("Then \u{FFFD}evil\u{FFFD} talks."),
+            "{report}"
+        );
+        assert!(!report.contains(bidi), "{report}");
+    }
+    let json = stdout_of(
+        stance()
+            .args(["evaluate", "--errors", "3", "--format", "json"])
+            .arg(&labelled),
+    );
+    assert!(json.contains("Then \\u202eevil\\u202c talks."), "{json}");
+    assert!(!json.contains(bidi), "{json}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["errors"][0]["text"], text);
+}
+
+// === Nothing lost: model files and `--out` ===
 
 #[test]
 fn failed_train_leaves_the_previous_model_byte_identical() {
@@ -1239,6 +1423,8 @@ fn unwritable_output_fails_before_training() {
         .stderr(predicate::str::contains("drop the `/`"));
 }
 
+// === Closed and full output streams ===
+
 #[test]
 fn closed_pipe_ends_quietly() {
     let dir = tempfile::tempdir().unwrap();
@@ -1339,170 +1525,4 @@ fn help_to_a_full_device_exits_1() {
     }
     // Written, they still exit 0.
     stance().arg("--help").assert().success();
-}
-
-/// Rows sorted by label (one click in a spreadsheet) split every article into runs: context
-/// learned from them would say a label always follows itself (test accuracy fell from 0.889
-/// to 0.684), and evaluating them in context would pass gold labels between neighbours.
-#[test]
-fn rows_out_of_article_order_give_no_context() {
-    let dir = tempfile::tempdir().unwrap();
-    // The first 300 sentences of whole articles in the shipped corpus, in article order.
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/train.csv");
-    let mut reader = csv::Reader::from_path(&corpus).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let (label, document) = (column("label"), column("document"));
-    let mut rows: Vec<csv::StringRecord> = reader
-        .records()
-        .map(Result::unwrap)
-        .filter(|r| !r[document].is_empty())
-        .take(300)
-        .collect();
-    let write = |name: &str, rows: &[csv::StringRecord]| {
-        let path = dir.path().join(name);
-        let mut w = csv::Writer::from_path(&path).unwrap();
-        w.write_record(&headers).unwrap();
-        for r in rows {
-            w.write_record(r).unwrap();
-        }
-        path
-    };
-    let in_order = write("in_order.csv", &rows);
-    rows.sort_by(|a, b| a[label].cmp(&b[label]));
-    let sorted = write("sorted.csv", &rows);
-    let train = |data: &Path, out: &str| {
-        let model = dir.path().join(out);
-        let assert = stance()
-            .args(["train", "--min-df", "1", "--out"])
-            .arg(&model)
-            .arg(data)
-            .assert()
-            .success();
-        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
-        (stdout, json.get("context").is_some_and(|c| !c.is_null()))
-    };
-    let (stdout, has_context) = train(&in_order, "in_order.json");
-    assert!(
-        has_context && !stdout.contains("sorted by label"),
-        "{stdout}"
-    );
-    let (stdout, has_context) = train(&sorted, "sorted.json");
-    assert!(!has_context, "{stdout}");
-    assert!(
-        stdout.contains("context: none learned: document `")
-            && stdout.contains("the rows look sorted by label"),
-        "{stdout}"
-    );
-    // The built-in model has context; on the sorted file it reads each row alone, and says so.
-    stance()
-        .arg("evaluate")
-        .arg(&sorted)
-        .assert()
-        .success()
-        .stderr(
-            predicate::str::contains("the rows look sorted by label")
-                .and(predicate::str::contains("each row was read on its own")),
-        );
-    stance()
-        .arg("evaluate")
-        .arg(&in_order)
-        .assert()
-        .success()
-        .stderr(predicate::str::is_empty());
-}
-
-/// A quote opened in a CSV header swallowed the rows: classify said the file "has a header
-/// but no rows" and named a column after the whole file.
-#[test]
-fn a_header_cell_over_several_lines_is_an_error_for_classify() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("h.csv");
-    std::fs::write(
-        &path,
-        "id,text,\"source\n1,Talks resumed.,AP\n2,Officials warned.,AFP\n",
-    )
-    .unwrap();
-    stance()
-        .args(["classify", "--input", "csv", "--format", "csv"])
-        .arg(&path)
-        .assert()
-        .code(1)
-        .stdout(predicate::str::is_empty())
-        .stderr(predicate::str::contains(
-            "h.csv: line 1: column 3 of the header runs over several lines",
-        ));
-}
-
-/// Training data that cannot teach anything gets a word, and an evaluation on the training
-/// file says its scores are not a test.
-#[test]
-fn useless_training_data_and_self_evaluation_are_named() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("m.json");
-    // No words at all: the data's fault, named after the file.
-    let no_words = dir.path().join("nw.csv");
-    std::fs::write(&no_words, "text,label\n!,analytical\n?,adversarial\n").unwrap();
-    stance()
-        .args(["train", "--out"])
-        .arg(&out)
-        .arg(&no_words)
-        .assert()
-        .code(1)
-        .stderr(predicate::str::contains(
-            "nw.csv: training failed: the training sentences hold no words",
-        ));
-    assert!(!out.exists());
-    // One text under three labels: it used to train a model that says 1/3 to everything.
-    let same = dir.path().join("same.csv");
-    let mut body = String::from("text,label\n");
-    for label in ["adversarial", "analytical", "conciliatory"].repeat(10) {
-        body.push_str(&format!("The talks resumed.,{label}\n"));
-    }
-    std::fs::write(&same, body).unwrap();
-    stance()
-        .args(["train", "--min-df", "1", "--out"])
-        .arg(&out)
-        .arg(&same)
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "same.csv: 1 text(s) appear under more than one label (30 rows), such as \"The talks resumed.\" at lines 2 and 3",
-        ));
-    // Evaluating on the file the model was trained on.
-    let model = fixture_model(dir.path());
-    stance()
-        .args(["evaluate", "--model"])
-        .arg(&model)
-        .arg(data("train_small.csv"))
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "train_small.csv: this is the file the model was trained on (same SHA-256)",
-        ));
-    stance()
-        .args(["evaluate", "--model"])
-        .arg(&model)
-        .arg(data("test_small.csv"))
-        .assert()
-        .success()
-        .stderr(predicate::str::is_empty());
-    // One label only: macro-F1 then averages in every label predicted instead.
-    let one = dir.path().join("one.csv");
-    std::fs::write(
-        &one,
-        "text,label\nTroops fired.,adversarial\nThey warned.,adversarial\n",
-    )
-    .unwrap();
-    stance()
-        .args(["evaluate", "--model"])
-        .arg(&model)
-        .arg(&one)
-        .assert()
-        .success()
-        .stderr(predicate::str::contains(
-            "one.csv: every row is labelled `adversarial`; macro-F1 averages over that label",
-        ));
 }
