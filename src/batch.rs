@@ -355,6 +355,31 @@ mod tests {
         assert_eq!(output_weight(&doc(fields)), 132);
     }
 
+    /// [`run`] with the shipped model, CSV output and default options.
+    fn run_csv<W: Write + Send>(
+        documents: impl Iterator<Item = Result<Document>> + Send,
+        out: &mut W,
+        out_name: &str,
+    ) -> Result<Totals> {
+        let model = StanceModel::builtin().unwrap();
+        let renderer = Renderer {
+            format: crate::report::ClassifyFormat::Csv,
+            columns: Vec::new(),
+        };
+        let options = ClassifyOptions::default();
+        run(&model, documents, &renderer, options, out, out_name, |_| {})
+    }
+
+    /// A plain-text document named `{i}.txt`.
+    fn article(i: usize, text: &str) -> Document {
+        Document {
+            source: format!("{i}.txt").into(),
+            line: None,
+            text: text.into(),
+            fields: Vec::new(),
+        }
+    }
+
     #[test]
     fn run_names_its_output_in_write_errors() {
         /// Takes `room` bytes, then fails as a full disk does.
@@ -374,35 +399,13 @@ mod tests {
                 Ok(())
             }
         }
-        let model =
-            StanceModel::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.json"))
-                .unwrap();
-        let documents = (0..3).map(|i| {
-            Ok(Document {
-                source: format!("{i}.txt").into(),
-                line: None,
-                text: "Talks resumed on Monday. Both sides welcomed the deal.".into(),
-                fields: Vec::new(),
-            })
-        });
-        let renderer = Renderer {
-            format: crate::report::ClassifyFormat::Csv,
-            columns: Vec::new(),
-        };
+        let text = "Talks resumed on Monday. Both sides welcomed the deal.";
+        let documents = (0..3).map(|i| Ok(article(i, text)));
         // Room for the CSV header, not for the rows.
         let mut out = Full { room: 10 };
-        let options = ClassifyOptions::default();
-        let err = run(
-            &model,
-            documents,
-            &renderer,
-            options,
-            &mut out,
-            "labels.csv",
-            |_| {},
-        )
-        .unwrap_err()
-        .to_string();
+        let err = run_csv(documents, &mut out, "labels.csv")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("labels.csv: "), "{err}");
     }
 
@@ -411,13 +414,6 @@ mod tests {
     /// one at 10,000, only the first 4,096 were written.
     #[test]
     fn run_writes_every_document_before_a_read_error() {
-        let model =
-            StanceModel::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.json"))
-                .unwrap();
-        let renderer = Renderer {
-            format: crate::report::ClassifyFormat::Csv,
-            columns: Vec::new(),
-        };
         // Inside the first chunk, and in the second (chunks hold at most CHUNK_DOCS).
         for bad in [150, CHUNK_DOCS + 904] {
             let documents = (0..bad + 100).map(|i| match i == bad {
@@ -425,26 +421,10 @@ mod tests {
                     path: format!("{i}.txt"),
                     message: "not UTF-8".into(),
                 }),
-                false => Ok(Document {
-                    source: format!("{i}.txt").into(),
-                    line: None,
-                    text: "Talks resumed on Monday.".into(),
-                    fields: Vec::new(),
-                }),
+                false => Ok(article(i, "Talks resumed on Monday.")),
             });
             let mut out = Vec::new();
-            let options = ClassifyOptions::default();
-            let err = run(
-                &model,
-                documents,
-                &renderer,
-                options,
-                &mut out,
-                "out",
-                |_| {},
-            )
-            .unwrap_err()
-            .to_string();
+            let err = run_csv(documents, &mut out, "out").unwrap_err().to_string();
             assert!(err.starts_with(&format!("{bad}.txt: ")), "{err}");
             // The header, then one row per document before the bad one, in order.
             let text = String::from_utf8(out).unwrap();

@@ -1495,6 +1495,19 @@ mod tests {
         assert!(!err.contains("invalid JSON"), "{err}");
     }
 
+    /// The error of the first document of a JSON Lines file (which must fail).
+    fn first_jsonl_error(path: PathBuf) -> String {
+        let format = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        Documents::open(&[path], format)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn jsonl_with_lone_cr_line_ends_is_an_error_that_says_so() {
         let dir = tempfile::tempdir().unwrap();
@@ -1503,15 +1516,7 @@ mod tests {
             "mac.jsonl",
             b"{\"text\":\"One.\"}\r{\"text\":\"Two.\"}\r",
         );
-        let format = InputFormat::Jsonl {
-            text_field: "text".into(),
-        };
-        let err = Documents::open(&[path], format)
-            .unwrap()
-            .next()
-            .unwrap()
-            .unwrap_err()
-            .to_string();
+        let err = first_jsonl_error(path);
         assert!(
             err.contains("line 1") && err.contains("lone carriage return"),
             "{err}"
@@ -1554,16 +1559,7 @@ mod tests {
                 "a JSON array",
             ),
         ] {
-            let path = write(dir.path(), name, body.as_bytes());
-            let format = InputFormat::Jsonl {
-                text_field: "text".into(),
-            };
-            let err = Documents::open(&[path], format)
-                .unwrap()
-                .next()
-                .unwrap()
-                .unwrap_err()
-                .to_string();
+            let err = first_jsonl_error(write(dir.path(), name, body.as_bytes()));
             assert!(
                 err.contains(&format!("{name}: line 1: this looks like"))
                     && err.contains(shape)
@@ -1616,37 +1612,42 @@ mod tests {
         );
         let notes = notes_of("rows.csv", b"id,text\n1,Talks.\n", InputFormat::Text);
         assert!(notes[0].contains("pass --input csv"), "{notes:?}");
-        // A JSON array and a TSV file were read as prose without a word.
-        let notes = notes_of(
-            "rows.json",
-            b"[{\"text\": \"Talks.\"}]\n",
-            InputFormat::Text,
-        );
-        assert!(
-            notes[0].contains("jq -c '.[]'") && notes[0].contains("--input jsonl"),
-            "{notes:?}"
-        );
-        let notes = notes_of("rows.TSV", b"id\ttext\n1\tTalks.\n", InputFormat::Text);
-        assert!(notes[0].contains("comma-separated CSV"), "{notes:?}");
-        // HTML markup in texts (a fragment, a JSON Lines field) is counted, first one named;
-        // used to be silent, with the tags run into one sentence.
-        let notes = notes_of(
-            "frag.txt",
-            b"<p>Talks resumed.</p><p>Aid arrived.</p>",
-            InputFormat::Text,
-        );
-        assert!(
-            notes[0].starts_with("1 of 1 documents hold HTML markup (the first: "),
-            "{notes:?}"
-        );
-        let rows = b"{\"text\": \"Talks.\"}\n{\"text\": \"A.&nbsp;B.<br>C.\"}\n{\"text\": \"x<br/>y<BR>\"}\n";
-        let notes = notes_of("rows.jsonl", rows, jsonl());
-        assert_eq!(notes.len(), 1, "{notes:?}");
-        assert!(
-            notes[0].starts_with("2 of 3 documents hold HTML markup"),
-            "{notes:?}"
-        );
-        assert!(notes[0].contains("rows.jsonl:2)"), "{notes:?}");
+        // A JSON array or a TSV file named as prose, and HTML markup in texts (a fragment, a
+        // JSON Lines field; counted, the first named): each used to be silent, and a
+        // fragment's tags ran its paragraphs into one sentence.
+        let markup_rows =
+            b"{\"text\": \"Talks.\"}\n{\"text\": \"A.&nbsp;B.<br>C.\"}\n{\"text\": \"x<br/>y<BR>\"}\n";
+        let cases: [(&str, &[u8], InputFormat, &[&str]); 4] = [
+            (
+                "rows.json",
+                b"[{\"text\": \"Talks.\"}]\n",
+                InputFormat::Text,
+                &["jq -c '.[]'", "--input jsonl"],
+            ),
+            (
+                "rows.TSV",
+                b"id\ttext\n1\tTalks.\n",
+                InputFormat::Text,
+                &["comma-separated CSV"],
+            ),
+            (
+                "frag.txt",
+                b"<p>Talks resumed.</p><p>Aid arrived.</p>",
+                InputFormat::Text,
+                &["1 of 1 documents hold HTML markup (the first: "],
+            ),
+            (
+                "rows.jsonl",
+                markup_rows,
+                jsonl(),
+                &["2 of 3 documents hold HTML markup", "rows.jsonl:2)"],
+            ),
+        ];
+        for (name, bytes, format, fragments) in cases {
+            let notes = notes_of(name, bytes, format);
+            assert_eq!(notes.len(), 1, "{notes:?}");
+            assert!(fragments.iter().all(|f| notes[0].contains(f)), "{notes:?}");
+        }
         // One tag named in prose is not markup.
         let notes = notes_of(
             "prose.txt",
