@@ -153,9 +153,9 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
     }
 }
 
-/// Finds the bytes that can end a sentence: `.`, `!`, `?`, LF, CR, or 0xE2, the lead byte
-/// of `…` and of the Unicode line and paragraph separators (it is never inside a character). SIMD scans instead of a byte loop, since most of
-/// an article is skipped this way.
+/// Finds the bytes that can end a sentence: `.`, `!`, `?`, LF, CR, or 0xE2, the lead byte of `…`
+/// and of the Unicode line and paragraph separators (it is never inside a character). SIMD scans
+/// instead of a byte loop, since most of an article is skipped this way.
 struct Candidates<'t> {
     bytes: &'t [u8],
     /// The first `.`, `!` or `?` at or after the last position asked for (or the end). Kept
