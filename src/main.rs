@@ -661,9 +661,8 @@ fn input_format(args: &ClassifyArgs) -> Result<InputFormat> {
             usage("--text-column and --text-field need a name")
         }
         (InputArg::Text, None, None) => Ok(InputFormat::Text),
-        // Header names are matched trimmed, so the name asked for is trimmed too.
         (InputArg::Csv, column, _) => Ok(InputFormat::Csv {
-            text_column: column.as_deref().unwrap_or("text").trim().to_string(),
+            text_column: column.as_deref().unwrap_or("text").to_string(),
         }),
         (InputArg::Jsonl, _, field) => Ok(InputFormat::Jsonl {
             text_field: field.as_deref().unwrap_or("text").to_string(),

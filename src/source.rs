@@ -296,7 +296,8 @@ pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {
 }
 
 fn names_column(header: &[u8], wanted: &str) -> bool {
-    std::str::from_utf8(strip_bom(header)).is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted))
+    std::str::from_utf8(strip_bom(header))
+        .is_ok_and(|h| h.trim().eq_ignore_ascii_case(wanted.trim()))
 }
 
 /// The column a header names `wanted` (ignoring case, spaces and a UTF-8 byte-order mark);
@@ -514,6 +515,16 @@ pub(crate) fn csv_error(name: &str, e: csv::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Header names are matched trimmed and in any case, and so is the name asked for: a
+    /// library caller's `" body"` finds `Body ` (only the CLI used to trim it).
+    #[test]
+    fn columns_are_matched_trimmed_on_both_sides() {
+        let headers = csv::ByteRecord::from(vec!["id", "Body ", "\u{FEFF}text"]);
+        assert_eq!(unique_column(&headers, " body", "f.csv").unwrap(), Some(1));
+        assert_eq!(unique_column(&headers, "TEXT", "f.csv").unwrap(), Some(2));
+        assert_eq!(unique_column(&headers, "label", "f.csv").unwrap(), None);
+    }
 
     /// `STANCE_MODEL=$'models/stance.json\n'` used to print as `models/stance.json : No such
     /// file or directory`, naming a file that exists.
