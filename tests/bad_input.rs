@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{data, fixture_model, stance, stdout_of};
+use common::{data, fixture_model, repo, stance, stdout_of};
 use predicates::prelude::*;
 
 // === Labelled CSV (`train`, `evaluate`) ===
@@ -407,7 +407,7 @@ fn useless_training_data_and_self_evaluation_are_named() {
 fn rows_out_of_article_order_give_no_context() {
     let dir = tempfile::tempdir().unwrap();
     // The first 300 sentences of whole articles in the shipped corpus, in article order.
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/train.csv");
+    let corpus = repo("data/train.csv");
     let mut reader = csv::Reader::from_path(&corpus).unwrap();
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
@@ -808,8 +808,7 @@ fn standard_input_named_twice_is_an_error() {
 /// A model is not read from standard input: `-m -` used to say "-: No such file or directory".
 #[test]
 fn a_model_from_standard_input_is_a_usage_error() {
-    let model =
-        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("models/stance.json")).unwrap();
+    let model = std::fs::read(repo("models/stance.json")).unwrap();
     let labelled = data("train_small.csv");
     for args in [
         vec!["inspect"],

@@ -8,15 +8,13 @@ mod common;
 
 use std::path::Path;
 
-use common::{data, fixture_model, stance, stdout_of};
+use common::{data, fixture_model, repo, stance, stdout_of};
 use predicates::prelude::*;
 use serde_json::Value;
 
 /// Compares `actual` with `tests/golden/NAME`, or rewrites it when STANCE_BLESS is set.
 fn golden(name: &str, actual: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
+    let path = repo("tests/golden").join(name);
     if std::env::var_os("STANCE_BLESS").is_some() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, actual).unwrap();
@@ -411,9 +409,7 @@ fn inspect_shows_metadata_and_top_features() {
 fn a_lowered_feature_cap_is_noted_when_it_binds_and_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let many = dir.path().join("many.csv");
-    let corpus =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("data/train.csv"))
-            .unwrap();
+    let corpus = std::fs::read_to_string(repo("data/train.csv")).unwrap();
     let head: Vec<&str> = corpus.lines().take(2001).collect();
     std::fs::write(&many, head.join("\n") + "\n").unwrap();
     // A 1 MiB budget holds 262,144 cells. 30 rows get 8,738 each, 1,000 of them kept for

@@ -1,19 +1,18 @@
 //! Validates the shipped corpus and what is built from it: `data/train.csv`, `data/test.csv`,
 //! the example articles, and the shipped model.
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use stance::corpus::{LabeledSentence, label_counts, read_labelled};
 use stance::{Stance, StanceModel, segment};
 
-fn path(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
-}
+use common::repo;
 
 fn read(rel: &str) -> Vec<LabeledSentence> {
-    read_labelled(&path(rel)).unwrap_or_else(|e| panic!("{e}"))
+    read_labelled(&repo(rel)).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -29,7 +28,7 @@ fn words(text: &str) -> Vec<String> {
 #[test]
 fn header_starts_with_text_label_topic_region() {
     for file in ["data/train.csv", "data/test.csv"] {
-        let mut reader = csv::Reader::from_path(path(file)).unwrap();
+        let mut reader = csv::Reader::from_path(repo(file)).unwrap();
         let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
         assert_eq!(
             &headers[..4],
@@ -107,7 +106,7 @@ fn test_shares_no_eight_word_run_with_train() {
 #[test]
 fn test_and_train_share_no_story() {
     let stories = |file: &str| -> HashSet<String> {
-        let mut reader = csv::Reader::from_path(path(file)).unwrap();
+        let mut reader = csv::Reader::from_path(repo(file)).unwrap();
         let col = reader
             .headers()
             .unwrap()
@@ -128,7 +127,7 @@ fn test_and_train_share_no_story() {
 
 #[test]
 fn example_articles_split_into_their_gold_sentences() {
-    let dir = path("data/articles");
+    let dir = repo("data/articles");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let txt = entry.unwrap().path();
@@ -156,8 +155,8 @@ fn example_articles_split_into_their_gold_sentences() {
 
 #[test]
 fn shipped_model_was_trained_on_the_shipped_corpus() {
-    let model = StanceModel::load(&path("models/stance.json")).unwrap();
-    let digest = Sha256::digest(std::fs::read(path("data/train.csv")).unwrap());
+    let model = StanceModel::load(&repo("models/stance.json")).unwrap();
+    let digest = Sha256::digest(std::fs::read(repo("data/train.csv")).unwrap());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     assert_eq!(
         model.info().data_sha256,
@@ -166,6 +165,6 @@ fn shipped_model_was_trained_on_the_shipped_corpus() {
     );
     assert_eq!(model.info().data_file, "train.csv");
     // The binary's built-in copy is the same file.
-    let shipped = std::fs::read_to_string(path("models/stance.json")).unwrap();
+    let shipped = std::fs::read_to_string(repo("models/stance.json")).unwrap();
     assert_eq!(stance::BUILTIN_MODEL_JSON.trim_end(), shipped.trim_end());
 }

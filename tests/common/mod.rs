@@ -6,6 +6,11 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+/// A path in the repository, such as `data/train.csv` or `models/stance.json`.
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
 /// A file under `tests/data` (or the directory itself for `""`).
 pub fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
