@@ -18,6 +18,12 @@ pub(crate) const MAX_WHOLE_FILE_BYTES: u64 = 1 << 30;
 /// Most bytes in one line of tabular input (CSV or JSON Lines), for the same reason.
 pub(crate) const MAX_LINE_BYTES: u64 = 1 << 28;
 
+/// Most bytes read from a model file: a model with a million features is about 60 MiB.
+pub(crate) const MAX_MODEL_BYTES: u64 = 1 << 28;
+
+/// Most bytes read from one lexicon file.
+pub(crate) const MAX_LEXICON_BYTES: u64 = 1 << 26;
+
 /// Why a CSV row with more fields than its header (`columns`) is refused, if it is: a comma
 /// in an unquoted text splits it, and the reader would otherwise keep the first part and drop
 /// the rest without a word. Extra fields that are empty (a trailing comma) are let through.
@@ -31,12 +37,6 @@ pub(crate) fn extra_fields(record: &csv::ByteRecord, columns: usize) -> Option<S
         )
     })
 }
-
-/// Most bytes read from a model file: a model with a million features is about 60 MiB.
-pub(crate) const MAX_MODEL_BYTES: u64 = 1 << 28;
-
-/// Most bytes read from one lexicon file.
-pub(crate) const MAX_LEXICON_BYTES: u64 = 1 << 26;
 
 /// Reads at most `max` bytes of `reader` into `bytes`; `Ok(false)` if there was more.
 pub(crate) fn read_capped(reader: impl Read, max: u64, bytes: &mut Vec<u8>) -> io::Result<bool> {
