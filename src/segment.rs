@@ -321,6 +321,13 @@ fn ends_sentence(mark: &Mark<'_>) -> bool {
 /// capital (`Amazon.Com`, `example.Org`). Not `net`: "Net exports fell" opens sentences.
 const DOMAIN_ENDINGS: &[&str] = &["com", "org", "gov", "edu"];
 
+/// The two-letter words that open sentences often enough to split before them without a
+/// space (`in.It was`); other two-letter words after a period are more likely the end of a
+/// name (`Parliament.Uk`, `Europa.Eu`, `Node.Js`).
+const TWO_LETTER_OPENERS: &[&str] = &[
+    "An", "As", "At", "By", "He", "If", "In", "It", "My", "No", "On", "So", "To", "Up", "We",
+];
+
 /// Pushes the sentence that ends at `cluster_end` if [`ends_without_space`] says it ends
 /// there. (Out of line, push and all, to keep `spans_into` small; this path still costs
 /// splitting plain articles some 7% over the code without it, see the commit message.)
@@ -347,8 +354,9 @@ fn push_if_ends_without_space(
 /// that are lower case after the first (`bullying`, `Beijing`; not `U.S`, `ASEAN`, `iPhone`,
 /// nor an abbreviation of [`TITLES`] or [`AMBIGUOUS`]: `Mr.Li`, `St.Petersburg`), not part of
 /// an address or a figure (after `/`, `@`, `_`, a digit, ...); after it, a capital and a small
-/// letter (`The`, `Exports`; not `A`, `US`, `iPhone`, nor a domain ending of
-/// [`DOMAIN_ENDINGS`]), not followed by a period and a letter (`bbc.Co.Uk`). Decimals,
+/// letters only (`The`, `Exports`; not `A`, `US`, `iPhone`, `WriteLine`, a domain ending of
+/// [`DOMAIN_ENDINGS`], nor a two-letter word outside [`TWO_LETTER_OPENERS`]: `Parliament.Uk`),
+/// not running on into an address (`@`, `_`, `/`) or a period and a letter (`bbc.Co.Uk`). Decimals,
 /// versions (`3.5`, `v1.2`), `Amazon.com` and `U.N.Security` fail these tests and stay joined.
 fn ends_without_space(text: &str, sentence_start: usize, mark: usize, cluster_end: usize) -> bool {
     if !matches!(text.as_bytes()[mark], b'.' | b'!' | b'?') {
@@ -371,14 +379,22 @@ fn ends_without_space(text: &str, sentence_start: usize, mark: usize, cluster_en
         .unwrap_or(rest.len());
     let next = &rest[..word_len];
     let mut next_letters = next.chars();
+    // A capital, then small letters only (not `WriteLine`).
     let capitalised = next_letters.next().is_some_and(|c| c.is_ascii_uppercase())
-        && next_letters.next().is_some_and(char::is_lowercase);
-    if !capitalised || DOMAIN_ENDINGS.iter().any(|d| d.eq_ignore_ascii_case(next)) {
+        && next_letters.clone().next().is_some_and(char::is_lowercase)
+        && next_letters.all(char::is_lowercase);
+    if !capitalised
+        || DOMAIN_ENDINGS.iter().any(|d| d.eq_ignore_ascii_case(next))
+        || (next.len() == 2 && !TWO_LETTER_OPENERS.contains(&next))
+    {
         return false;
     }
+    // Not a name running on into an address or a path (`Jane.Doe@un.org`, `bbc.Co.Uk`).
     let mut after_next = rest[word_len..].chars();
-    if after_next.next() == Some('.') && after_next.next().is_some_and(char::is_alphanumeric) {
-        return false;
+    match after_next.next() {
+        Some('@' | '_' | '/' | '\\') => return false,
+        Some('.') if after_next.next().is_some_and(char::is_alphanumeric) => return false,
+        _ => {}
     }
     // The word before: two or more letters, lower case after the first, standing alone.
     // (Not `word_before`, which reads `U.S` as one word, and which a second caller kept from
@@ -1103,6 +1119,11 @@ mod tests {
                     "Talks ended.",
                 ],
             ),
+            // A two-letter opener.
+            (
+                "The talks ended in.It was late.",
+                &["The talks ended in.", "It was late."],
+            ),
             // Hyphenated words and words with accents.
             (
                 "Ties are long-term.Trade is déjà vu.Exports rose.",
@@ -1141,6 +1162,12 @@ mod tests {
         one("He called it \"an empire.\"\"The U.S. side has once again staged a show.");
         // A figure or an address before the word.
         one("The 20mph.Then the 4chan.Board and the a_bc.Cd and /path.Name ended.");
+        // An address or a name after it: e-mail, two-letter endings, camel case (these
+        // used to split when the rule was new).
+        one(
+            "Contact Jane.Doe@un.org or press.Office@state.gov, or see Parliament.Uk and Europa.Eu.",
+        );
+        one("It runs on Node.Js and Vue.Js, calls Console.WriteLine and reads config.Yaml_v2 now.");
     }
 
     #[test]
