@@ -320,6 +320,7 @@ pub fn search(
         best: base.clone(),
         best_f1: f64::NEG_INFINITY,
         best_predictions: Vec::new(),
+        first_prior: base.prior,
     };
     let mut try_candidate = |search: &mut Search, candidate: TrainParams| -> Result<()> {
         let cv = cross_validate(rows, &candidate, lexicons, k)?;
@@ -365,6 +366,8 @@ struct Search {
     best_f1: f64,
     /// The best row's out-of-fold predictions.
     best_predictions: Vec<Prediction>,
+    /// The prior scored first for every candidate: the one the search started from.
+    first_prior: Prior,
 }
 
 impl Search {
@@ -372,10 +375,10 @@ impl Search {
     /// is clearly better than the best so far: on near-ties the earlier (default-first)
     /// setting stays.
     fn add(&mut self, candidate: &TrainParams, cv: &CvResult, report: &mut impl FnMut(&SearchRow)) {
-        // The candidate's own prior first (the default, or a user's --prior), so that it
-        // wins near-ties.
-        let others = Prior::ALL.into_iter().filter(|p| *p != candidate.prior);
-        for prior in std::iter::once(candidate.prior).chain(others) {
+        // The prior the search started from first (the default, which is first anyway, or
+        // a user's --prior), so that it wins near-ties; the order stays the same all search.
+        let others = Prior::ALL.into_iter().filter(|p| *p != self.first_prior);
+        for prior in std::iter::once(self.first_prior).chain(others) {
             let (accuracy, macro_f1) = cv.get(prior);
             let row = SearchRow {
                 params: TrainParams {
@@ -497,6 +500,46 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Priors are scored in one order all search, the starting prior first, so that near-ties
+    /// keep it. For a while the best prior so far went first, so once `news` led, it won
+    /// ties against `train` and a plain `--search` chose another model than before.
+    #[test]
+    fn priors_keep_their_order_whoever_leads() {
+        let cv = |f1: [f64; 3]| CvResult {
+            by_prior: f1.map(|f| (f, f)),
+            predictions: Default::default(),
+        };
+        let mut search = Search {
+            table: Vec::new(),
+            best: TrainParams::default(),
+            best_f1: f64::NEG_INFINITY,
+            best_predictions: Vec::new(),
+            first_prior: Prior::Train,
+        };
+        let mut order = Vec::new();
+        // `news` leads clearly after the first setting...
+        search.add(
+            &TrainParams::default(),
+            &cv([0.70, 0.70, 0.75]),
+            &mut |r: &SearchRow| order.push(r.params.prior),
+        );
+        assert_eq!(search.best.prior, Prior::News);
+        // ...then `train` and `news` tie on the next (within MIN_GAIN of each other): the
+        // order is unchanged, and `train`, scored first, takes the lead.
+        let next = TrainParams {
+            alpha: 1.0,
+            ..search.best.clone()
+        };
+        search.add(&next, &cv([0.80, 0.70, 0.801]), &mut |r: &SearchRow| {
+            order.push(r.params.prior)
+        });
+        assert_eq!(
+            order,
+            [Prior::Train, Prior::Balanced, Prior::News].repeat(2)
+        );
+        assert_eq!(search.best.prior, Prior::Train);
+    }
 
     #[test]
     fn folds_are_stratified_and_seeded() {

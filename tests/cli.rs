@@ -124,6 +124,16 @@ fn search_prints_its_table_and_keeps_the_best() {
         .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
         .collect();
     assert!(rows.len() >= 12, "search table too short:\n{text}");
+    // Without --prior, every setting's priors come in the same order, train first, so that
+    // near-ties keep the training mix (for a while the best so far was put first, and a
+    // plain --search could choose another model than before).
+    let priors: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r.split_whitespace().nth(1))
+        .collect();
+    for group in priors.chunks(3) {
+        assert_eq!(group, ["train", "balanced", "news"], "{text}");
+    }
     let best_line = text
         .lines()
         .find(|l| l.starts_with("best:"))
