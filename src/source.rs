@@ -328,7 +328,7 @@ pub(crate) fn unique_column(
 /// puzzling "no `text` column", or, being valid UTF-8 with a zero byte after each letter, is
 /// classified as nonsense), UTF-32, or a compressed, zipped (an Excel `.xlsx` is a zip), old
 /// Office or PDF file given where text was expected, or any other binary file (a NUL byte
-/// among the first [`ENCODING_HINT_BYTES`]). UTF-16 and UTF-32 are recognised by a
+/// among first [`ENCODING_HINT_BYTES`] that are not UTF-8). UTF-16 and UTF-32 are recognised by a
 /// byte-order mark, or by letters each beside zero bytes.
 pub(crate) fn encoding_hint(data: &[u8]) -> Option<String> {
     let signatures: [(&[u8], &str); 5] = [
@@ -377,10 +377,15 @@ pub(crate) fn encoding_hint(data: &[u8]) -> Option<String> {
             "looks like UTF-16 text (a zero byte beside each letter); save it as UTF-8".into(),
         );
     }
-    // No text stance reads holds NUL bytes; programs, images and disk images do. Without
-    // this a binary file given as a CSV failed as "header has no `text` column".
+    // Programs and images hold NUL bytes among bytes that are not UTF-8. Without this a
+    // binary file given as a CSV failed as "header has no `text` column". A stray NUL in
+    // otherwise valid text (a database export's cell) is not enough: such rows were always
+    // read, and still are. (A character cut by the end of the head is no evidence.)
     let head = &data[..data.len().min(ENCODING_HINT_BYTES as usize)];
-    memchr::memchr(0, head).map(binary_message)
+    let not_text = std::str::from_utf8(head).is_err_and(|e| e.error_len().is_some());
+    memchr::memchr(0, head)
+        .filter(|_| not_text)
+        .map(binary_message)
 }
 
 /// The message for a file holding a NUL byte at `at`.
@@ -406,9 +411,9 @@ pub(crate) fn not_utf8(what: &str, bytes: &[u8], error: std::str::Utf8Error) -> 
         let tail: Vec<char> = before.chars().rev().take(24).collect();
         tail.into_iter().rev().collect()
     };
-    let guess = if error.error_len().is_none() {
-        "it ends in the middle of a UTF-8 character; was the file cut short?"
-    } else if bytes.contains(&0) {
+    // A cell that ends in the middle of a character is a Latin-1 `é` at its end (`José`)
+    // far more often than a file cut short, so no cut is guessed here.
+    let guess = if bytes.contains(&0) {
         "is the file binary?"
     } else {
         // News copy from Windows tools is often Windows-1252: its curly quotes and dashes are
