@@ -722,7 +722,7 @@ fn markup_hint(text: &str) -> Option<String> {
                 .any(|t| head.contains(t)));
     let closes_feed = || {
         let lower = text.to_ascii_lowercase();
-        ["</rss", "</feed", "</item", "</entry"]
+        ["</rss", "</feed", "</rdf:rdf"]
             .iter()
             .any(|tag| lower.contains(tag))
     };
@@ -952,9 +952,7 @@ fn prose_note(path: &Path) -> Option<String> {
     let how = if let Some(input) = tabular {
         format!("to classify each of its rows as a document, pass --input {input}")
     } else if extension == "json" {
-        "to classify the texts of a JSON array as documents, convert it to JSON Lines \
-         (`jq -c '.[]'`) and pass --input jsonl"
-            .to_string()
+        json_advice(path).to_string()
     } else if ["tsv", "tab"].contains(&extension.as_str()) {
         "to classify each of its rows as a document, save it as comma-separated CSV and pass \
          --input csv"
@@ -963,6 +961,24 @@ fn prose_note(path: &Path) -> Option<String> {
         return None;
     };
     Some(format!("{name} is read as one article of prose; {how}"))
+}
+
+/// How to classify the texts of a `.json` file as documents, from how it opens: an array, one
+/// object spread over lines, or JSON Lines already (`.json` is a common name for those too).
+fn json_advice(path: &Path) -> &'static str {
+    let mut head = Vec::new();
+    let _ = std::fs::File::open(path).and_then(|f| f.take(4096).read_to_end(&mut head));
+    let text = String::from_utf8_lossy(&head);
+    let first_line = text.trim_start().lines().next().unwrap_or_default().trim();
+    if first_line.starts_with('[') {
+        "to classify the texts of a JSON array as documents, convert it to JSON Lines \
+         (`jq -c '.[]'`) and pass --input jsonl"
+    } else if first_line.starts_with('{') && first_line.ends_with('}') {
+        "it looks like JSON Lines already (one object per line): pass --input jsonl"
+    } else {
+        "to classify its texts as documents, convert it to JSON Lines (`jq -c .` for objects) \
+         and pass --input jsonl"
+    }
 }
 
 /// Whether a text holds HTML markup: two or more of the tags and entities that scraped
@@ -1334,6 +1350,23 @@ mod tests {
         }
     }
 
+    /// A stray NUL in a cell of an otherwise valid UTF-8 CSV is read as before, wherever the
+    /// row is (for a while it was refused as binary when it fell in the first KiB).
+    #[test]
+    fn a_nul_byte_in_a_text_csv_is_no_binary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "db.csv",
+            b"id,text\n1,\"Talks resumed\x00 today.\"\n2,Talks ended.\n",
+        );
+        let docs: Vec<Document> = Documents::open(&[path], text_csv())
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(docs.len(), 2);
+    }
+
     /// An image or a program given as rows failed as "header has no `text` column" (CSV) or
     /// "line is not valid UTF-8" (JSON Lines).
     #[test]
@@ -1617,12 +1650,19 @@ mod tests {
         // fragment's tags ran its paragraphs into one sentence.
         let markup_rows =
             b"{\"text\": \"Talks.\"}\n{\"text\": \"A.&nbsp;B.<br>C.\"}\n{\"text\": \"x<br/>y<BR>\"}\n";
-        let cases: [(&str, &[u8], InputFormat, &[&str]); 4] = [
+        let cases: [(&str, &[u8], InputFormat, &[&str]); 5] = [
             (
                 "rows.json",
                 b"[{\"text\": \"Talks.\"}]\n",
                 InputFormat::Text,
                 &["jq -c '.[]'", "--input jsonl"],
+            ),
+            // JSON Lines under a .json name: `jq -c '.[]'` would strip each object to values.
+            (
+                "lines.json",
+                b"{\"text\": \"Talks.\"}\n{\"text\": \"War.\"}\n",
+                InputFormat::Text,
+                &["looks like JSON Lines already"],
             ),
             (
                 "rows.TSV",

@@ -184,6 +184,13 @@ fn labelled_csv_errors_name_file_line_and_value() {
         ),
         // Latin-1 in a cell: where it is and what to do, as for articles (it used to give
         // Rust's "invalid utf-8 sequence of 1 bytes from index 7").
+        // At the end of a cell (`José`), the byte starts a UTF-8 character that never comes:
+        // still Latin-1, not "was the file cut short?".
+        (
+            "latin1_end.csv",
+            b"text,label\nThe talks resumed.,analytical\nThey met at the caf\xe9,analytical\nWar.,adversarial\n",
+            &["line 3", "byte 0xE9 after \"They met at the caf\"", "Windows-1252 or Latin-1"],
+        ),
         (
             "latin1.csv",
             b"text,label\nThe talks resumed.,analytical\nThe caf\xe9 closed.,analytical\n",
@@ -710,6 +717,7 @@ fn odd_articles_complete_without_panic() {
         b"%PDF of the treaty was leaked on Tuesday.",
         b"{\\rtf is a format, the archivist explained.",
         b"<rss feeds carry the headlines, the agency said.",
+        b"<rss> feeds carry headlines. Each </item> tag ends an item.",
     ] {
         classify(prose.to_vec()).success();
     }

@@ -66,13 +66,15 @@ impl Lexicons {
     /// file.
     ///
     /// Returns an error if the directory cannot be read, a file is not UTF-8, a file's name
-    /// holds characters other than letters, digits, `_` and `-` (the name goes into feature
-    /// names such as `#lex:NAME:sub`, so `x:sub.txt` would clash with `x.txt`), or no `*.txt`
-    /// file is found.
+    /// holds `:` or a control character (the name goes into feature names such as
+    /// `#lex:NAME:sub`, so `x:sub.txt` would clash with `x.txt`), two files name one lexicon
+    /// (`x.txt`, `x.TXT`), or no `*.txt` file is found.
     pub fn from_dir(dir: &Path) -> Result<Self> {
         let name = crate::source::path_name(dir);
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(&name, e))?;
         let mut groups = BTreeMap::new();
+        // Lexicon names and the files they came from: `x.txt` and `x.TXT` would be one.
+        let mut seen_stems = std::collections::HashMap::new();
         for entry in entries {
             let path = entry.map_err(|e| Error::io(&name, e))?.path();
             // Only regular files (or links to them): opening a named pipe called `x.txt`
@@ -83,14 +85,22 @@ impl Lexicons {
             if txt && path.is_file() {
                 let file_name = crate::source::path_name(&path);
                 let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-                let plain = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
-                if !stem.chars().all(plain) {
+                if stem.contains(|c: char| c == ':' || c.is_control()) {
                     return Err(Error::File {
                         path: file_name,
-                        message: "a lexicon's file name may hold only letters, digits, `_` and \
-                                  `-`, since it names the lexicon's features (`#lex:NAME`, \
+                        message: "a lexicon's file name may not hold `:` or control characters, \
+                                  since it names the lexicon's features (`#lex:NAME`, \
                                   `#lex:NAME:sub`); rename the file"
                             .into(),
+                    });
+                }
+                if let Some(other) = seen_stems.insert(stem.to_string(), file_name.clone()) {
+                    return Err(Error::File {
+                        path: file_name,
+                        message: format!(
+                            "names the same lexicon as {other} (file names differing only in \
+                             the case of `.txt`); keep one of them"
+                        ),
                     });
                 }
                 let file = std::fs::File::open(&path).map_err(|e| Error::io(&file_name, e))?;

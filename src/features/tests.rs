@@ -182,10 +182,21 @@ fn lexicon_file_names_any_case_extension_and_no_odd_characters() {
     std::fs::write(dir.path().join("HOSTILITY.TXT"), "war\n").unwrap();
     let lexicons = Lexicons::from_dir(dir.path()).unwrap();
     assert_eq!(lexicons.groups["HOSTILITY"], ["war"]);
+    // Spaces, dots and accents are fine in a name.
+    std::fs::write(dir.path().join("my lexicon.v2.txt"), "truce\n").unwrap();
+    std::fs::write(dir.path().join("análisis.txt"), "datos\n").unwrap();
+    let lexicons = Lexicons::from_dir(dir.path()).unwrap();
+    assert_eq!(lexicons.groups["my lexicon.v2"], ["truce"]);
+    assert_eq!(lexicons.groups["análisis"], ["datos"]);
+    // Two files of one name, whatever the case of `.txt`: one used to replace the other.
+    std::fs::write(dir.path().join("HOSTILITY.txt"), "peace\n").unwrap();
+    let err = Lexicons::from_dir(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("names the same lexicon as"), "{err}");
+    std::fs::remove_file(dir.path().join("HOSTILITY.txt")).unwrap();
     std::fs::write(dir.path().join("x:sub.txt"), "peace\n").unwrap();
     let err = Lexicons::from_dir(dir.path()).unwrap_err().to_string();
     assert!(
-        err.contains("x:sub.txt: a lexicon's file name may hold only"),
+        err.contains("x:sub.txt: a lexicon's file name may not hold `:`"),
         "{err}"
     );
 }
