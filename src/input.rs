@@ -18,7 +18,7 @@ use crate::source::{
     CrlfToLf, ENCODING_HINT_BYTES, LineCap, MAX_WHOLE_FILE_BYTES, binary_message, csv_error,
     encoding_hint, extra_fields, field_of_swallowed_row, header_line_break, is_dos_eof,
     line_of_utf8_error, not_utf8, open_error, open_source, path_name, read_whole, record_line,
-    separator_hint, strip_bom, unique_column,
+    separator_hint, strip_bom, unique_column, utf8_guess,
 };
 
 /// How input files are read.
@@ -1027,15 +1027,7 @@ fn read_text(path: &Path) -> Result<Document> {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();
         let line = line_of_utf8_error(&e);
-        // News copy from Windows tools is often Windows-1252: its curly quotes and dashes
-        // are single bytes from 0x80 up, in otherwise plain text.
-        let guess = if e.utf8_error().error_len().is_none() {
-            "the file ends in the middle of a UTF-8 character; was it cut short?"
-        } else if bytes.contains(&0) {
-            "is it a binary file?"
-        } else {
-            "the file looks like Windows-1252 or Latin-1 text; save it as UTF-8"
-        };
+        let guess = utf8_guess(bytes, e.utf8_error().error_len().is_none());
         Error::Data {
             path: name.clone(),
             line,

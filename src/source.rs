@@ -400,6 +400,20 @@ pub(crate) fn is_dos_eof(record: &csv::ByteRecord) -> bool {
     record.len() == 1 && record[0].trim_ascii() == b"\x1a"
 }
 
+/// The likely reason `bytes` (a whole file, or a cell) are not UTF-8. `cut` says the bytes
+/// end in the middle of a character and are the whole file, which then looks cut short.
+pub(crate) fn utf8_guess(bytes: &[u8], cut: bool) -> &'static str {
+    if cut {
+        "the file ends in the middle of a UTF-8 character; was it cut short?"
+    } else if bytes.contains(&0) {
+        "is it a binary file?"
+    } else {
+        // News copy from Windows tools is often Windows-1252: its curly quotes and dashes are
+        // single bytes from 0x80 up, in otherwise plain text.
+        "the file looks like Windows-1252 or Latin-1 text; save it as UTF-8"
+    }
+}
+
 /// Why a cell (or a line) is not UTF-8, in the words the article reader uses: the byte, the
 /// text just before it so that it can be found, and the likely cause. `what` names the cell
 /// (`text`, ``column `id` ``). Rust's own wording ("invalid utf-8 sequence of 1 bytes from
@@ -413,13 +427,7 @@ pub(crate) fn not_utf8(what: &str, bytes: &[u8], error: std::str::Utf8Error) -> 
     };
     // A cell that ends in the middle of a character is a Latin-1 `é` at its end (`José`)
     // far more often than a file cut short, so no cut is guessed here.
-    let guess = if bytes.contains(&0) {
-        "is the file binary?"
-    } else {
-        // News copy from Windows tools is often Windows-1252: its curly quotes and dashes are
-        // single bytes from 0x80 up, in otherwise plain text.
-        "the file looks like Windows-1252 or Latin-1 text; save it as UTF-8"
-    };
+    let guess = utf8_guess(bytes, false);
     let place = match before.trim() {
         "" => "at its start".to_string(),
         text => format!("after \"{text}\""),
