@@ -323,13 +323,13 @@ pub(crate) fn unique_column(
     Ok(first)
 }
 
-/// A message for a file that is not UTF-8 text at all, named by its first bytes: text saved
-/// as UTF-16 (spreadsheet programs and Windows tools write it; it otherwise fails with a
-/// puzzling "no `text` column", or, being valid UTF-8 with a zero byte after each letter, is
-/// classified as nonsense), UTF-32, or a compressed, zipped (an Excel `.xlsx` is a zip), old
-/// Office or PDF file given where text was expected, or any other binary file (a NUL byte
-/// among first [`ENCODING_HINT_BYTES`] that are not UTF-8). UTF-16 and UTF-32 are recognised by a
-/// byte-order mark, or by letters each beside zero bytes.
+/// A message for a file that is not UTF-8 text at all, named by its first bytes: text saved as
+/// UTF-16 (spreadsheet programs and Windows tools write it; it otherwise fails with a puzzling "no
+/// `text` column", or, being valid UTF-8 with a zero byte after each letter, is classified as
+/// nonsense), UTF-32, or a compressed, zipped (an Excel `.xlsx` is a zip), old Office or PDF file
+/// given where text was expected, or any other binary file (a NUL byte among the first
+/// [`ENCODING_HINT_BYTES`] that are not UTF-8). UTF-16 and UTF-32 are recognised by a byte-order
+/// mark, or by letters each beside zero bytes.
 pub(crate) fn encoding_hint(data: &[u8]) -> Option<String> {
     let signatures: [(&[u8], &str); 5] = [
         (

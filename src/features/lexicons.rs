@@ -71,7 +71,7 @@ impl Lexicons {
     /// (`x.txt`, `x.TXT`), or no `*.txt` file is found.
     pub fn from_dir(dir: &Path) -> Result<Self> {
         let name = crate::source::path_name(dir);
-        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(&name, e))?;
+        let entries = std::fs::read_dir(dir).map_err(|e| crate::source::open_error(&name, e))?;
         let mut groups = BTreeMap::new();
         // Lexicon names and the files they came from: `x.txt` and `x.TXT` would be one.
         let mut seen_stems = std::collections::HashMap::new();

@@ -180,6 +180,13 @@ fn lexicon_files_that_are_not_utf8_name_the_line() {
 fn lexicon_file_names_any_case_extension_and_no_odd_characters() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("HOSTILITY.TXT"), "war\n").unwrap();
+    // A directory name pasted with a trailing space is shown quoted, as missing files are.
+    let padded = std::path::PathBuf::from(format!("{} ", dir.path().display()));
+    let err = Lexicons::from_dir(&padded).unwrap_err().to_string();
+    assert!(
+        err.contains(&format!("{:?}", padded.display().to_string())),
+        "{err}"
+    );
     let lexicons = Lexicons::from_dir(dir.path()).unwrap();
     assert_eq!(lexicons.groups["HOSTILITY"], ["war"]);
     // Spaces, dots and accents are fine in a name.
