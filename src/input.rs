@@ -700,13 +700,13 @@ fn markup_hint(text: &str) -> Option<String> {
         || opens_tag("<head")
         || opens_tag("<body")
         || ((head.starts_with("<?xml") || head.starts_with("<!--")) && head.contains("<html"));
-    let closes_page = || {
+    // Whether the whole text closes one of `tags` somewhere; only asked once the opening
+    // looks like markup, since it reads the whole text.
+    let closes_any = |tags: &[&str]| {
         let lower = text.to_ascii_lowercase();
-        ["</html", "</body", "</head", "</p>", "</div", "</title"]
-            .iter()
-            .any(|tag| lower.contains(tag))
+        tags.iter().any(|tag| lower.contains(tag))
     };
-    if html_start && closes_page() {
+    if html_start && closes_any(&["</html", "</body", "</head", "</p>", "</div", "</title"]) {
         return Some(
             "is an HTML page, not plain text; save the page as text (or copy its article text \
              into a .txt file)"
@@ -720,13 +720,7 @@ fn markup_hint(text: &str) -> Option<String> {
             && ["<rss", "<feed", "<rdf:rdf"]
                 .iter()
                 .any(|t| head.contains(t)));
-    let closes_feed = || {
-        let lower = text.to_ascii_lowercase();
-        ["</rss", "</feed", "</rdf:rdf"]
-            .iter()
-            .any(|tag| lower.contains(tag))
-    };
-    if feed_start && closes_feed() {
+    if feed_start && closes_any(&["</rss", "</feed", "</rdf:rdf"]) {
         return Some(
             "is an RSS or Atom feed (XML), not plain text; extract its items' text first (into \
              .txt files, or rows with --input csv or jsonl)"
