@@ -784,14 +784,10 @@ impl CsvRows {
             .iter()
             .enumerate()
             .map(|(i, h)| {
-                std::str::from_utf8(strip_bom(h))
-                    .map(str::trim)
-                    .map_err(|e| {
-                        at_header(format!(
-                            "column {} has a name that is not UTF-8 ({e})",
-                            i + 1
-                        ))
-                    })
+                let h = strip_bom(h);
+                std::str::from_utf8(h).map(str::trim).map_err(|e| {
+                    at_header(not_utf8(&format!("the name of column {}", i + 1), h, e))
+                })
             })
             .collect::<Result<_>>()?;
         let headers = output_headers(&named);
@@ -1264,6 +1260,14 @@ mod tests {
         assert!(
             err.contains("line 2")
                 && err.contains("column `id` is not UTF-8: byte 0xE9 at its start"),
+            "{err}"
+        );
+        // A header name too, in the same words (it used to give Rust's error text).
+        let err = csv_read_error(dir.path(), "hdr.csv", b"id,R\xe9sum\xe9,text\n1,x,Talks.\n");
+        assert!(
+            err.contains("line 1")
+                && err.contains("the name of column 2 is not UTF-8: byte 0xE9 after \"R\"")
+                && err.contains("Latin-1"),
             "{err}"
         );
     }
