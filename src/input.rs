@@ -184,8 +184,8 @@ impl Documents {
                 "`-` (standard input) is named more than once; it can be read only once".into(),
             ));
         }
-        let mut sources = resolve_sources(paths, &format)?;
         let mut notes = Vec::new();
+        let mut sources = resolve_sources(paths, &format, &mut notes)?;
         drop_repeats(&mut sources, &mut notes);
         if format == InputFormat::Text {
             notes.extend(paths.iter().filter_map(|p| prose_note(p)));
@@ -856,10 +856,19 @@ fn check_distinct_headers(headers: &[Arc<str>]) -> std::result::Result<(), Strin
 /// The files `paths` name: `-` as it is (standard input, also when `paths` is empty), a
 /// directory as the format's files in it, a file as itself.
 ///
+/// Entries of a directory with the format's extension that are not files to read (a broken
+/// link, a named pipe, a socket) are skipped, with a note in `notes`: opening a pipe would wait
+/// for a writer forever, and a silent skip would drop an article without a word.
+///
 /// Returns an error if a path does not exist or a directory holds no file of the format (an
 /// empty run would look like a successful one).
-fn resolve_sources(paths: &[PathBuf], format: &InputFormat) -> Result<Vec<PathBuf>> {
+fn resolve_sources(
+    paths: &[PathBuf],
+    format: &InputFormat,
+    notes: &mut Vec<String>,
+) -> Result<Vec<PathBuf>> {
     let mut sources = Vec::new();
+    let mut skipped = Vec::new();
     if paths.is_empty() {
         sources.push(PathBuf::from("-"));
     }
@@ -867,19 +876,31 @@ fn resolve_sources(paths: &[PathBuf], format: &InputFormat) -> Result<Vec<PathBu
         if path.as_os_str() == "-" {
             sources.push(path.clone());
         } else if path.is_dir() {
-            let before = sources.len();
-            collect_files(path, format.extensions(), &mut sources)?;
-            if sources.len() == before {
+            let before = (sources.len(), skipped.len());
+            collect_files(path, format.extensions(), &mut sources, &mut skipped)?;
+            if sources.len() == before.0 {
                 let wanted: Vec<String> = format
                     .extensions()
                     .iter()
                     .map(|e| format!("*.{e}"))
                     .collect();
+                let wanted = wanted.join(" or ");
+                let besides = match &skipped[before.1..] {
+                    [] => String::new(),
+                    [only] => {
+                        format!("; the one {wanted} entry is not a file that can be read: {only}")
+                    }
+                    [first, ..] => format!(
+                        "; the {} {wanted} entries are not files that can be read (the first: \
+                         {first})",
+                        skipped.len() - before.1
+                    ),
+                };
                 return Err(Error::File {
                     path: path_name(path),
                     message: format!(
-                        "no {} files in this directory or below (name files directly to read others)",
-                        wanted.join(" or ")
+                        "no {wanted} files in this directory or below (name files directly to \
+                         read others){besides}"
                     ),
                 });
             }
@@ -888,6 +909,17 @@ fn resolve_sources(paths: &[PathBuf], format: &InputFormat) -> Result<Vec<PathBu
             std::fs::metadata(path).map_err(|e| open_error(&path_name(path), e))?;
             sources.push(path.clone());
         }
+    }
+    match skipped.as_slice() {
+        [] => {}
+        [only] => notes.push(format!(
+            "skipped a directory entry that is not a file that can be read: {only}"
+        )),
+        [first, ..] => notes.push(format!(
+            "skipped {} directory entries that are not files that can be read (the first: \
+             {first})",
+            skipped.len()
+        )),
     }
     Ok(sources)
 }
@@ -1053,7 +1085,14 @@ fn read_text(path: &Path) -> Result<Document> {
 ///
 /// Symbolic links to directories are not followed (as ripgrep does by default): a link back to
 /// a parent would otherwise list the same articles over and over. Links to files are read.
-fn collect_files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Result<()> {
+/// Entries with one of the extensions that are not files (a broken link, a named pipe) go to
+/// `skipped`, described, for the caller's note.
+fn collect_files(
+    dir: &Path,
+    extensions: &[&str],
+    out: &mut Vec<PathBuf>,
+    skipped: &mut Vec<String>,
+) -> Result<()> {
     let name = path_name(dir);
     let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(&name, e))?
@@ -1066,15 +1105,21 @@ fn collect_files(dir: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) -> Res
     entries.sort();
     for (path, is_real_dir) in entries {
         if is_real_dir {
-            collect_files(&path, extensions, out)?;
+            collect_files(&path, extensions, out, skipped)?;
         } else if path
             .extension()
             .and_then(|e| e.to_str())
             // `B.TXT` from a Windows archive or a scanner is an article too.
             .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
-            && path.is_file()
         {
-            out.push(path);
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => out.push(path),
+                // A link to a directory named `x.txt`: a directory, not an article.
+                Ok(meta) if meta.is_dir() => {}
+                Ok(_) => skipped.push(format!("{}: not a regular file", path_name(&path))),
+                // A broken link: "No such file or directory", a loop: "Too many levels ...".
+                Err(e) => skipped.push(format!("{}: {e}", path_name(&path))),
+            }
         }
     }
     Ok(())
@@ -1224,6 +1269,37 @@ mod tests {
             .unwrap();
         let texts = texts_of(&[dir.path().to_path_buf()], InputFormat::Text);
         assert_eq!(texts, ["Talks resumed.", "Talks stalled."]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn entries_that_are_not_files_are_skipped_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "a.txt", b"Talks resumed.");
+        std::os::unix::fs::symlink(dir.path().join("gone.txt"), dir.path().join("b.txt")).unwrap();
+        // A named pipe: opening it would wait for a writer, so it is not opened.
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.path().join("c.txt"))
+            .status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo failed");
+        let mut docs = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text).unwrap();
+        let texts: Vec<String> = docs.by_ref().map(|d| d.unwrap().text).collect();
+        assert_eq!(texts, ["Talks resumed."]);
+        let notes = docs.notes().join("\n");
+        assert!(notes.contains("skipped 2 directory entries"), "{notes}");
+        assert!(notes.contains("b.txt: No such file"), "{notes}");
+        assert!(!notes.contains("c.txt"), "only the first is named: {notes}");
+
+        // With nothing else to read, the directory's error says why.
+        std::fs::remove_file(dir.path().join("a.txt")).unwrap();
+        std::fs::remove_file(dir.path().join("c.txt")).unwrap();
+        let Err(err) = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text) else {
+            panic!("a directory holding only a broken link was accepted");
+        };
+        let err = err.to_string();
+        assert!(err.contains("no *.txt files"), "{err}");
+        assert!(err.contains("the one *.txt entry is not a file"), "{err}");
+        assert!(err.contains("b.txt: No such file"), "{err}");
     }
 
     #[test]
