@@ -56,6 +56,18 @@ impl SentenceResult<'_> {
             self.prediction.label.as_str()
         }
     }
+
+    /// The confidence as the table shows it, to two decimals. An `uncertain` sentence's is
+    /// rounded down: rounded to nearest, 0.998 under `--min-confidence 1` would show as an
+    /// uncertain "1.00", and 0.496 under 0.5 as "0.50".
+    pub fn shown_confidence(&self) -> f32 {
+        let confidence = self.prediction.confidence();
+        if self.uncertain {
+            (confidence * 100.0).floor() / 100.0
+        } else {
+            confidence
+        }
+    }
 }
 
 /// The fixed columns of CSV output, before any pass-through columns.
@@ -306,7 +318,7 @@ impl Renderer {
                 "{:>4}  {:<12}  {:>5.2}  {}",
                 r.index,
                 r.shown_label(),
-                r.prediction.confidence(),
+                r.shown_confidence(),
                 one_line(r.text)
             );
             if let Some(explanation) = &r.explanation {
@@ -933,6 +945,52 @@ mod tests {
             };
             assert_eq!(keys, reserved, "{text}");
         }
+    }
+
+    /// Hand-computed: 0.998 and 0.496 round to "1.00" and "0.50", which would read as at or
+    /// above thresholds of 1 and 0.5; rounded down they show under them.
+    #[test]
+    fn uncertain_confidences_show_below_their_threshold() {
+        let doc = Document {
+            source: "a.txt".into(),
+            line: None,
+            text: "Talks. Talks.".into(),
+            fields: Vec::new(),
+        };
+        let result = |confidence: f32, uncertain: bool| SentenceResult {
+            index: 1,
+            start: 0,
+            end: 6,
+            text: "Talks.",
+            prediction: Prediction {
+                label: Stance::Analytical,
+                probabilities: [
+                    (1.0 - confidence) / 2.0,
+                    confidence,
+                    (1.0 - confidence) / 2.0,
+                ],
+            },
+            uncertain,
+            explanation: None,
+        };
+        let results = [
+            result(0.998, true),
+            result(0.496, true),
+            result(0.998, false),
+        ];
+        let r = Renderer {
+            format: ClassifyFormat::Table,
+            columns: Vec::new(),
+        };
+        let mut out = Vec::new();
+        r.document(&doc, &results, &mut out);
+        let shown: Vec<&str> = std::str::from_utf8(&out)
+            .unwrap()
+            .lines()
+            .filter(|l| l.ends_with("Talks."))
+            .map(|l| l.split_whitespace().nth(2).unwrap())
+            .collect();
+        assert_eq!(shown, ["0.99", "0.49", "1.00"]);
     }
 
     #[test]
