@@ -106,13 +106,18 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
                     // bullying.The two sides"): only an ASCII capital and small letter right
                     // after the mark can open a sentence there, a cheap first test ("U.S." and
                     // "3.5" fail it).
-                    if after.is_ascii_uppercase()
-                        && bytes
-                            .get(cluster_end + 1)
-                            .is_some_and(u8::is_ascii_lowercase)
-                        && push_if_ends_without_space(text, sentence_start, i, cluster_end, out)
+                    // (Or a curly quote opening the next sentence: `Monday.“We`.)
+                    if (after == '“'
+                        || after.is_ascii_uppercase()
+                            && bytes
+                                .get(cluster_end + 1)
+                                .is_some_and(u8::is_ascii_lowercase))
+                        && let Some(next) =
+                            push_if_ends_without_space(text, sentence_start, i, cluster_end, out)
                     {
                         start = None;
+                        i = next;
+                        continue;
                     }
                     i = cluster_end;
                     continue;
@@ -328,9 +333,10 @@ const TWO_LETTER_OPENERS: &[&str] = &[
     "An", "As", "At", "By", "He", "If", "In", "It", "My", "No", "On", "So", "To", "Up", "We",
 ];
 
-/// Pushes the sentence that ends at `cluster_end` if [`ends_without_space`] says it ends
-/// there. (Out of line, push and all, to keep `spans_into` small; this path still costs
-/// splitting plain articles some 7% over the code without it, see the commit message.)
+/// Pushes the sentence that ends after the mark at `mark` if [`ends_without_space`] says it
+/// ends there, and returns where the next one starts. (Out of line, push and all, to keep
+/// `spans_into` small; this path still costs splitting plain articles some 7% over the code
+/// without it, see the commit message of b724d47.)
 #[inline(never)]
 fn push_if_ends_without_space(
     text: &str,
@@ -338,19 +344,19 @@ fn push_if_ends_without_space(
     mark: usize,
     cluster_end: usize,
     out: &mut Vec<(usize, usize)>,
-) -> bool {
-    let ends = ends_without_space(text, sentence_start, mark, cluster_end);
-    if ends {
-        out.push((sentence_start, cluster_end));
-    }
-    ends
+) -> Option<usize> {
+    let end = ends_without_space(text, sentence_start, mark, cluster_end)?;
+    out.push((sentence_start, end));
+    Some(end)
 }
 
-/// Whether the mark at `mark` ends a sentence although no white space follows it (text
-/// scraped from a web page or stripped of tags: "of bullying.The two sides agreed"). The
-/// mark must be one `.`, `!` or `?` (no ellipsis, no `?!`), perhaps closed by a quote or
-/// bracket (`”`, `’`, `)`, `]`, `»`, or one `"` that closes one the sentence opened; not a
-/// `'`, which may be an apostrophe or open a quote); before it, a word of two or more letters
+/// Where the next sentence starts, if the mark at `mark` ends one although no white space
+/// follows it (text scraped from a web page or stripped of tags: "of bullying.The two sides
+/// agreed"): at `cluster_end`, or at a quote that opens the next sentence (`Monday."We`,
+/// `Monday.“We`). The mark must be one `.`, `!` or `?` (no ellipsis, no `?!`), perhaps closed
+/// by a quote or bracket (`”`, `’`, `)`, `]`, `»`, or one `"` that closes one the sentence
+/// opened; any other `"` right before the next word opens it; not a `'`, which may be an
+/// apostrophe or open a quote); before it, a word of two or more letters
 /// that are lower case after the first (`bullying`, `Beijing`; not `U.S`, `ASEAN`, `iPhone`,
 /// nor an abbreviation of [`TITLES`] or [`AMBIGUOUS`]: `Mr.Li`, `St.Petersburg`), not part of
 /// an address or a figure (after `/`, `@`, `_`, a digit, ...); after it, a capital and a small
@@ -358,22 +364,35 @@ fn push_if_ends_without_space(
 /// [`DOMAIN_ENDINGS`], nor a two-letter word outside [`TWO_LETTER_OPENERS`]: `Parliament.Uk`),
 /// not running on into an address (`@`, `_`, `/`) or a period and a letter (`bbc.Co.Uk`). Decimals,
 /// versions (`3.5`, `v1.2`), `Amazon.com` and `U.N.Security` fail these tests and stay joined.
-fn ends_without_space(text: &str, sentence_start: usize, mark: usize, cluster_end: usize) -> bool {
+fn ends_without_space(
+    text: &str,
+    sentence_start: usize,
+    mark: usize,
+    cluster_end: usize,
+) -> Option<usize> {
     if !matches!(text.as_bytes()[mark], b'.' | b'!' | b'?') {
-        return false;
+        return None;
     }
     let before = &text[sentence_start..mark];
     let mut quotes = 0;
-    for ch in text[mark + 1..cluster_end].chars() {
+    let mut next_start = cluster_end;
+    for (k, ch) in text[mark + 1..cluster_end].char_indices() {
         match ch {
             '”' | '’' | ')' | ']' | '»' => {}
-            // One `"` can close the quotation; a second would open the next one.
+            // One `"` can close the quotation the sentence opened ...
             '"' if quotes == 0 && last_quote_opens(before) => quotes += 1,
-            _ => return false,
+            // ... and one right before the next word opens the next sentence.
+            '"' if mark + 2 + k == cluster_end => next_start = mark + 1 + k,
+            _ => return None,
         }
     }
     // The word after: a capital, then a small letter.
-    let rest = &text[cluster_end..];
+    let mut rest = &text[cluster_end..];
+    if next_start == cluster_end
+        && let Some(quoted) = rest.strip_prefix('“')
+    {
+        rest = quoted;
+    }
     let word_len = rest
         .find(|c: char| !c.is_alphabetic())
         .unwrap_or(rest.len());
@@ -387,13 +406,13 @@ fn ends_without_space(text: &str, sentence_start: usize, mark: usize, cluster_en
         || DOMAIN_ENDINGS.iter().any(|d| d.eq_ignore_ascii_case(next))
         || (next.len() == 2 && !TWO_LETTER_OPENERS.contains(&next))
     {
-        return false;
+        return None;
     }
     // Not a name running on into an address or a path (`Jane.Doe@un.org`, `bbc.Co.Uk`).
     let mut after_next = rest[word_len..].chars();
     match after_next.next() {
-        Some('@' | '_' | '/' | '\\') => return false,
-        Some('.') if after_next.next().is_some_and(char::is_alphanumeric) => return false,
+        Some('@' | '_' | '/' | '\\') => return None,
+        Some('.') if after_next.next().is_some_and(char::is_alphanumeric) => return None,
         _ => {}
     }
     // The word before: two or more letters, lower case after the first, standing alone.
@@ -408,7 +427,7 @@ fn ends_without_space(text: &str, sentence_start: usize, mark: usize, cluster_en
         .map_or(before.len(), |(k, _)| k);
     let word = &before[word_start..];
     if word.chars().count() < 2 || !word.chars().skip(1).all(char::is_lowercase) {
-        return false;
+        return None;
     }
     let joined = before[..word_start].chars().next_back().is_some_and(|c| {
         c.is_ascii_digit()
@@ -418,7 +437,7 @@ fn ends_without_space(text: &str, sentence_start: usize, mark: usize, cluster_en
             )
     });
     let is = |list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(word));
-    !joined && !is(TITLES) && !is(AMBIGUOUS)
+    (!joined && !is(TITLES) && !is(AMBIGUOUS)).then_some(next_start)
 }
 
 /// Whether the last `"` in `before` opens a quotation: it starts the sentence, or follows
@@ -1119,6 +1138,24 @@ mod tests {
                     "Talks ended.",
                 ],
             ),
+            // A quote that opens the next sentence: straight (when it closes none the
+            // sentence opened), curly, or straight after one that closes.
+            (
+                "Talks resumed on Monday.\"We will not yield,\" he said.“Never.”The talks ended.",
+                &[
+                    "Talks resumed on Monday.",
+                    "\"We will not yield,\" he said.",
+                    "“Never.”",
+                    "The talks ended.",
+                ],
+            ),
+            (
+                "He called it \"an empire.\"\"The U.S. side has once again staged a show.\"",
+                &[
+                    "He called it \"an empire.\"",
+                    "\"The U.S. side has once again staged a show.\"",
+                ],
+            ),
             // A two-letter opener.
             (
                 "The talks ended in.It was late.",
@@ -1135,6 +1172,8 @@ mod tests {
         }
         let text = "Talks failed.Exports fell.";
         assert_eq!(spans(text), [(0, 13), (13, 26)]);
+        let text = "Talks failed.\"No.\"";
+        assert_eq!(spans(text), [(0, 13), (13, 18)]);
     }
 
     #[test]
@@ -1156,10 +1195,9 @@ mod tests {
         one("Sales of the new.iPhone and of the iPhone.Apps and PayPal.Me grew.");
         // Ellipses, repeated marks, and a word of one letter on either side.
         one("He paused...Then went on and on…Then stopped?!Then went, plan B.Then C.A deal.");
-        // A straight quote that may open the next sentence, or an apostrophe.
-        one("Talks resumed.\"The two sides met.");
+        // A single quote, which may be an apostrophe; a quote that neither closes nor opens.
         one("It was the word 'talks.'The two sides met.");
-        one("He called it \"an empire.\"\"The U.S. side has once again staged a show.");
+        one("It was \"talks.\"\"");
         // A figure or an address before the word.
         one("The 20mph.Then the 4chan.Board and the a_bc.Cd and /path.Name ended.");
         // An address or a name after it: e-mail, two-letter endings, camel case (these
