@@ -548,9 +548,17 @@ impl JsonlRows {
                     let column = raw
                         .get(..e.column().saturating_sub(1))
                         .map_or(e.column(), |before| before.chars().count() + 1);
+                    let reason = strip_position(&e);
+                    // Valid JSON, but deeper than serde_json goes (its guard against running
+                    // out of stack); "invalid" would send the user looking for a typo.
+                    if reason == "recursion limit exceeded" {
+                        return Some(Err(bad(format!(
+                            "a value nests more than 128 arrays or objects deep (at column \
+                             {column}); stance reads JSON up to that depth"
+                        ))));
+                    }
                     return Some(Err(bad(format!(
-                        "invalid JSON at column {column} ({}){hint}{surrogate}",
-                        strip_position(&e)
+                        "invalid JSON at column {column} ({reason}){hint}{surrogate}"
                     ))));
                 }
             };
@@ -1919,6 +1927,24 @@ mod tests {
             err.contains("invalid JSON at column 16 (trailing comma)"),
             "{err}"
         );
+        // Valid JSON past serde_json's depth limit is not called invalid.
+        let deep = format!(
+            "{{\"text\":\"A.\",\"x\":{}{}}}\n",
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let path = write(dir.path(), "deep.jsonl", deep.as_bytes());
+        let err = Documents::open(&[path], format())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("deep.jsonl: line 1: a value nests more than 128 arrays or objects deep"),
+            "{err}"
+        );
+        assert!(!err.contains("invalid"), "{err}");
     }
 
     #[test]
