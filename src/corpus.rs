@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::source::{
     CrlfToLf, MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, extra_fields, field_of_swallowed_row,
-    header_line_break, is_dos_eof, not_utf8, open_source, path_name, read_whole, record_line,
-    separator_hint, unique_column,
+    header_line_break, is_dos_eof, not_utf8, open_source, path_name, quote_closed_early,
+    read_whole, record_line, separator_hint, strip_bom, unique_column,
 };
 
 /// The stance a sentence takes between the parties it talks about.
@@ -168,6 +168,20 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             message,
         });
     }
+    // Reported once the rows up to its line have parsed: a quote left open earlier in the
+    // row looks like one closed early too, and the row's own message says more.
+    let mut closed_early = quote_closed_early(strip_bom(data));
+    let mut report_closed_early = |before_line: u64| match closed_early.take() {
+        Some((line, message)) if line < before_line => Err(Error::Data {
+            path: name.into(),
+            line,
+            message,
+        }),
+        pending => {
+            closed_early = pending;
+            Ok(())
+        }
+    };
     // Line numbers as an editor shows them, for CRLF files and after blank lines too.
     let mut csv = csv::ReaderBuilder::new()
         .flexible(true)
@@ -199,6 +213,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
         }
         // (Asked for every row, so the line ends read so far are let go of.)
         let line = record_line(&mut csv, &record);
+        report_closed_early(line)?;
         // A row of empty cells (`,,`: a spreadsheet's blank rows below the data) holds
         // nothing to lose.
         if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
@@ -216,6 +231,7 @@ pub fn read_labelled_from(data: &[u8], name: &str) -> Result<Vec<LabeledSentence
             })?;
         rows.push(row);
     }
+    report_closed_early(u64::MAX)?;
     if rows.is_empty() {
         return Err(Error::File {
             path: name.into(),

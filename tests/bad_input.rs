@@ -62,6 +62,12 @@ fn labelled_csv_errors_name_file_line_and_value() {
             b"text,stance\nA.,analytical\n",
             &["line 1", "no `label` column"],
         ),
+        // A text that opens with a quotation, unescaped: the reader would drop its quotes.
+        (
+            "quote_closed_early.csv",
+            b"text,label\nTalks.,analytical\n\"We will not yield,\" the minister said.,adversarial\n",
+            &["line 3", "goes on after the quote that closes it", "\"We will not yield,\" the"],
+        ),
         // A double quote left open swallows the rows after it, from any column.
         (
             "open_quote_note.csv",
