@@ -697,8 +697,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         warn!("note: {note}");
     }
     let predictions = model.predict_rows(&rows);
-    let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
-    let evaluation = eval::evaluate(&gold, &predictions);
+    let evaluation = eval::evaluate_rows(&rows, &predictions);
     let errors = Misclassified::first(&rows, &predictions, args.errors);
     let format = args.format.into();
     let text = report::evaluation(

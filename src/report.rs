@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::context::{ContextModel, Link};
 use crate::corpus::{LabeledSentence, Stance};
-use crate::eval::Evaluation;
+use crate::eval::{Bootstrap, Evaluation, Interval};
 use crate::input::Document;
 use crate::model::{Contribution, Prediction, StanceModel};
 pub use crate::terminal::{json_printable, one_line, printable, unsafe_on_terminal};
@@ -536,11 +536,37 @@ fn evaluation_json(e: &Evaluation, errors: &[Misclassified]) -> String {
     s
 }
 
+/// What the 95% ranges are, for the text and Markdown reports.
+fn bootstrap_note(b: &Bootstrap) -> String {
+    let units = if b.by_document {
+        format!(
+            "the {} documents (rows sharing a story or document id, drawn whole)",
+            b.units
+        )
+    } else {
+        format!("the {} sentences", b.units)
+    };
+    format!(
+        "95% ranges: {} bootstrap resamples of {units}; another sample of this size of the same \
+         kind of text would likely score inside them",
+        b.resamples
+    )
+}
+
 fn evaluation_text(e: &Evaluation, errors: &[Misclassified], data_name: &str) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "evaluated on {data_name}: {} sentences", e.n);
-    let _ = writeln!(s, "accuracy  {:.4}", e.accuracy);
-    let _ = writeln!(s, "macro-F1  {:.4}", e.macro_f1);
+    let range = |pick: fn(&Bootstrap) -> Interval| {
+        e.bootstrap.as_ref().map_or(String::new(), |b| {
+            let r = pick(b);
+            format!("  (95% range {:.4} to {:.4})", r.lower, r.upper)
+        })
+    };
+    let _ = writeln!(s, "accuracy  {:.4}{}", e.accuracy, range(|b| b.accuracy));
+    let _ = writeln!(s, "macro-F1  {:.4}{}", e.macro_f1, range(|b| b.macro_f1));
+    if let Some(b) = &e.bootstrap {
+        let _ = writeln!(s, "{}", bootstrap_note(b));
+    }
     let b = &e.majority_baseline;
     let _ = writeln!(
         s,
@@ -623,10 +649,35 @@ fn evaluation_markdown(e: &Evaluation, errors: &[Misclassified], data_name: &str
         e.n
     );
     let b = &e.majority_baseline;
-    let _ = writeln!(s, "| metric | model | majority baseline ({}) |", b.label);
-    let _ = writeln!(s, "| --- | --- | --- |");
-    let _ = writeln!(s, "| accuracy | {:.4} | {:.4} |", e.accuracy, b.accuracy);
-    let _ = writeln!(s, "| macro-F1 | {:.4} | {:.4} |\n", e.macro_f1, b.macro_f1);
+    let range = |pick: fn(&Bootstrap) -> Interval| {
+        e.bootstrap.as_ref().map_or("-".to_string(), |b| {
+            let r = pick(b);
+            format!("{:.4} to {:.4}", r.lower, r.upper)
+        })
+    };
+    let _ = writeln!(
+        s,
+        "| metric | model | 95% range | majority baseline ({}) |",
+        b.label
+    );
+    let _ = writeln!(s, "| --- | --- | --- | --- |");
+    let _ = writeln!(
+        s,
+        "| accuracy | {:.4} | {} | {:.4} |",
+        e.accuracy,
+        range(|b| b.accuracy),
+        b.accuracy
+    );
+    let _ = writeln!(
+        s,
+        "| macro-F1 | {:.4} | {} | {:.4} |\n",
+        e.macro_f1,
+        range(|b| b.macro_f1),
+        b.macro_f1
+    );
+    if let Some(b) = &e.bootstrap {
+        let _ = writeln!(s, "{}\n", bootstrap_note(b));
+    }
     let _ = writeln!(s, "| label | precision | recall | F1 | support |");
     let _ = writeln!(s, "| --- | --- | --- | --- | --- |");
     for (label, c) in &e.per_class {
