@@ -865,8 +865,9 @@ fn check_distinct_headers(headers: &[Arc<str>]) -> std::result::Result<(), Strin
 /// directory as the format's files in it, a file as itself.
 ///
 /// Entries of a directory with the format's extension that are not files to read (a broken
-/// link, a named pipe, a socket) are skipped, with a note in `notes`: opening a pipe would wait
-/// for a writer forever, and a silent skip would drop an article without a word.
+/// link, a named pipe, a socket), and links to directories, are skipped with a note in
+/// `notes`: opening a pipe would wait for a writer forever, a link may lead back to a parent,
+/// and a silent skip would drop articles without a word.
 ///
 /// Returns an error if a path does not exist or a directory holds no file of the format (an
 /// empty run would look like a successful one).
@@ -895,12 +896,9 @@ fn resolve_sources(
                 let wanted = wanted.join(" or ");
                 let besides = match &skipped[before.1..] {
                     [] => String::new(),
-                    [only] => {
-                        format!("; the one {wanted} entry is not a file that can be read: {only}")
-                    }
+                    [only] => format!("; one entry was skipped: {only}"),
                     [first, ..] => format!(
-                        "; the {} {wanted} entries are not files that can be read (the first: \
-                         {first})",
+                        "; {} entries were skipped (the first: {first})",
                         skipped.len() - before.1
                     ),
                 };
@@ -920,12 +918,9 @@ fn resolve_sources(
     }
     match skipped.as_slice() {
         [] => {}
-        [only] => notes.push(format!(
-            "skipped a directory entry that is not a file that can be read: {only}"
-        )),
+        [only] => notes.push(format!("skipped a directory entry: {only}")),
         [first, ..] => notes.push(format!(
-            "skipped {} directory entries that are not files that can be read (the first: \
-             {first})",
+            "skipped {} directory entries (the first: {first})",
             skipped.len()
         )),
     }
@@ -1093,8 +1088,8 @@ fn read_text(path: &Path) -> Result<Document> {
 ///
 /// Symbolic links to directories are not followed (as ripgrep does by default): a link back to
 /// a parent would otherwise list the same articles over and over. Links to files are read.
-/// Entries with one of the extensions that are not files (a broken link, a named pipe) go to
-/// `skipped`, described, for the caller's note.
+/// Links to directories, and entries with one of the extensions that are not files (a broken
+/// link, a named pipe), go to `skipped`, described, for the caller's note.
 fn collect_files(
     dir: &Path,
     extensions: &[&str],
@@ -1102,18 +1097,23 @@ fn collect_files(
     skipped: &mut Vec<String>,
 ) -> Result<()> {
     let name = path_name(dir);
-    let mut entries: Vec<(PathBuf, bool)> = std::fs::read_dir(dir)
+    let mut entries: Vec<(PathBuf, Option<std::fs::FileType>)> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(&name, e))?
         .map(|e| {
             let e = e.map_err(|e| Error::io(&name, e))?;
-            let is_real_dir = e.file_type().is_ok_and(|t| t.is_dir());
-            Ok((e.path(), is_real_dir))
+            Ok((e.path(), e.file_type().ok()))
         })
         .collect::<Result<_>>()?;
-    entries.sort();
-    for (path, is_real_dir) in entries {
-        if is_real_dir {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, file_type) in entries {
+        let is_link = file_type.is_some_and(|t| t.is_symlink());
+        if file_type.is_some_and(|t| t.is_dir()) {
             collect_files(&path, extensions, out, skipped)?;
+        } else if is_link && path.is_dir() {
+            skipped.push(format!(
+                "{}: a link to a directory, not followed (name it to read it)",
+                path_name(&path)
+            ));
         } else if path
             .extension()
             .and_then(|e| e.to_str())
@@ -1275,8 +1275,16 @@ mod tests {
         std::os::unix::fs::symlink(&outside, dir.path().join("link.txt")).unwrap();
         std::os::unix::fs::symlink(dir.path().join("a/x.txt"), dir.path().join("same.txt"))
             .unwrap();
-        let texts = texts_of(&[dir.path().to_path_buf()], InputFormat::Text);
+        let mut docs = Documents::open(&[dir.path().to_path_buf()], InputFormat::Text).unwrap();
+        let texts: Vec<String> = docs.by_ref().map(|d| d.unwrap().text).collect();
         assert_eq!(texts, ["Talks resumed.", "Talks stalled."]);
+        // The link to a directory is named, so that the articles behind it are not lost
+        // without a word.
+        let notes = docs.notes().join("\n");
+        assert!(
+            notes.contains("back: a link to a directory, not followed (name it to read it)"),
+            "{notes}"
+        );
     }
 
     #[cfg(unix)]
@@ -1294,7 +1302,10 @@ mod tests {
         let texts: Vec<String> = docs.by_ref().map(|d| d.unwrap().text).collect();
         assert_eq!(texts, ["Talks resumed."]);
         let notes = docs.notes().join("\n");
-        assert!(notes.contains("skipped 2 directory entries"), "{notes}");
+        assert!(
+            notes.contains("skipped 2 directory entries (the first:"),
+            "{notes}"
+        );
         assert!(notes.contains("b.txt: No such file"), "{notes}");
         assert!(!notes.contains("c.txt"), "only the first is named: {notes}");
 
@@ -1306,7 +1317,7 @@ mod tests {
         };
         let err = err.to_string();
         assert!(err.contains("no *.txt files"), "{err}");
-        assert!(err.contains("the one *.txt entry is not a file"), "{err}");
+        assert!(err.contains("one entry was skipped"), "{err}");
         assert!(err.contains("b.txt: No such file"), "{err}");
     }
 
