@@ -455,11 +455,25 @@ pub struct Conflicts {
 
 /// The texts of `rows` labelled more than one way (compared after trimming), if any.
 pub fn conflicting_labels(rows: &[LabeledSentence]) -> Option<Conflicts> {
+    repeated_texts(rows, true)
+}
+
+/// The texts of `rows` written more than once under the same label (compared after
+/// trimming), if any, in a [`Conflicts`] whose `lines` are those of the first row and its
+/// first copy. Copies weigh a sentence twice in training; cross-validation keeps them in one
+/// fold (see [`crate::tune::fold_units`]).
+pub fn copied_texts(rows: &[LabeledSentence]) -> Option<Conflicts> {
+    repeated_texts(rows, false)
+}
+
+/// The texts whose first row has a later row with another label (`other_label`) or with the
+/// same label (not `other_label`).
+fn repeated_texts(rows: &[LabeledSentence], other_label: bool) -> Option<Conflicts> {
     let mut first: std::collections::HashMap<&str, (usize, bool)> = Default::default();
     let mut example: Option<(usize, usize)> = None;
     for (i, row) in rows.iter().enumerate() {
         let entry = first.entry(row.text.trim()).or_insert((i, false));
-        if rows[entry.0].label != row.label && !entry.1 {
+        if entry.0 != i && (rows[entry.0].label != row.label) == other_label && !entry.1 {
             entry.1 = true;
             if example.is_none() {
                 example = Some((entry.0, i));
@@ -467,16 +481,16 @@ pub fn conflicting_labels(rows: &[LabeledSentence]) -> Option<Conflicts> {
         }
     }
     let (a, b) = example?;
-    let conflicted: std::collections::HashSet<&str> = first
+    let repeated: std::collections::HashSet<&str> = first
         .iter()
-        .filter(|(_, (_, conflict))| *conflict)
+        .filter(|(_, (_, repeated))| *repeated)
         .map(|(text, _)| *text)
         .collect();
     Some(Conflicts {
-        texts: conflicted.len(),
+        texts: repeated.len(),
         rows: rows
             .iter()
-            .filter(|r| conflicted.contains(r.text.trim()))
+            .filter(|r| repeated.contains(r.text.trim()))
             .count(),
         example: rows[a].text.trim().to_string(),
         lines: (rows[a].line, rows[b].line),
@@ -524,6 +538,18 @@ mod tests {
             })
         );
         assert_eq!(conflicting_labels(&rows[..3]), None);
+        // Copies under one label: "Talks resumed." at lines 2 and 4 (trimmed alike); the
+        // text's third row, under another label, fills a row too.
+        assert_eq!(
+            copied_texts(&rows),
+            Some(Conflicts {
+                texts: 1,
+                rows: 3,
+                example: "Talks resumed.".into(),
+                lines: (2, 4),
+            })
+        );
+        assert_eq!(copied_texts(&rows[..2]), None);
     }
 
     #[test]

@@ -392,7 +392,7 @@ fn train(args: TrainArgs) -> Result<()> {
             message,
         });
     }
-    note_conflicting_labels(&name, &rows);
+    note_repeated_texts(&name, &rows);
     let folds = args.folds.or(args.search.then_some(tune::SEARCH_FOLDS));
     if let Some(k) = folds {
         tune::check_folds(&rows, k, &name)?;
@@ -439,13 +439,25 @@ fn train(args: TrainArgs) -> Result<()> {
     Ok(())
 }
 
-/// The note on texts labelled more than one way, which no model can tell apart.
-fn note_conflicting_labels(name: &str, rows: &[stance::corpus::LabeledSentence]) {
-    if let Some(c) = stance::corpus::conflicting_labels(rows) {
+/// The notes on texts labelled more than one way, which no model can tell apart, and on texts
+/// written more than once (an export pasted in twice), which weigh double in training.
+fn note_repeated_texts(name: &str, rows: &[stance::corpus::LabeledSentence]) {
+    let conflicts = stance::corpus::conflicting_labels(rows).map(|c| {
+        (
+            c,
+            "appear under more than one label",
+            "no model can tell such rows apart",
+        )
+    });
+    let copies = stance::corpus::copied_texts(rows).map(|c| {
+        let why = "each copy weighs in training; cross-validation puts a copy in the fold of \
+                   its text's first row, unless it has a story or document id of its own";
+        (c, "are written more than once under one label", why)
+    });
+    for (c, what, why) in conflicts.into_iter().chain(copies) {
         let example: String = c.example.chars().take(60).collect();
         warn!(
-            "note: {}: {} text(s) appear under more than one label ({} rows), such as \"{}\" at \
-             lines {} and {}; no model can tell such rows apart",
+            "note: {}: {} text(s) {what} ({} rows), such as \"{}\" at lines {} and {}; {why}",
             report::one_line(name),
             c.texts,
             c.rows,

@@ -39,19 +39,56 @@ pub fn stratified_folds(labels: &[Stance], k: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
-/// Assigns rows to `k` folds keeping each story whole (or, without a story, each document); other
-/// rows are their own group. Groups are taken in a seeded random order and each goes to the fold
-/// where it leaves the label counts most even, so folds stay roughly stratified.
-pub fn grouped_folds(rows: &[LabeledSentence], k: usize, seed: u64) -> Vec<usize> {
+/// The units of rows that cross-validation keeps whole, as row indices: each story (or,
+/// without a story, each document), and each other row on its own unless its text (compared
+/// trimmed) came earlier, in which case it joins that text's unit. A sentence pasted twice (one
+/// export concatenated with another) would otherwise be tested in a fold that trained on its
+/// twin: on 3,000 rows with every one doubled, cross-validated macro-F1 read 0.929 against
+/// 0.827. Stories are not merged with each other over a shared sentence: boilerplate that
+/// recurs across articles ("The ministry did not respond to a request for comment.") would
+/// chain them all into one unit.
+///
+/// Units come in the order of their story's name, then of their first row, so rows without
+/// copies get the units they had before copies were placed.
+pub fn fold_units(rows: &[LabeledSentence]) -> Vec<Vec<usize>> {
     let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
     let mut singles = Vec::new();
     for (i, row) in rows.iter().enumerate() {
         match row.fold_group() {
             Some(group) => groups.entry(group).or_default().push(i),
-            None => singles.push(vec![i]),
+            None => singles.push(i),
         }
     }
-    let mut units: Vec<Vec<usize>> = groups.into_values().chain(singles).collect();
+    let mut units: Vec<Vec<usize>> = groups.into_values().collect();
+    let mut unit_of: std::collections::HashMap<&str, usize> = Default::default();
+    for (u, unit) in units.iter().enumerate() {
+        for &i in unit {
+            unit_of.entry(rows[i].text.trim()).or_insert(u);
+        }
+    }
+    for i in singles {
+        match unit_of.entry(rows[i].text.trim()) {
+            std::collections::hash_map::Entry::Occupied(u) => units[*u.get()].push(i),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(units.len());
+                units.push(vec![i]);
+            }
+        }
+    }
+    units
+}
+
+/// Whether a text occurs in more than one row (compared trimmed).
+fn has_copies(rows: &[LabeledSentence]) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    !rows.iter().all(|r| seen.insert(r.text.trim()))
+}
+
+/// Assigns rows to `k` folds keeping each unit of [`fold_units`] whole (a story, a document,
+/// the copies of a text). Units are taken in a seeded random order and each goes to the fold
+/// where it leaves the label counts most even, so folds stay roughly stratified.
+pub fn grouped_folds(rows: &[LabeledSentence], k: usize, seed: u64) -> Vec<usize> {
+    let mut units = fold_units(rows);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     units.shuffle(&mut rng);
     // Largest first, so that small groups can even out the counts at the end.
@@ -89,21 +126,15 @@ pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()>
             "cross-validation needs at least 2 folds, got {k}"
         )));
     }
-    // Folds keep each story (or document) whole, so there must be at least k of them.
-    let mut keys = std::collections::HashSet::new();
-    let groups = rows
-        .iter()
-        .filter(|r| match r.fold_group() {
-            Some(key) => keys.insert(key),
-            None => true,
-        })
-        .count();
+    // Folds keep each story (or document) whole, and copies with it, so there must be at
+    // least k units.
+    let groups = fold_units(rows).len();
     if groups < k {
         return Err(Error::File {
             path: name.into(),
             message: format!(
-                "{k}-fold cross-validation keeps each story (or document) in one fold, but the \
-                 rows form only {groups}; {}",
+                "{k}-fold cross-validation keeps each story (or document) in one fold, with any \
+                 copies of its sentences, but the rows form only {groups}; {}",
                 if groups >= 2 {
                     format!("use --folds {groups} or fewer, or more stories")
                 } else {
@@ -170,7 +201,8 @@ pub fn cross_validate(
         )));
     }
     let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
-    let folds = if rows.iter().any(|r| r.fold_group().is_some()) {
+    let grouped = rows.iter().any(|r| r.fold_group().is_some()) || has_copies(rows);
+    let folds = if grouped {
         grouped_folds(rows, k, params.seed)
     } else {
         stratified_folds(&gold, k, params.seed)
@@ -582,6 +614,38 @@ mod tests {
             let n = folds.iter().filter(|&&g| g == f).count();
             assert_eq!(n, 12, "fold {f} has {n} rows");
         }
+    }
+
+    /// A row without a story joins the unit of its text's first row; stories are not merged;
+    /// rows and stories without copies keep their units, in the same order.
+    #[test]
+    fn copies_of_a_text_share_a_fold() {
+        let row = |text: &str, story: Option<&str>| LabeledSentence {
+            story: story.map(String::from),
+            ..LabeledSentence::new(text, Stance::Analytical)
+        };
+        let rows = [
+            row("Talks resumed.", Some("b")),
+            row("Troops fired.", Some("b")),
+            row("Both agreed.", Some("a")),
+            row("Exports rose.", None),
+            row("Troops fired. ", None),
+            row("Aid arrived.", Some("c")),
+            row("Aid arrived.", Some("a")),
+        ];
+        // Stories a (rows 2, 6 by name order), b (0, 1), c (5), then rows 3 and 4 alone: row 4
+        // copies row 1, so story b takes it; stories a and c share a sentence but stay apart.
+        assert_eq!(
+            fold_units(&rows),
+            [vec![2, 6], vec![0, 1, 4], vec![5], vec![3]]
+        );
+        assert_eq!(
+            fold_units(&rows[..4]),
+            [vec![2], vec![0, 1], vec![3]],
+            "no copies: one unit per story and per row"
+        );
+        let folds = grouped_folds(&rows, 2, 1);
+        assert_eq!(folds[1], folds[4]);
     }
 
     #[test]

@@ -377,6 +377,20 @@ fn useless_training_data_and_self_evaluation_are_named() {
         .stderr(predicate::str::contains(
             "same.csv: 1 text(s) appear under more than one label (30 rows), such as \"The talks resumed.\" at lines 2 and 3",
         ));
+    // An export pasted in twice: each row's twin used to land in another fold, and
+    // cross-validation read 0.93 where 0.83 was honest (3,000 rows, 3 folds).
+    let twice = dir.path().join("twice.csv");
+    let once = "text,label\nThe talks resumed.,analytical\nTroops fired.,adversarial\nBoth agreed.,conciliatory\n";
+    std::fs::write(&twice, format!("{once}{}", &once[11..])).unwrap();
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(&out)
+        .arg(&twice)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "twice.csv: 3 text(s) are written more than once under one label (6 rows), such as \"The talks resumed.\" at lines 2 and 5; each copy weighs in training; cross-validation puts a copy in the fold of its text's first row, unless it has a story or document id of its own",
+        ));
     // Evaluating on the file the model was trained on.
     let model = fixture_model(dir.path());
     stance()
