@@ -59,32 +59,32 @@ struct TrainArgs {
     #[arg(long, allow_negative_numbers = true)]
     alpha: Option<f32>,
     /// Iteration cap of linfa's optimiser, which starts from the sparse solver's optimum
-    #[arg(long, value_parser = at_least::<1>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = at_least::<1>)]
     max_iter: Option<usize>,
     /// Report stratified K-fold cross-validation before the final fit
-    #[arg(long, value_name = "K", value_parser = at_least::<2>)]
+    #[arg(long, allow_negative_numbers = true, value_name = "K", value_parser = at_least::<2>)]
     folds: Option<usize>,
     /// Search alpha, class prior and feature options by cross-validation (5 folds unless
     /// --folds is given), starting from the options given, and train with the best
     #[arg(long)]
     search: bool,
     /// Seed for fold assignment
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     seed: Option<u64>,
     /// Class prior: keep the training mix, correct to balanced, or to the mix of news copy
     #[arg(long, value_enum)]
     prior: Option<PriorArg>,
     /// Longest word n-gram (1-3)
-    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u8).range(1..=3))]
     ngrams: Option<u8>,
     /// Keep at most this many n-gram features (chi-square selection)
-    #[arg(long, value_parser = at_least::<1>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = at_least::<1>)]
     max_features: Option<usize>,
     /// Minimum number of sentences an n-gram must occur in
-    #[arg(long, value_parser = at_least::<1>)]
+    #[arg(long, allow_negative_numbers = true, value_parser = at_least::<1>)]
     min_df: Option<usize>,
     /// Memory budget (MiB) for the dense training matrix; caps features on large data
-    #[arg(long, value_name = "MIB", value_parser = at_least::<1>)]
+    #[arg(long, allow_negative_numbers = true, value_name = "MIB", value_parser = at_least::<1>)]
     dense_budget: Option<usize>,
     /// Turn off negation marking
     #[arg(long)]
@@ -105,7 +105,7 @@ struct TrainArgs {
     #[arg(long)]
     mark_background: bool,
     /// Weight of the cue block (lexicons, reporting verbs, quotes) against the n-grams
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     cue_scale: Option<f32>,
     /// Read lexicons from this directory of *.txt files instead of the built-in ones
     #[arg(long, value_name = "DIR", conflicts_with = "no_lexicons")]
@@ -152,16 +152,22 @@ struct ClassifyArgs {
     #[arg(long)]
     text_field: Option<String>,
     /// Worker threads, 1 to 256 [default: all cores]
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
     /// Show the features behind each label
     #[arg(long)]
     explain: bool,
     /// How many features --explain shows per sentence in jsonl (the table shows 3; csv has none)
-    #[arg(long, default_value_t = 5, requires = "explain")]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        default_value_t = 5,
+        value_parser = at_least::<1>,
+        requires = "explain"
+    )]
     top: usize,
     /// Label sentences whose confidence is below P as `uncertain`
-    #[arg(long, value_name = "P", value_parser = parse_probability)]
+    #[arg(long, allow_negative_numbers = true, value_name = "P", value_parser = parse_probability)]
     min_confidence: Option<f32>,
     /// Label each sentence on its own, ignoring its neighbours in the same document
     #[arg(long)]
@@ -205,7 +211,12 @@ struct EvaluateArgs {
     #[arg(long, value_enum, default_value_t = EvalFormatArg::Text)]
     format: EvalFormatArg,
     /// List up to N misclassified sentences
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(
+        long,
+        allow_negative_numbers = true,
+        value_name = "N",
+        default_value_t = 0
+    )]
     errors: usize,
     /// Labelled CSV with `text` and `label` columns (`-` for standard input)
     data: PathBuf,
@@ -233,7 +244,7 @@ struct InspectArgs {
     #[command(flatten)]
     model: ModelArg,
     /// Features shown per label
-    #[arg(long, default_value_t = 15)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 15, value_parser = at_least::<1>)]
     top: usize,
 }
 

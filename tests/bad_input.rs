@@ -997,6 +997,44 @@ fn usage_errors_exit_2_with_help_hint() {
             .code(2)
             .stderr(predicate::str::contains(fragment));
     }
+    // A negative number is the flag's value, checked against its range (clap used to call it
+    // an unexpected argument and advise `-- -1`, which makes it a file name); `--top 0` shows
+    // nothing, so it is refused too.
+    for (args, fragment) in [
+        (
+            &["classify", "--min-confidence", "-0.5"][..],
+            "-0.5 is not between 0 and 1",
+        ),
+        (
+            &["train", "--seed", "-1", "x.csv"],
+            "invalid value '-1' for '--seed",
+        ),
+        (
+            &["train", "--folds", "-2", "x.csv"],
+            "`-2` is not a whole number",
+        ),
+        (&["inspect", "--top", "0"], "must be at least 1"),
+        (
+            &["classify", "--explain", "--top", "0"],
+            "must be at least 1",
+        ),
+    ] {
+        stance()
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(fragment).and(predicate::str::contains("tip").not()));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    stance()
+        .args(["train", "--cue-scale", "-1", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(data("train_small.csv"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cue_scale must be a number from 0 to 100, got -1",
+        ));
 }
 
 #[test]
