@@ -407,6 +407,23 @@ fn swallowed_row(text: &str, text_col: usize, label_col: usize, columns: usize) 
     })
 }
 
+/// The note for a labelled CSV that is `stance classify --format csv` output (its header opens
+/// with [`crate::report::CSV_COLUMNS`]), if `bytes` is one: its `label` column holds a model's
+/// predictions, so evaluating on it scores a model against itself (the shipped model "scored"
+/// 0.966 on its own output for the test set), and training on it learns a model's guesses.
+pub fn predictions_note(bytes: &[u8], name: &str) -> Option<String> {
+    let header = strip_bom(bytes).split(|&b| b == b'\n').next()?;
+    let names: Vec<&[u8]> = header.trim_ascii_end().split(|&b| b == b',').collect();
+    let ours = crate::report::CSV_COLUMNS.map(str::as_bytes);
+    names.starts_with(&ours).then(|| {
+        format!(
+            "{name}: this is `stance classify --format csv` output: its `label` column holds a \
+             model's predictions, not gold labels (the input's own labels, if it had any, are \
+             in `input_label`)"
+        )
+    })
+}
+
 /// Why these rows cannot train a model, if they cannot: training needs at least two
 /// different labels.
 pub fn too_few_labels(rows: &[LabeledSentence]) -> Option<String> {

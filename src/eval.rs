@@ -122,6 +122,7 @@ pub struct Evaluation {
 
 /// What a reader of `model`'s scores on a labelled file should know first (`bytes` are the
 /// file's, `name` its name in messages), one message each:
+/// - the file is `stance classify` output, whose labels are predictions;
 /// - the file is the one the model was trained on (the scores then measure fit, not
 ///   generalisation);
 /// - its rows look sorted by label, so each is read on its own (see
@@ -135,6 +136,7 @@ pub fn caveats(
     name: &str,
 ) -> Vec<String> {
     let mut notes = Vec::new();
+    notes.extend(crate::corpus::predictions_note(bytes, name));
     if model.info().is_training_data(bytes) {
         notes.push(format!(
             "{name}: this is the file the model was trained on (same SHA-256); its scores say \

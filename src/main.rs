@@ -403,6 +403,9 @@ fn train(args: TrainArgs) -> Result<()> {
             message,
         });
     }
+    if let Some(note) = stance::corpus::predictions_note(&bytes, &name) {
+        warn!("note: {}", report::one_line(&note));
+    }
     note_repeated_texts(&name, &rows);
     let folds = args.folds.or(args.search.then_some(tune::SEARCH_FOLDS));
     if let Some(k) = folds {

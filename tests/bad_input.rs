@@ -342,6 +342,47 @@ fn training_needs_two_labels_and_enough_for_folds() {
         .stderr(predicate::str::contains("11-fold").and(predicate::str::contains("has 10")));
 }
 
+/// `classify --format csv` output read back as labelled data: its `label` column holds
+/// predictions, so `evaluate` on it scored the model against itself (0.966 for the shipped
+/// model on the test set) without a word.
+#[test]
+fn classify_output_as_labelled_data_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let output = stdout_of(
+        stance()
+            .args(["classify", "--input", "csv", "--format", "csv", "--model"])
+            .arg(&model)
+            .arg(data("test_small.csv")),
+    );
+    let round_trip = dir.path().join("rt.csv");
+    std::fs::write(&round_trip, output).unwrap();
+    let note = "rt.csv: this is `stance classify --format csv` output: its `label` column holds \
+                a model's predictions, not gold labels";
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg(&round_trip)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(note));
+    stance()
+        .args(["train", "--min-df", "1", "--out"])
+        .arg(dir.path().join("m.json"))
+        .arg(&round_trip)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(note));
+    // The labelled file itself gets no such note.
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg(data("test_small.csv"))
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("classify").not());
+}
+
 /// Training data that cannot teach anything gets a word, and an evaluation on the training
 /// file says its scores are not a test.
 #[test]
