@@ -724,6 +724,9 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     }
     let predictions = model.predict_rows(&rows);
     let evaluation = eval::evaluate_rows(&rows, &predictions);
+    if let Some(note) = eval::absent_label_note(&evaluation, &name) {
+        warn!("note: {note}");
+    }
     let errors = Misclassified::first(&rows, &predictions, args.errors);
     let format = args.format.into();
     let text = report::evaluation(

@@ -450,13 +450,15 @@ fn useless_training_data_and_self_evaluation_are_named() {
         .assert()
         .success()
         .stderr(predicate::str::is_empty());
-    // One label only: macro-F1 then averages in every label predicted instead.
+    // One label only, and the model predicts another for a row: macro-F1 then averages in the
+    // label predicted, with F1 0.
     let one = dir.path().join("one.csv");
-    std::fs::write(
-        &one,
-        "text,label\nTroops fired.,adversarial\nThey warned.,adversarial\n",
-    )
-    .unwrap();
+    // (The two adversarial rows of test_small.csv, which the fixture model gets right.)
+    let rows = "text,label\nThe army accused the rebels of violating the truce and warned of a \
+                harsh response.,adversarial\nThe embassy dismissed the allegations as baseless \
+                propaganda.,adversarial\n";
+    let agreed = "Both sides welcomed the agreement and pledged to deepen cooperation.";
+    std::fs::write(&one, format!("{rows}{agreed},adversarial\n")).unwrap();
     stance()
         .args(["evaluate", "--model"])
         .arg(&model)
@@ -464,8 +466,18 @@ fn useless_training_data_and_self_evaluation_are_named() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "one.csv: every row is labelled `adversarial`; macro-F1 averages over that label",
+            "one.csv: no row is labelled `conciliatory` (predicted once); macro-F1 averages \
+             over every label in the gold or the predicted labels",
         ));
+    // All rows right: nothing reads low, so no note (it used to come with macro-F1 1.0).
+    std::fs::write(&one, rows).unwrap();
+    stance()
+        .args(["evaluate", "--model"])
+        .arg(&model)
+        .arg(&one)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("macro-F1").not());
 }
 
 /// Rows sorted by label (one click in a spreadsheet) split every article into runs: context
