@@ -98,7 +98,8 @@ pub struct LabeledSentence {
     /// 1-based line of the row in its file, for error messages and reports (0 when the row
     /// was not read from a file).
     pub line: u64,
-    /// The story (event, article) the sentence belongs to, from an optional `story` column.
+    /// The story (event, article) the sentence belongs to, from the first of the
+    /// [`STORY_COLUMNS`] the file has.
     /// Cross-validation keeps a story's sentences in one fold, so that its scores measure
     /// generalisation to unseen events rather than recall of the story's vocabulary.
     pub story: Option<String>,
@@ -132,6 +133,11 @@ impl LabeledSentence {
 /// Columns that name the document a labelled sentence comes from, in order of preference.
 /// `article_id` and `doc_id` are what annotation exports commonly call it.
 pub const DOCUMENT_COLUMNS: [&str; 4] = ["document", "article", "article_id", "doc_id"];
+
+/// Columns that name the story (event) a labelled sentence belongs to, in order of preference.
+/// (Not `event`, which annotation exports also use for an event's kind: grouping folds by
+/// "protest" or "summit" would be wrong without a word.)
+pub const STORY_COLUMNS: [&str; 2] = ["story", "story_id"];
 
 /// Reads a labelled CSV file (`-` for standard input).
 ///
@@ -260,14 +266,16 @@ impl LabelledColumns {
             .ok_or_else(|| missing_column(name, "text", headers))?;
         let label = unique_column(headers, "label", name)?
             .ok_or_else(|| missing_column(name, "label", headers))?;
-        let story = unique_column(headers, "story", name)?;
-        let mut document = None;
-        for column in DOCUMENT_COLUMNS {
-            if let Some(c) = unique_column(headers, column, name)? {
-                document = Some(c);
-                break;
+        let first_of = |columns: &[&str]| -> Result<Option<usize>> {
+            for column in columns {
+                if let Some(c) = unique_column(headers, column, name)? {
+                    return Ok(Some(c));
+                }
             }
-        }
+            Ok(None)
+        };
+        let story = first_of(&STORY_COLUMNS)?;
+        let document = first_of(&DOCUMENT_COLUMNS)?;
         let single_line = [Some(label), story, document]
             .into_iter()
             .flatten()
@@ -735,6 +743,12 @@ mod tests {
         assert_eq!(rows[1].story, None);
         let rows = read(b"text,label\nA.,analytical\n").unwrap();
         assert_eq!(rows[0].story, None);
+        // `story_id` too (it used to be ignored without a word, so folds split stories), and
+        // `story` first when both are there.
+        let rows = read(b"text,label,story_id\nA.,analytical,s1\n").unwrap();
+        assert_eq!(rows[0].story.as_deref(), Some("s1"));
+        let rows = read(b"text,label,story_id,story\nA.,analytical,s1,s2\n").unwrap();
+        assert_eq!(rows[0].story.as_deref(), Some("s2"));
     }
 
     #[test]
