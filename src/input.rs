@@ -178,10 +178,15 @@ impl Documents {
     /// Returns an error if a path does not exist, a directory cannot be read, or a directory
     /// holds no file of the format (an empty run would look like a successful one).
     pub fn open(paths: &[PathBuf], format: InputFormat) -> Result<Self> {
-        // Standard input can be read once; a second `-` would be an empty document.
-        if paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        // Standard input can be read once; a second `-` (or `/dev/stdin`) would be an empty
+        // document.
+        let stdin_names = ["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"];
+        let is_stdin = |p: &&PathBuf| stdin_names.iter().any(|s| p.as_os_str() == *s);
+        if paths.iter().filter(is_stdin).count() > 1 {
             return Err(Error::Usage(
-                "`-` (standard input) is named more than once; it can be read only once".into(),
+                "`-` (standard input) is named more than once (as `-` or `/dev/stdin`); it can be \
+                 read only once"
+                    .into(),
             ));
         }
         let mut notes = Vec::new();

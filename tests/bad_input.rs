@@ -878,12 +878,16 @@ fn a_header_cell_over_several_lines_is_an_error_for_classify() {
 
 #[test]
 fn standard_input_named_twice_is_an_error() {
-    stance()
-        .args(["classify", "-", "-"])
-        .write_stdin("Talks resumed.")
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("named more than once"));
+    // `/dev/stdin` beside `-` used to read it twice: the second an empty document, exit 0.
+    for args in [["-", "-"], ["/dev/stdin", "-"]] {
+        stance()
+            .arg("classify")
+            .args(args)
+            .write_stdin("Talks resumed.")
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("named more than once"));
+    }
 }
 
 /// A model is not read from standard input: `-m -` used to say "-: No such file or directory".
