@@ -335,12 +335,22 @@ pub(crate) fn open_error(name: &str, error: io::Error) -> Error {
 
 /// A path as text for output and messages. Bytes that are not UTF-8 are written `\xE9`
 /// rather than replaced by U+FFFD: `résumé.txt` in Latin-1 and `rèsumè.txt` would otherwise
-/// get one name, and so one `doc` id, in the output.
+/// get one name, and so one `doc` id, in the output. Control characters other than line feeds
+/// and tabs (an escape sequence, a carriage return in a file name) are written `\u{1B}`, so
+/// that no output format, CSV included, hands them to a terminal.
 pub(crate) fn path_name(path: &Path) -> String {
     let bytes = path.as_os_str().as_encoded_bytes();
     let mut name = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
-        name.push_str(chunk.valid());
+        for c in chunk.valid().chars() {
+            // Line ends and tabs stay: CSV quotes them, and `open_error` shows a name
+            // ending in one quoted.
+            if c.is_control() && c != '\n' && c != '\t' {
+                name.push_str(&format!("\\u{{{:X}}}", c as u32));
+            } else {
+                name.push(c);
+            }
+        }
         for b in chunk.invalid() {
             name.push_str(&format!("\\x{b:02X}"));
         }
@@ -587,6 +597,15 @@ pub(crate) fn csv_error(name: &str, e: csv::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A name's escape sequence reaches no output format raw (CSV output used to write it);
+    /// line ends and tabs stay for `open_error` to show quoted.
+    #[test]
+    fn control_characters_in_names_are_escaped() {
+        let name = path_name(Path::new("a\u{1b}[31mred\r.txt"));
+        assert_eq!(name, "a\\u{1B}[31mred\\u{D}.txt");
+        assert_eq!(path_name(Path::new("a\tb\n")), "a\tb\n");
+    }
 
     #[test]
     fn a_quote_closed_before_its_field_ends_is_found() {
