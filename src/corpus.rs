@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::source::{
     CrlfToLf, MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, extra_fields, field_of_swallowed_row,
     header_line_break, is_dos_eof, not_utf8, open_source, path_name, quote_closed_early,
-    read_whole, record_line, separator_hint, strip_bom, unique_column,
+    read_whole, record_line, repeats_header, separator_hint, strip_bom, unique_column,
 };
 
 /// The stance a sentence takes between the parties it talks about.
@@ -299,6 +299,13 @@ impl LabelledColumns {
         let (text_col, label_col) = (self.text, self.label);
         if let Some(message) = open_quote(record, headers, text_col, label_col, &self.single_line) {
             return Err(message);
+        }
+        if repeats_header(record, headers) {
+            return Err(
+                "this row repeats the header row; were two CSV files joined (`cat a.csv \
+                        b.csv`)? keep only the first file's header"
+                    .into(),
+            );
         }
         let needed = text_col.max(label_col) + 1;
         if record.len() < needed {

@@ -18,7 +18,7 @@ use crate::source::{
     CrlfToLf, ENCODING_HINT_BYTES, LineCap, MAX_WHOLE_FILE_BYTES, binary_message, csv_error,
     encoding_hint, extra_fields, field_of_swallowed_row, header_line_break, is_dos_eof,
     line_of_utf8_error, not_utf8, open_error, open_source, path_name, read_whole, record_line,
-    separator_hint, strip_bom, unique_column, utf8_guess,
+    repeats_header, separator_hint, strip_bom, unique_column, utf8_guess,
 };
 
 /// How input files are read.
@@ -155,6 +155,10 @@ struct CsvRows {
     /// lines. At the end of a file that does not end with a closing quote, that is a quote
     /// never closed, which has read the rest of the file into the field.
     open_at_end: Option<(u64, Arc<str>)>,
+    /// The header as written, to know it again (see [`repeats_header`]).
+    header: csv::ByteRecord,
+    /// Rows that repeat the header, skipped, and the line of the first.
+    repeated_header: (u64, u64),
 }
 
 /// Objects of one JSON Lines source.
@@ -355,6 +359,13 @@ impl RowReader {
                         rows.name
                     ));
                 }
+                if let (count @ 1.., first) = rows.repeated_header {
+                    notes.push(format!(
+                        "{}: line {first} repeats the header row ({count} row(s) in all), and \
+                         was skipped; were CSV files joined (`cat a.csv b.csv`)?",
+                        rows.name
+                    ));
+                }
                 notes.extend(rows.open_quote.clone());
                 let closed = rows.reader.get_ref().ends_with_quote();
                 if let (None, Some((line, column)), false) =
@@ -389,16 +400,24 @@ impl CsvRows {
             short,
             open_quote,
             open_at_end,
+            header,
+            repeated_header,
         } = self;
-        loop {
+        let line = loop {
             match reader.read_byte_record(record) {
                 Ok(false) => return None,
                 Ok(true) if is_dos_eof(record) => continue,
-                Ok(true) => break,
+                Ok(true) if repeats_header(record, header) => {
+                    let line = record_line(reader, record);
+                    if repeated_header.0 == 0 {
+                        repeated_header.1 = line;
+                    }
+                    repeated_header.0 += 1;
+                }
+                Ok(true) => break record_line(reader, record),
                 Err(e) => return Some(Err(csv_error(name, e))),
             }
-        }
-        let line = record_line(reader, record);
+        };
         let bad = |message: String| Error::Data {
             path: name.to_string(),
             line,
@@ -825,6 +844,8 @@ impl CsvRows {
             short: (0, 0),
             open_quote: None,
             open_at_end: None,
+            header,
+            repeated_header: (0, 0),
         })
     }
 }
@@ -1324,6 +1345,26 @@ mod tests {
         assert!(err.contains("no *.txt files"), "{err}");
         assert!(err.contains("one entry was skipped"), "{err}");
         assert!(err.contains("b.txt: No such file"), "{err}");
+    }
+
+    /// `cat a.csv b.csv` (the second file perhaps saved with a byte-order mark): its header
+    /// used to be classified as a document whose text is "text".
+    #[test]
+    fn a_repeated_header_row_is_skipped_with_a_note() {
+        let dir = tempfile::tempdir().unwrap();
+        let joined = write(
+            dir.path(),
+            "joined.csv",
+            "id,text\n1,Talks resumed.\n\u{FEFF}id,Text \n2,Troops fired.\n".as_bytes(),
+        );
+        let mut docs = Documents::open(&[joined], text_csv()).unwrap();
+        let texts: Vec<String> = docs.by_ref().map(|d| d.unwrap().text).collect();
+        assert_eq!(texts, ["Talks resumed.", "Troops fired."]);
+        let notes = docs.notes().join("\n");
+        assert!(
+            notes.contains("joined.csv: line 3 repeats the header row (1 row(s) in all)"),
+            "{notes}"
+        );
     }
 
     #[test]

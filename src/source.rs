@@ -358,6 +358,18 @@ pub(crate) fn path_name(path: &Path) -> String {
     name
 }
 
+/// Whether a CSV row repeats the header (cell by cell, trimmed, in any letter case, with a
+/// byte-order mark before the first cell or not): the mark of two files joined with
+/// `cat a.csv b.csv`, whose second header would otherwise be read as a row.
+pub(crate) fn repeats_header(record: &csv::ByteRecord, header: &csv::ByteRecord) -> bool {
+    record.len() == header.len()
+        && record.iter().zip(header).all(|(cell, name)| {
+            strip_bom(cell)
+                .trim_ascii()
+                .eq_ignore_ascii_case(strip_bom(name).trim_ascii())
+        })
+}
+
 /// The bytes without a leading UTF-8 byte-order mark (spreadsheet programs write one before
 /// a CSV header).
 pub(crate) fn strip_bom(bytes: &[u8]) -> &[u8] {

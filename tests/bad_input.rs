@@ -68,6 +68,12 @@ fn labelled_csv_errors_name_file_line_and_value() {
             b"text,label\nTalks.,analytical\n\"We will not yield,\" the minister said.,adversarial\n",
             &["line 3", "goes on after the quote that closes it", "\"We will not yield,\" the"],
         ),
+        // Two files joined with `cat`: the second header used to be "unknown label".
+        (
+            "joined.csv",
+            b"text,label\nA.,analytical\ntext,label\nB.,adversarial\n",
+            &["line 3", "repeats the header row", "cat a.csv b.csv"],
+        ),
         // A double quote left open swallows the rows after it, from any column.
         (
             "open_quote_note.csv",
