@@ -1162,6 +1162,133 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn config_flags_that_switch_off_stored_features_are_refused() {
+        let value = full_model_value();
+        let names: Vec<String> = value["features"]["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap().to_string())
+            .collect();
+        // The fixture (default options, min_df 1) holds every kind of feature the rules look
+        // for; each case first checks the kind is there, so that a refusal is not vacuous.
+        let has = |test: &dyn Fn(&str) -> bool| names.iter().any(|n| test(n));
+        assert!(has(&|n| n.starts_with("#lex:") || n.starts_with('@')));
+        assert!(has(&|n| n.starts_with("#verb:")
+            || n == "#quote"
+            || n == "#question"));
+        assert!(has(&|n| !n.starts_with(['#', '@']) && n.contains(' ')));
+        // Its sentences negate nothing: a negated word is added, as `cue_features_...` adds.
+        assert!(!has(&|n| n.starts_with("NOT_") || n.ends_with(":neg")));
+        let mut value = value;
+        value["features"]["features"]
+            .as_array_mut()
+            .unwrap()
+            .push("NOT_cooper".into());
+        value["features"]["idf"]
+            .as_array_mut()
+            .unwrap()
+            .push(2.0.into());
+        value["weights"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!([0.5, 0.0, -0.5]));
+        assert!(StanceModel::from_json(&value.to_string(), "m.json").is_ok());
+        let cases: [(&str, serde_json::Value, &str); 4] = [
+            (
+                "lexicons",
+                false.into(),
+                "features.config.lexicons is false, but the vocabulary holds",
+            ),
+            (
+                "structure",
+                false.into(),
+                "features.config.structure is false, but the vocabulary holds",
+            ),
+            (
+                "ngram_max",
+                1.into(),
+                "features.config.ngram_max is 1, but the vocabulary holds",
+            ),
+            (
+                "negation",
+                false.into(),
+                "features.config.negation is false, but the vocabulary holds 1 \
+                 negation-marked words or counts (such as \"NOT_cooper\")",
+            ),
+        ];
+        for (field, flag, fragment) in cases {
+            let mut v = value.clone();
+            v["features"]["config"][field] = flag;
+            let err = refusal(&v.to_string());
+            assert!(
+                err.contains(fragment) && err.contains("which never fire with that setting"),
+                "{field}: {err}"
+            );
+        }
+        // The example named is one of the features the flag switches off.
+        let mut v = value.clone();
+        v["features"]["config"]["lexicons"] = false.into();
+        let err = refusal(&v.to_string());
+        let example = err
+            .split("(such as \"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(
+            example.starts_with("#lex:") || example.starts_with('@'),
+            "{err}"
+        );
+        // A flag switched on that training had off only adds features the vocabulary lacks:
+        // nothing is dead, and it loads (stem and mask_names are not checked at all).
+        for (field, flag) in [
+            ("ngram_max", serde_json::Value::from(3)),
+            ("mark_background", true.into()),
+            ("stem", false.into()),
+        ] {
+            let mut v = value.clone();
+            v["features"]["config"][field] = flag;
+            assert!(
+                StanceModel::from_json(&v.to_string(), "m.json").is_ok(),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn models_trained_with_feature_groups_off_load() {
+        let configs = [
+            FeatureConfig {
+                lexicons: false,
+                ..params().features
+            },
+            FeatureConfig {
+                structure: false,
+                negation: false,
+                ngram_max: 1,
+                ..params().features
+            },
+            FeatureConfig {
+                ngram_max: 3,
+                mark_background: true,
+                stem: false,
+                ..params().features
+            },
+        ];
+        for features in configs {
+            let p = TrainParams {
+                features: features.clone(),
+                ..params()
+            };
+            let model = StanceModel::train(&tiny_rows(), &p, &Lexicons::builtin()).unwrap();
+            let back = StanceModel::from_json(&model.to_json(), "m.json");
+            assert!(back.is_ok(), "{features:?}: {:?}", back.err());
+        }
+    }
+
+    #[test]
     fn impossible_training_metadata_is_refused() {
         let value = full_model_value();
         let cases: [(&str, serde_json::Value, &str); 5] = [
