@@ -211,9 +211,14 @@ impl ContextModel {
     ///
     /// # Panics
     ///
-    /// If `links` and `doc` differ in length (a caller's mistake, not bad input).
+    /// If `links` and `doc` differ in length, or `labels` is empty (a caller's mistake, not
+    /// bad input: a model has two labels or more).
     pub fn smooth(&self, doc: &[Prediction], links: &[Link], labels: &[Stance]) -> Vec<Prediction> {
         assert_eq!(doc.len(), links.len(), "one link per sentence");
+        assert!(
+            !labels.is_empty(),
+            "smooth needs the model's labels, got none"
+        );
         if doc.len() < 2 {
             return doc.to_vec();
         }
@@ -677,6 +682,19 @@ mod tests {
             assert_eq!(q.probabilities[1], 0.0);
             assert!((q.probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "one link per sentence")]
+    fn smoothing_with_a_link_missing_panics_with_a_message() {
+        sticky().smooth(&[p([0.2, 0.5, 0.3])], &[], &ALL);
+    }
+
+    #[test]
+    #[should_panic(expected = "smooth needs the model's labels, got none")]
+    fn smoothing_without_labels_panics_with_a_message() {
+        let doc = [p([0.2, 0.5, 0.3]), p([0.6, 0.2, 0.2])];
+        sticky().smooth(&doc, &plain(2), &[]);
     }
 
     #[test]
