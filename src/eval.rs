@@ -379,7 +379,18 @@ pub struct Scores {
 }
 
 /// Accuracy, macro-F1, per-class scores and confusion matrix of plain label lists.
+///
+/// # Panics
+///
+/// If `gold` and `predicted` differ in length, as [`evaluate`] does (zipped, they used to
+/// score only the shorter: accuracy 0.5 and macro-F1 1.0 for two gold labels and one guess).
+///
+/// ```should_panic
+/// use stance::{Stance, eval::scores};
+/// scores(&[Stance::Adversarial, Stance::Analytical], &[Stance::Adversarial]);
+/// ```
 pub fn scores(gold: &[Stance], predicted: &[Stance]) -> Scores {
+    assert_eq!(gold.len(), predicted.len(), "one prediction per gold label");
     let mut matrix = [[0usize; 3]; 3];
     for (g, p) in gold.iter().zip(predicted) {
         matrix[g.index()][p.index()] += 1;

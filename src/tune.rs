@@ -24,7 +24,13 @@ use crate::features::{Lexicons, MAX_CUE_SCALE};
 use crate::model::{CvScores, Prediction, Prior, StanceModel, TrainParams};
 
 /// Assigns each row to one of `k` folds, keeping each label's share equal across folds.
+///
+/// # Panics
+///
+/// If `k` is 0 (it used to panic dividing by zero). [`check_folds`] refuses fewer than 2
+/// folds with an error before the CLI gets here.
 pub fn stratified_folds(labels: &[Stance], k: usize, seed: u64) -> Vec<usize> {
+    assert!(k >= 1, "stratified_folds: k must be at least 1, got 0");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut fold = vec![0; labels.len()];
     let mut next = 0;
@@ -87,7 +93,13 @@ fn has_copies(rows: &[LabeledSentence]) -> bool {
 /// Assigns rows to `k` folds keeping each unit of [`fold_units`] whole (a story, a document,
 /// the copies of a text). Units are taken in a seeded random order and each goes to the fold
 /// where it leaves the label counts most even, so folds stay roughly stratified.
+///
+/// # Panics
+///
+/// If `k` is 0 (it used to panic only when there were rows, with "k >= 1"). [`check_folds`]
+/// refuses fewer than 2 folds with an error before the CLI gets here.
 pub fn grouped_folds(rows: &[LabeledSentence], k: usize, seed: u64) -> Vec<usize> {
+    assert!(k >= 1, "grouped_folds: k must be at least 1, got 0");
     let mut units = fold_units(rows);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     units.shuffle(&mut rng);
@@ -585,6 +597,19 @@ mod tests {
                 assert_eq!(n, 2, "fold {f} has {n} of {label}");
             }
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "stratified_folds: k must be at least 1, got 0")]
+    fn stratified_folds_refuse_zero_folds() {
+        stratified_folds(&[Stance::Adversarial, Stance::Analytical], 0, 1);
+    }
+
+    #[test]
+    #[should_panic(expected = "grouped_folds: k must be at least 1, got 0")]
+    fn grouped_folds_refuse_zero_folds() {
+        // No rows: it used to return an empty assignment here, and panic only with rows.
+        grouped_folds(&[], 0, 1);
     }
 
     #[test]

@@ -561,6 +561,13 @@ fn rows_out_of_article_order_give_no_context() {
 
 // === Model files ===
 
+/// `text` in UTF-16 little-endian, as Windows writes it, with or without the byte-order mark.
+fn utf16(text: &str, mark: bool) -> Vec<u8> {
+    let mark: &[u8] = if mark { b"\xff\xfe" } else { b"" };
+    let units = text.encode_utf16().flat_map(u16::to_le_bytes);
+    mark.iter().copied().chain(units).collect()
+}
+
 #[test]
 fn damaged_model_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -587,6 +594,11 @@ fn damaged_model_files_are_refused() {
             .unwrap()
             .remove("hostility");
     });
+    // Feature groups switched off by hand: their features stayed and never fired (the
+    // shipped model went from macro-F1 0.888 to 0.780 without lexicons, 0.853 with
+    // ngram_max 1).
+    let lexicons_off = edited(&|v| v["features"]["config"]["lexicons"] = false.into());
+    let unigrams_only = edited(&|v| v["features"]["config"]["ngram_max"] = 1.into());
     let negative_idf = edited(&|v| v["features"]["idf"][0] = (-1.0).into());
     let negative_version = edited(&|v| v["format_version"] = (-1).into());
     let extra_key = edited(&|v| v["training"]["params"]["extra"] = 1.into());
@@ -623,7 +635,36 @@ fn damaged_model_files_are_refused() {
             b"{\"format_version\": 1, \"labels\": [tru".to_vec(),
             "invalid JSON",
         ),
-        ("binary.json", vec![0xff, 0x00, 0x13], "not UTF-8"),
+        (
+            "binary.json",
+            vec![0xff, 0x00, 0x13],
+            "holds a NUL byte (at byte offset 1); is it a binary file?",
+        ),
+        (
+            "latin1.json",
+            [good.as_bytes(), b"\xe9"].concat(),
+            "not UTF-8 text",
+        ),
+        // Windows PowerShell 5's `>` writes UTF-16 with a byte-order mark. Both used to be
+        // "not UTF-8 text (invalid utf-8 sequence ...)", or invalid JSON for an ASCII file
+        // without the mark.
+        (
+            "utf16.json",
+            utf16(&good, true),
+            "not a usable model file: is UTF-16 text (it starts with a UTF-16 byte-order mark); \
+             save it as UTF-8",
+        ),
+        (
+            "utf16_no_mark.json",
+            utf16(&good, false),
+            "not a usable model file: looks like UTF-16 text (a zero byte beside each letter); \
+             save it as UTF-8",
+        ),
+        (
+            "model.json.gz",
+            b"\x1f\x8b\x08\x00\x00\x00\x00\x00".to_vec(),
+            "is a gzip-compressed file; decompress it first",
+        ),
         (
             "future.json",
             future.into_bytes(),
@@ -634,6 +675,16 @@ fn damaged_model_files_are_refused() {
             "no_hostility.json",
             no_hostility,
             "refers to a lexicon group that features.lexicons does not hold",
+        ),
+        (
+            "lexicons_off.json",
+            lexicons_off,
+            "features.config.lexicons is false, but the vocabulary holds",
+        ),
+        (
+            "unigrams_only.json",
+            unigrams_only,
+            "features.config.ngram_max is 1, but the vocabulary holds",
         ),
         ("negative_idf.json", negative_idf, "idf value -1 at index 0"),
         (

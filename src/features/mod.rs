@@ -239,6 +239,7 @@ impl Featurizer {
             }));
         }
         index::check_cue_names(&spec.features, &spec.lexicons)?;
+        index::check_config_names(&spec.features, &spec.config, &spec.lexicons)?;
         let by_name: FxHashMap<&str, u32> = spec
             .features
             .iter()

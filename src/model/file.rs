@@ -310,6 +310,15 @@ impl StanceModel {
             MAX_MODEL_BYTES,
             "this is not a stance model file",
         )?;
+        // A model saved as UTF-16 (Windows PowerShell 5's `>` writes it) used to fail as "not
+        // UTF-8 text (invalid utf-8 sequence ... from index 17986)"; the readers of data files
+        // name it, and compressed or binary files, the same way.
+        if let Some(message) = crate::source::encoding_hint(&bytes) {
+            return Err(Error::Model {
+                path: name,
+                message,
+            });
+        }
         let json = std::str::from_utf8(&bytes).map_err(|e| Error::Model {
             path: name.clone(),
             message: format!("not UTF-8 text ({e})"),

@@ -46,13 +46,40 @@ impl Prediction {
     }
 }
 
-/// One feature's push toward a label: value x weight.
+/// One feature's push toward a label: value x margin (see [`margin_over_others`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
     /// The feature's name, as `stance inspect` shows it.
     pub feature: String,
-    /// Its weight for the label times its value in the sentence (log-odds units).
+    /// Its value in the sentence times its margin for the label: what it adds to the label's
+    /// score minus the mean score of the other labels (log-odds units; negative when it pulls
+    /// toward the others).
     pub contribution: f32,
+}
+
+/// `values[k]` minus the mean of the other values: how much a feature's weights (or a score
+/// change) favour the label in column `k` over the model's other labels.
+///
+/// A softmax only sees differences between the labels' scores: adding one constant to a
+/// feature's weight for every label changes no probability, so a weight on its own does not
+/// say which way the feature pushes; this difference does, and it is the same whatever the
+/// constant. Summed over a sentence's features (plus the intercepts' margin) it is
+/// `ln p(label)` minus the mean `ln p` of the other labels. `stance inspect` ranks features
+/// by it, `--explain` weighs each feature's value by it, and the context term is measured
+/// with it, so the three agree.
+///
+/// # Panics
+///
+/// If `k` is not an index of `values` or `values` has fewer than two entries (a model has
+/// at least two labels).
+pub fn margin_over_others(values: &[f32], k: usize) -> f32 {
+    assert!(
+        k < values.len() && values.len() >= 2,
+        "margin of column {k} among {} values: needs two or more values and k among them",
+        values.len()
+    );
+    let others = (values.iter().sum::<f32>() - values[k]) / (values.len() - 1) as f32;
+    values[k] - others
 }
 
 /// A trained model, ready to predict.
@@ -182,21 +209,38 @@ impl StanceModel {
         self.weights[feature * self.labels.len() + k]
     }
 
+    /// The weights of `feature`, one per label in [`Self::labels`] order.
+    ///
+    /// # Panics
+    ///
+    /// If `feature` is not below the number of features (`featurizer().len()`): an index
+    /// from another model's featurizer, say.
+    fn weight_row(&self, feature: usize) -> &[f32] {
+        let k = self.labels.len();
+        feature
+            .checked_mul(k)
+            .and_then(|start| self.weights.get(start..start + k))
+            .unwrap_or_else(|| {
+                panic!(
+                    "feature index {feature} is out of range: the model has {} features",
+                    self.weights.len() / k
+                )
+            })
+    }
+
+    /// How much `feature` favours the label in column `k` over the others: its weight for
+    /// `k` minus its mean weight for the others ([`margin_over_others`]).
+    pub fn margin(&self, feature: usize, k: usize) -> f32 {
+        margin_over_others(self.weight_row(feature), k)
+    }
+
     /// The `n` features that most favour the label in column `k`, strongest first, each with
     /// its margin: its weight for that label minus its mean weight for the others, which is
     /// what moves the softmax. Ties go to the feature name that sorts first.
     pub fn strongest_features(&self, k: usize, n: usize) -> Vec<(f32, &str)> {
         let names = self.featurizer.feature_names();
-        let labels = self.labels.len();
         let mut ranked: Vec<(f32, &str)> = (0..names.len())
-            .map(|f| {
-                let others: f32 = (0..labels)
-                    .filter(|&o| o != k)
-                    .map(|o| self.weight(f, o))
-                    .sum::<f32>()
-                    / (labels - 1) as f32;
-                (self.weight(f, k) - others, names[f].as_str())
-            })
+            .map(|f| (self.margin(f, k), names[f].as_str()))
             .collect();
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
         ranked.truncate(n);
@@ -204,12 +248,17 @@ impl StanceModel {
     }
 
     /// Predicts from a sparse feature vector.
+    ///
+    /// # Panics
+    ///
+    /// If a feature index in `x` is not below the number of features: `x` must come from
+    /// this model's featurizer.
     pub fn predict_features(&self, x: &SparseVec) -> Prediction {
         let k = self.labels.len();
         let mut scores = [0f32; 3];
         scores[..k].copy_from_slice(&self.intercepts);
         for &(feature, value) in x {
-            let row = &self.weights[feature as usize * k..feature as usize * k + k];
+            let row = self.weight_row(feature as usize);
             for (score, w) in scores[..k].iter_mut().zip(row) {
                 *score += value * w;
             }
@@ -300,7 +349,16 @@ impl StanceModel {
         self.predict_features(&self.featurizer.transform(text))
     }
 
-    /// The features that pushed `x` toward `label`, strongest first (value x weight).
+    /// The features that pushed `x` toward `label`, strongest first: each feature's value
+    /// times its margin for the label ([`Self::margin`]), not its raw weight for the label,
+    /// which does not say which way it pushes (see [`margin_over_others`]). Features that
+    /// pull away from the label come last, negative, and are listed only when `top` reaches
+    /// them. A label the model lacks gets an empty list.
+    ///
+    /// # Panics
+    ///
+    /// If a feature index in `x` is not below the number of features: `x` must come from
+    /// this model's featurizer.
     pub fn explain(&self, x: &SparseVec, label: Stance, top: usize) -> Vec<Contribution> {
         let Some(k) = self.labels.iter().position(|l| *l == label) else {
             return Vec::new();
@@ -308,8 +366,8 @@ impl StanceModel {
         let mut out: Vec<Contribution> = x
             .iter()
             .map(|&(feature, value)| Contribution {
+                contribution: value * self.margin(feature as usize, k),
                 feature: self.featurizer.feature_names()[feature as usize].clone(),
-                contribution: value * self.weight(feature as usize, k),
             })
             .collect();
         out.sort_by(|a, b| {
@@ -1104,6 +1162,133 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn config_flags_that_switch_off_stored_features_are_refused() {
+        let value = full_model_value();
+        let names: Vec<String> = value["features"]["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap().to_string())
+            .collect();
+        // The fixture (default options, min_df 1) holds every kind of feature the rules look
+        // for; each case first checks the kind is there, so that a refusal is not vacuous.
+        let has = |test: &dyn Fn(&str) -> bool| names.iter().any(|n| test(n));
+        assert!(has(&|n| n.starts_with("#lex:") || n.starts_with('@')));
+        assert!(has(&|n| n.starts_with("#verb:")
+            || n == "#quote"
+            || n == "#question"));
+        assert!(has(&|n| !n.starts_with(['#', '@']) && n.contains(' ')));
+        // Its sentences negate nothing: a negated word is added, as `cue_features_...` adds.
+        assert!(!has(&|n| n.starts_with("NOT_") || n.ends_with(":neg")));
+        let mut value = value;
+        value["features"]["features"]
+            .as_array_mut()
+            .unwrap()
+            .push("NOT_cooper".into());
+        value["features"]["idf"]
+            .as_array_mut()
+            .unwrap()
+            .push(2.0.into());
+        value["weights"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!([0.5, 0.0, -0.5]));
+        assert!(StanceModel::from_json(&value.to_string(), "m.json").is_ok());
+        let cases: [(&str, serde_json::Value, &str); 4] = [
+            (
+                "lexicons",
+                false.into(),
+                "features.config.lexicons is false, but the vocabulary holds",
+            ),
+            (
+                "structure",
+                false.into(),
+                "features.config.structure is false, but the vocabulary holds",
+            ),
+            (
+                "ngram_max",
+                1.into(),
+                "features.config.ngram_max is 1, but the vocabulary holds",
+            ),
+            (
+                "negation",
+                false.into(),
+                "features.config.negation is false, but the vocabulary holds 1 \
+                 negation-marked words or counts (such as \"NOT_cooper\")",
+            ),
+        ];
+        for (field, flag, fragment) in cases {
+            let mut v = value.clone();
+            v["features"]["config"][field] = flag;
+            let err = refusal(&v.to_string());
+            assert!(
+                err.contains(fragment) && err.contains("which never fire with that setting"),
+                "{field}: {err}"
+            );
+        }
+        // The example named is one of the features the flag switches off.
+        let mut v = value.clone();
+        v["features"]["config"]["lexicons"] = false.into();
+        let err = refusal(&v.to_string());
+        let example = err
+            .split("(such as \"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(
+            example.starts_with("#lex:") || example.starts_with('@'),
+            "{err}"
+        );
+        // A flag switched on that training had off only adds features the vocabulary lacks:
+        // nothing is dead, and it loads (stem and mask_names are not checked at all).
+        for (field, flag) in [
+            ("ngram_max", serde_json::Value::from(3)),
+            ("mark_background", true.into()),
+            ("stem", false.into()),
+        ] {
+            let mut v = value.clone();
+            v["features"]["config"][field] = flag;
+            assert!(
+                StanceModel::from_json(&v.to_string(), "m.json").is_ok(),
+                "{field}"
+            );
+        }
+    }
+
+    #[test]
+    fn models_trained_with_feature_groups_off_load() {
+        let configs = [
+            FeatureConfig {
+                lexicons: false,
+                ..params().features
+            },
+            FeatureConfig {
+                structure: false,
+                negation: false,
+                ngram_max: 1,
+                ..params().features
+            },
+            FeatureConfig {
+                ngram_max: 3,
+                mark_background: true,
+                stem: false,
+                ..params().features
+            },
+        ];
+        for features in configs {
+            let p = TrainParams {
+                features: features.clone(),
+                ..params()
+            };
+            let model = StanceModel::train(&tiny_rows(), &p, &Lexicons::builtin()).unwrap();
+            let back = StanceModel::from_json(&model.to_json(), "m.json");
+            assert!(back.is_ok(), "{features:?}: {:?}", back.err());
+        }
+    }
+
+    #[test]
     fn impossible_training_metadata_is_refused() {
         let value = full_model_value();
         let cases: [(&str, serde_json::Value, &str); 5] = [
@@ -1206,7 +1391,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn explanation_sums_to_score_part() {
+    fn explanation_sums_to_the_log_odds_against_the_other_labels() {
         let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
         let x = model
             .featurizer()
@@ -1217,16 +1402,102 @@ pub(crate) mod tests {
             top.windows(2)
                 .all(|w| w[0].contribution >= w[1].contribution)
         );
+        // Exact, not an approximation: the intercepts' margin plus every contribution is
+        // ln p(adversarial) minus the mean ln p of the other two labels.
         let k = model
             .labels()
             .iter()
             .position(|l| *l == Stance::Adversarial)
             .unwrap();
-        let direct: f32 = x
-            .iter()
-            .map(|&(f, v)| v * model.weight(f as usize, k))
-            .sum();
+        let p = model.predict_features(&x).probabilities;
+        let log_odds = p[k].ln() - (0..3).filter(|&o| o != k).map(|o| p[o].ln()).sum::<f32>() / 2.0;
         let summed: f32 = top.iter().map(|c| c.contribution).sum();
-        assert!((direct - summed).abs() < 1e-4);
+        let intercepts = margin_over_others(&model.intercepts, k);
+        assert!(
+            (intercepts + summed - log_odds).abs() < 1e-3,
+            "{intercepts} + {summed} vs {log_odds}"
+        );
+    }
+
+    /// A model whose weights for a feature are shifted by a constant for every label: the
+    /// probabilities cannot change (a softmax sees only differences), so the explanation must
+    /// not either. The raw weight for the label ranks these two features the other way round.
+    #[test]
+    fn explanation_ranks_by_margin_not_by_the_raw_weight() {
+        let mut model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
+        assert_eq!(model.labels(), Stance::ALL);
+        model.weights.iter_mut().for_each(|w| *w = 0.0);
+        model.intercepts = vec![0.0; 3];
+        // Weights (adversarial, analytical, conciliatory): feature 0 [0, 1, 3], feature 1
+        // [0, 0.8, -0.8]. Feature 0 has the larger weight for analytical but favours
+        // conciliatory; feature 1 favours analytical over both.
+        model.weights[..6].copy_from_slice(&[0.0, 1.0, 3.0, 0.0, 0.8, -0.8]);
+        let x: SparseVec = vec![(0, 2.0), (1, 1.0)];
+        // Hand-computed scores: adversarial 0, analytical 2 x 1 + 0.8 = 2.8, conciliatory
+        // 2 x 3 - 0.8 = 5.2, so the label is conciliatory; explain analytical anyway.
+        // Old ranking, value x weight: feature 0 2 x 1 = 2.0, feature 1 0.8.
+        // Margins for analytical: feature 0 1 - (0 + 3) / 2 = -0.5, times 2 = -1.0;
+        // feature 1 0.8 - (0 - 0.8) / 2 = 1.2.
+        let names = model.featurizer().feature_names();
+        let want = vec![
+            Contribution {
+                feature: names[1].clone(),
+                contribution: 1.2,
+            },
+            Contribution {
+                feature: names[0].clone(),
+                contribution: -1.0,
+            },
+        ];
+        let got = model.explain(&x, Stance::Analytical, 5);
+        assert_eq!(got.len(), 2);
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.feature, w.feature);
+            assert!((g.contribution - w.contribution).abs() < 1e-6, "{got:?}");
+        }
+        // For conciliatory: feature 0 2 x (3 - 0.5) = 5.0, feature 1 -0.8 - 0.4 = -1.2.
+        let got = model.explain(&x, Stance::Conciliatory, 1);
+        assert_eq!(got[0].feature, names[0]);
+        assert!((got[0].contribution - 5.0).abs() < 1e-6, "{got:?}");
+        // Adding 10 to every weight of feature 1 changes no probability and no explanation.
+        let before = model.predict_features(&x);
+        let explained = model.explain(&x, Stance::Analytical, 5);
+        for w in &mut model.weights[3..6] {
+            *w += 10.0;
+        }
+        let after = model.predict_features(&x);
+        for (a, b) in before.probabilities.iter().zip(after.probabilities) {
+            assert!((a - b).abs() < 1e-5, "{before:?} vs {after:?}");
+        }
+        for (a, b) in explained
+            .iter()
+            .zip(model.explain(&x, Stance::Analytical, 5))
+        {
+            assert_eq!(a.feature, b.feature);
+            assert!((a.contribution - b.contribution).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn margin_is_the_value_minus_the_mean_of_the_others() {
+        // Hand-computed: 3 - (1 + -2) / 2 = 3.5; 1 - (3 + -2) / 2 = 0.5; with two values,
+        // the difference.
+        assert_eq!(margin_over_others(&[3.0, 1.0, -2.0], 0), 3.5);
+        assert_eq!(margin_over_others(&[3.0, 1.0, -2.0], 1), 0.5);
+        assert_eq!(margin_over_others(&[0.25, -1.0], 1), -1.25);
+    }
+
+    #[test]
+    #[should_panic(expected = "feature index 999999 is out of range: the model has")]
+    fn explaining_a_feature_index_from_elsewhere_panics_with_a_message() {
+        let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
+        model.explain(&vec![(999_999, 1.0)], Stance::Adversarial, 3);
+    }
+
+    #[test]
+    #[should_panic(expected = "feature index 4294967295 is out of range: the model has")]
+    fn predicting_a_feature_index_from_elsewhere_panics_with_a_message() {
+        let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
+        model.predict_features(&vec![(u32::MAX, 1.0)]);
     }
 }
