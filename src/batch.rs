@@ -94,12 +94,15 @@ pub fn classify_document<'d>(
     segment::spans_into(text, spans);
     own.clear();
     explained.clear();
+    let labels = model.labels();
+    // Explained against the strongest other label; recomputed below if context changes it.
+    let against = |p: &Prediction| p.strongest_other(p.label, labels).unwrap_or(p.label);
     for &(start, end) in spans.iter() {
         analyzer.transform(&text[start..end], features);
         let prediction = model.predict_features(features);
         own.push(prediction);
         if let Some(top) = options.explain {
-            explained.push(model.explain(features, prediction.label, top));
+            explained.push(model.explain(features, prediction.label, against(&prediction), top));
         }
     }
     // Context only changes documents of two or more sentences; most tabular rows are one.
@@ -116,16 +119,16 @@ pub fn classify_document<'d>(
             .min_confidence
             .is_some_and(|p| prediction.confidence() < p);
         let explanation = options.explain.map(|top| {
-            let mut list = if prediction.label == own[i].label {
+            let other = against(&prediction);
+            let mut list = if (prediction.label, other) == (own[i].label, against(&own[i])) {
                 std::mem::take(&mut explained[i])
             } else {
-                // Context changed the label: explain the label that was given.
+                // Context changed the label or its runner-up: explain the label given, against
+                // the runner-up shown.
                 analyzer.transform(&text[start..end], features);
-                model.explain(features, prediction.label, top)
+                model.explain(features, prediction.label, other, top)
             };
-            if let Some(c) =
-                context::contribution(&own[i], &prediction, prediction.label, model.labels())
-            {
+            if let Some(c) = context::contribution(&own[i], &prediction, prediction.label, other) {
                 let at = list
                     .iter()
                     .position(|x| x.contribution < c.contribution)
@@ -142,6 +145,7 @@ pub fn classify_document<'d>(
             text: &text[start..end],
             prediction,
             uncertain,
+            explained_against: explanation.as_ref().map(|_| against(&prediction)),
             explanation,
         });
     }
@@ -463,13 +467,10 @@ mod tests {
                 moved += 1;
                 let has_context_term = why.iter().any(|c| c.feature == CONTEXT_FEATURE);
                 let weakest = why.last().unwrap().contribution;
-                let context = context::contribution(
-                    &alone,
-                    &r.prediction,
-                    r.prediction.label,
-                    model.labels(),
-                )
-                .unwrap();
+                let against = r.explained_against.unwrap();
+                let context =
+                    context::contribution(&alone, &r.prediction, r.prediction.label, against)
+                        .unwrap();
                 // It is listed unless three features outweigh it.
                 assert!(
                     has_context_term || context.contribution <= weakest,

@@ -295,37 +295,28 @@ impl ContextModel {
     }
 }
 
-/// What context added to a sentence's case for `label`, in the units of the features'
-/// contributions: the change in its log-probability from `own` (the sentence alone) to
-/// `smoothed` (in its document), minus the mean change for the model's other labels
-/// ([`crate::model::margin_over_others`]).
-///
-/// The features' contributions add up to `ln p(label)` minus the mean `ln p` of the other
-/// labels (the score differences a softmax sees, where each label's shared normaliser
-/// cancels); measured the same way, this term is exactly what context added to that sum, so
-/// it ranks fairly among them. Measured against the mean of all labels instead (as it was),
-/// it came out a third smaller than a feature with the same effect. `None` if context changed
-/// nothing or `label` is not among `labels`.
+/// What context added to a sentence's case for `label` against `against`, in the units of
+/// the features' contributions ([`crate::model::StanceModel::explain`]): the change in
+/// `ln(p(label) / p(against))` from `own` (the sentence alone) to `smoothed` (in its
+/// document). The features' contributions add up to that log-ratio for the sentence alone, so
+/// this term is exactly what context added to their sum, and it ranks fairly among them.
+/// `None` if context changed nothing or the two labels are the same.
 pub fn contribution(
     own: &Prediction,
     smoothed: &Prediction,
     label: Stance,
-    labels: &[Stance],
+    against: Stance,
 ) -> Option<Contribution> {
-    if own == smoothed || labels.len() < 2 {
+    if own == smoothed || label == against {
         return None;
     }
-    let k = labels.iter().position(|l| *l == label)?;
-    let shifts: Vec<f32> = labels
-        .iter()
-        .map(|l| {
-            smoothed.probabilities[l.index()].max(FLOOR).ln()
-                - own.probabilities[l.index()].max(FLOOR).ln()
-        })
-        .collect();
+    let shift = |l: Stance| {
+        smoothed.probabilities[l.index()].max(FLOOR).ln()
+            - own.probabilities[l.index()].max(FLOOR).ln()
+    };
     Some(Contribution {
         feature: CONTEXT_FEATURE.to_string(),
-        contribution: crate::model::margin_over_others(&shifts, k),
+        contribution: shift(label) - shift(against),
     })
 }
 
@@ -698,31 +689,18 @@ mod tests {
     }
 
     #[test]
-    fn contribution_is_centred() {
+    fn contribution_is_the_change_in_log_odds_against_the_alternative() {
         let own = p([0.5, 0.25, 0.25]);
-        let smoothed = p([0.6, 0.2, 0.2]);
-        let c = contribution(&own, &smoothed, Stance::Adversarial, &ALL).unwrap();
-        // Hand-computed: shifts ln(0.6/0.5) = ln 1.2 = 0.1823, ln(0.2/0.25) = ln 0.8 = -0.2231
-        // (twice); the others' mean is -0.2231; 0.1823 + 0.2231 = 0.4055 (= ln 1.5: the odds
-        // of adversarial against either other label went from 2 to 3).
-        assert!((c.contribution - 0.4055).abs() < 1e-3, "{}", c.contribution);
-        // For analytical: -0.2231 - (0.1823 - 0.2231) / 2 = -0.2027.
-        let c = contribution(&own, &smoothed, Stance::Analytical, &ALL).unwrap();
-        assert!((c.contribution + 0.2027).abs() < 1e-3, "{}", c.contribution);
-        assert!(contribution(&own, &own, Stance::Adversarial, &ALL).is_none());
-        // A two-label model: the other label is the mean. Conciliatory 0.6 -> 0.8, adversarial
-        // 0.4 -> 0.2: ln(0.8/0.6) - ln(0.2/0.4) = 0.2877 + 0.6931 = 0.9808.
-        let two = [Stance::Adversarial, Stance::Conciliatory];
-        let c = contribution(
-            &p([0.4, 0.0, 0.6]),
-            &p([0.2, 0.0, 0.8]),
-            Stance::Conciliatory,
-            &two,
-        )
-        .unwrap();
-        assert!((c.contribution - 0.9808).abs() < 1e-3, "{}", c.contribution);
-        // A label the model lacks has no context term.
-        assert!(contribution(&own, &smoothed, Stance::Analytical, &two).is_none());
+        let smoothed = p([0.6, 0.3, 0.1]);
+        // Hand-computed: shifts ln(0.6/0.5) = 0.1823, ln(0.3/0.25) = 0.1823, ln(0.1/0.25) =
+        // -0.9163. Adversarial against analytical: 0 (both odds rose alike); against
+        // conciliatory: 0.1823 + 0.9163 = 1.0986 (= ln 3: the odds went from 2 to 6).
+        let c = contribution(&own, &smoothed, Stance::Adversarial, Stance::Analytical).unwrap();
+        assert!(c.contribution.abs() < 1e-4, "{}", c.contribution);
+        let c = contribution(&own, &smoothed, Stance::Adversarial, Stance::Conciliatory).unwrap();
+        assert!((c.contribution - 1.0986).abs() < 1e-3, "{}", c.contribution);
+        assert!(contribution(&own, &own, Stance::Adversarial, Stance::Analytical).is_none());
+        assert!(contribution(&own, &smoothed, Stance::Analytical, Stance::Analytical).is_none());
     }
 
     #[test]

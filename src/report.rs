@@ -45,6 +45,8 @@ pub struct SentenceResult<'a> {
     pub uncertain: bool,
     /// The features behind the label, strongest first, with `--explain`.
     pub explanation: Option<Vec<Contribution>>,
+    /// The label the explanation weighs the label against: the most probable other one.
+    pub explained_against: Option<Stance>,
 }
 
 impl SentenceResult<'_> {
@@ -84,7 +86,7 @@ pub const CSV_COLUMNS: [&str; 9] = [
 ];
 
 /// The fixed keys of a JSON Lines output object.
-const JSON_KEYS: [&str; 8] = [
+const JSON_KEYS: [&str; 9] = [
     "doc",
     "index",
     "start",
@@ -93,6 +95,7 @@ const JSON_KEYS: [&str; 8] = [
     "label",
     "probabilities",
     "explanation",
+    "explained_against",
 ];
 
 /// Checks that the pass-through columns keep distinct names in the output: a `label` column
@@ -254,6 +257,8 @@ impl Renderer {
             probabilities: Probabilities,
             #[serde(skip_serializing_if = "Option::is_none")]
             explanation: Option<&'a [Contribution]>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            explained_against: Option<&'a str>,
             #[serde(flatten)]
             fields: Fields<'a>,
         }
@@ -291,6 +296,7 @@ impl Renderer {
                     conciliatory: p[2],
                 },
                 explanation: s.explanation.as_deref(),
+                explained_against: s.explained_against.map(Stance::as_str),
                 fields: Fields(&fields),
             };
             serde_json::to_writer(&mut *out, &row).expect("writing to memory cannot fail");
@@ -328,8 +334,11 @@ impl Renderer {
                     .map(|c| format!("{} ({:+.2})", c.feature, c.contribution))
                     .collect();
                 if !top.is_empty() {
+                    let over = r
+                        .explained_against
+                        .map_or(String::new(), |l| format!(" (over {l})"));
                     // Indented to the sentence column: 4 + 2 + 12 + 2 + 5 + 2.
-                    let _ = writeln!(s, "{:>27}because: {}", "", top.join(", "));
+                    let _ = writeln!(s, "{:>27}because{over}: {}", "", top.join(", "));
                 }
             }
             counts[if r.uncertain {
@@ -967,6 +976,7 @@ mod tests {
             },
             uncertain: false,
             explanation: Some(Vec::new()),
+            explained_against: Some(Stance::Adversarial),
         }];
         for (format, reserved) in [
             (ClassifyFormat::Jsonl, &JSON_KEYS[..]),
@@ -1023,6 +1033,7 @@ mod tests {
             },
             uncertain,
             explanation: None,
+            explained_against: None,
         };
         let results = [
             result(0.998, true),
@@ -1127,6 +1138,7 @@ mod tests {
             },
             uncertain: false,
             explanation: None,
+            explained_against: None,
         }];
         let r = Renderer {
             format: ClassifyFormat::Csv,

@@ -327,8 +327,21 @@ fn explain_lists_contributions_strongest_first() {
             .any(|e| e["feature"] == "#lex:hostility" && e["contribution"].as_f64().unwrap() > 0.0),
         "{explanation:?}"
     );
+    // Measured against the runner-up, which the output names and which is the most probable
+    // other label.
+    let against = row["explained_against"].as_str().unwrap();
+    let p = &row["probabilities"];
+    let runner_up = ["adversarial", "analytical", "conciliatory"]
+        .into_iter()
+        .filter(|l| *l != "adversarial")
+        .max_by(|a, b| p[a].as_f64().unwrap().total_cmp(&p[b].as_f64().unwrap()))
+        .unwrap();
+    assert_eq!(against, runner_up);
     let table = classify_stdin(&model, &["--explain"], sentence);
-    assert!(table.contains("because: "), "{table}");
+    assert!(
+        table.contains(&format!("because (over {against}): ")),
+        "{table}"
+    );
 }
 
 #[test]

@@ -44,29 +44,45 @@ impl Prediction {
     pub fn confidence(&self) -> f32 {
         self.probabilities[self.label.index()]
     }
+
+    /// The most probable of `labels` other than `label` (ties go to the first in `labels`):
+    /// the alternative an explanation of `label` is measured against. `None` if `labels` has
+    /// no other label.
+    pub fn strongest_other(&self, label: Stance, labels: &[Stance]) -> Option<Stance> {
+        labels
+            .iter()
+            .copied()
+            .filter(|&l| l != label)
+            .fold(None, |best: Option<Stance>, l| match best {
+                Some(b) if self.probabilities[b.index()] >= self.probabilities[l.index()] => {
+                    Some(b)
+                }
+                _ => Some(l),
+            })
+    }
 }
 
-/// One feature's push toward a label: value x margin (see [`margin_over_others`]).
+/// One feature's push toward a label rather than the alternative it is measured against (see
+/// [`StanceModel::explain`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Contribution {
     /// The feature's name, as `stance inspect` shows it.
     pub feature: String,
-    /// Its value in the sentence times its margin for the label: what it adds to the label's
-    /// score minus the mean score of the other labels (log-odds units; negative when it pulls
-    /// toward the others).
+    /// Its value in the sentence times its weight for the label minus its weight for the
+    /// alternative: what it adds to `ln(p(label) / p(alternative))` (log-odds units; negative
+    /// when it pulls toward the alternative).
     pub contribution: f32,
 }
 
-/// `values[k]` minus the mean of the other values: how much a feature's weights (or a score
-/// change) favour the label in column `k` over the model's other labels.
+/// `values[k]` minus the mean of the other values: how much a feature's weights favour the
+/// label in column `k` over the model's other labels, with no sentence to say which other
+/// label is the contender. `stance inspect` ranks features by it.
 ///
 /// A softmax only sees differences between the labels' scores: adding one constant to a
 /// feature's weight for every label changes no probability, so a weight on its own does not
 /// say which way the feature pushes; this difference does, and it is the same whatever the
-/// constant. Summed over a sentence's features (plus the intercepts' margin) it is
-/// `ln p(label)` minus the mean `ln p` of the other labels. `stance inspect` ranks features
-/// by it, `--explain` weighs each feature's value by it, and the context term is measured
-/// with it, so the three agree.
+/// constant. (`--explain`, which has a sentence, measures against its runner-up instead: see
+/// [`StanceModel::explain`].)
 ///
 /// # Panics
 ///
@@ -349,25 +365,41 @@ impl StanceModel {
         self.predict_features(&self.featurizer.transform(text))
     }
 
-    /// The features that pushed `x` toward `label`, strongest first: each feature's value
-    /// times its margin for the label ([`Self::margin`]), not its raw weight for the label,
-    /// which does not say which way it pushes (see [`margin_over_others`]). Features that
-    /// pull away from the label come last, negative, and are listed only when `top` reaches
+    /// The features that pushed `x` toward `label` rather than `against`, strongest first:
+    /// each feature's value times its weight for `label` minus its weight for `against`, so
+    /// that the list adds up (with the intercepts' difference) to `ln(p(label) /
+    /// p(against))`. The CLI measures a label against the most probable other label
+    /// ([`Prediction::strongest_other`]): "why adversarial and not analytical". Measured
+    /// against one label's raw weight, or the mean of the others (as `stance inspect` ranks
+    /// features, with no sentence to pick an alternative from), a feature that favours the
+    /// runner-up still more than the label ("together" for an analytical sentence whose
+    /// runner-up is conciliatory) was listed as a reason for the label. Features that pull
+    /// toward the alternative come last, negative, and are listed only when `top` reaches
     /// them. A label the model lacks gets an empty list.
     ///
     /// # Panics
     ///
     /// If a feature index in `x` is not below the number of features: `x` must come from
     /// this model's featurizer.
-    pub fn explain(&self, x: &SparseVec, label: Stance, top: usize) -> Vec<Contribution> {
-        let Some(k) = self.labels.iter().position(|l| *l == label) else {
+    pub fn explain(
+        &self,
+        x: &SparseVec,
+        label: Stance,
+        against: Stance,
+        top: usize,
+    ) -> Vec<Contribution> {
+        let column = |l: Stance| self.labels.iter().position(|x| *x == l);
+        let (Some(k), Some(j)) = (column(label), column(against)) else {
             return Vec::new();
         };
         let mut out: Vec<Contribution> = x
             .iter()
-            .map(|&(feature, value)| Contribution {
-                contribution: value * self.margin(feature as usize, k),
-                feature: self.featurizer.feature_names()[feature as usize].clone(),
+            .map(|&(feature, value)| {
+                let w = self.weight_row(feature as usize);
+                Contribution {
+                    contribution: value * (w[k] - w[j]),
+                    feature: self.featurizer.feature_names()[feature as usize].clone(),
+                }
             })
             .collect();
         out.sort_by(|a, b| {
@@ -1391,87 +1423,115 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn explanation_sums_to_the_log_odds_against_the_other_labels() {
+    fn explanation_sums_to_the_log_odds_against_the_alternative() {
         let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
         let x = model
             .featurizer()
             .transform("Beijing warned it would retaliate.");
-        let top = model.explain(&x, Stance::Adversarial, 100);
+        let prediction = model.predict_features(&x);
+        let other = prediction
+            .strongest_other(Stance::Adversarial, model.labels())
+            .unwrap();
+        assert_ne!(other, Stance::Adversarial);
+        let top = model.explain(&x, Stance::Adversarial, other, 100);
         assert_eq!(top.len(), x.len());
         assert!(
             top.windows(2)
                 .all(|w| w[0].contribution >= w[1].contribution)
         );
-        // Exact, not an approximation: the intercepts' margin plus every contribution is
-        // ln p(adversarial) minus the mean ln p of the other two labels.
-        let k = model
-            .labels()
-            .iter()
-            .position(|l| *l == Stance::Adversarial)
-            .unwrap();
-        let p = model.predict_features(&x).probabilities;
-        let log_odds = p[k].ln() - (0..3).filter(|&o| o != k).map(|o| p[o].ln()).sum::<f32>() / 2.0;
+        // Exact, not an approximation: the intercepts' difference plus every contribution is
+        // ln(p(adversarial) / p(other)).
+        let column = |l: Stance| model.labels().iter().position(|x| *x == l).unwrap();
+        let (k, j) = (column(Stance::Adversarial), column(other));
+        let p = prediction.probabilities;
+        let log_odds = (p[Stance::Adversarial.index()] / p[other.index()]).ln();
         let summed: f32 = top.iter().map(|c| c.contribution).sum();
-        let intercepts = margin_over_others(&model.intercepts, k);
+        let intercepts = model.intercepts[k] - model.intercepts[j];
         assert!(
             (intercepts + summed - log_odds).abs() < 1e-3,
             "{intercepts} + {summed} vs {log_odds}"
         );
     }
 
-    /// A model whose weights for a feature are shifted by a constant for every label: the
-    /// probabilities cannot change (a softmax sees only differences), so the explanation must
-    /// not either. The raw weight for the label ranks these two features the other way round.
+    /// Hand-computed: probabilities [0.1, 0.6, 0.3] put conciliatory second behind analytical;
+    /// adversarial's strongest other is analytical; a tie goes to the label listed first.
     #[test]
-    fn explanation_ranks_by_margin_not_by_the_raw_weight() {
+    fn the_strongest_other_label_is_the_runner_up() {
+        let p = Prediction {
+            label: Stance::Analytical,
+            probabilities: [0.1, 0.6, 0.3],
+        };
+        let all = Stance::ALL;
+        assert_eq!(
+            p.strongest_other(Stance::Analytical, &all),
+            Some(Stance::Conciliatory)
+        );
+        assert_eq!(
+            p.strongest_other(Stance::Adversarial, &all),
+            Some(Stance::Analytical)
+        );
+        let two = [Stance::Adversarial, Stance::Conciliatory];
+        assert_eq!(
+            p.strongest_other(Stance::Conciliatory, &two),
+            Some(Stance::Adversarial)
+        );
+        assert_eq!(
+            p.strongest_other(Stance::Analytical, &[Stance::Analytical]),
+            None
+        );
+        let tie = Prediction {
+            label: Stance::Analytical,
+            probabilities: [0.2, 0.6, 0.2],
+        };
+        assert_eq!(
+            tie.strongest_other(Stance::Analytical, &all),
+            Some(Stance::Adversarial)
+        );
+    }
+
+    /// The hunt's case: a feature whose weight for the label is high but whose weight for the
+    /// runner-up is higher was listed as a reason for the label, though removing it raises
+    /// the label's probability. Measured against the runner-up it comes out negative.
+    #[test]
+    fn explanation_weighs_the_label_against_the_runner_up() {
         let mut model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
         assert_eq!(model.labels(), Stance::ALL);
         model.weights.iter_mut().for_each(|w| *w = 0.0);
         model.intercepts = vec![0.0; 3];
-        // Weights (adversarial, analytical, conciliatory): feature 0 [0, 1, 3], feature 1
-        // [0, 0.8, -0.8]. Feature 0 has the larger weight for analytical but favours
-        // conciliatory; feature 1 favours analytical over both.
-        model.weights[..6].copy_from_slice(&[0.0, 1.0, 3.0, 0.0, 0.8, -0.8]);
-        let x: SparseVec = vec![(0, 2.0), (1, 1.0)];
-        // Hand-computed scores: adversarial 0, analytical 2 x 1 + 0.8 = 2.8, conciliatory
-        // 2 x 3 - 0.8 = 5.2, so the label is conciliatory; explain analytical anyway.
-        // Old ranking, value x weight: feature 0 2 x 1 = 2.0, feature 1 0.8.
-        // Margins for analytical: feature 0 1 - (0 + 3) / 2 = -0.5, times 2 = -1.0;
-        // feature 1 0.8 - (0 - 0.8) / 2 = 1.2.
+        // Weights (adversarial, analytical, conciliatory): feature 0 [-2.6, 1.0, 1.6] (the
+        // hunt's "together"), feature 1 [-1, 3, -2].
+        model.weights[..6].copy_from_slice(&[-2.6, 1.0, 1.6, -1.0, 3.0, -2.0]);
+        let x: SparseVec = vec![(0, 1.0), (1, 1.0)];
+        // Hand-computed scores: adversarial -3.6, analytical 4.0, conciliatory -0.4: the label
+        // is analytical and the runner-up conciliatory.
+        let p = model.predict_features(&x);
+        assert_eq!(p.label, Stance::Analytical);
+        let other = p.strongest_other(p.label, model.labels()).unwrap();
+        assert_eq!(other, Stance::Conciliatory);
+        // Against conciliatory: feature 1 3 - (-2) = 5.0, feature 0 1.0 - 1.6 = -0.6 (by raw
+        // weight it was +1.0, a reason for analytical).
+        let got = model.explain(&x, Stance::Analytical, other, 5);
         let names = model.featurizer().feature_names();
-        let want = vec![
-            Contribution {
-                feature: names[1].clone(),
-                contribution: 1.2,
-            },
-            Contribution {
-                feature: names[0].clone(),
-                contribution: -1.0,
-            },
-        ];
-        let got = model.explain(&x, Stance::Analytical, 5);
-        assert_eq!(got.len(), 2);
-        for (g, w) in got.iter().zip(&want) {
-            assert_eq!(g.feature, w.feature);
-            assert!((g.contribution - w.contribution).abs() < 1e-6, "{got:?}");
-        }
-        // For conciliatory: feature 0 2 x (3 - 0.5) = 5.0, feature 1 -0.8 - 0.4 = -1.2.
-        let got = model.explain(&x, Stance::Conciliatory, 1);
-        assert_eq!(got[0].feature, names[0]);
+        assert_eq!(got[0].feature, names[1]);
         assert!((got[0].contribution - 5.0).abs() < 1e-6, "{got:?}");
+        assert_eq!(got[1].feature, names[0]);
+        assert!((got[1].contribution + 0.6).abs() < 1e-6, "{got:?}");
+        // Removing feature 0 raises analytical's odds against conciliatory, as its sign
+        // says: ln(p_ana / p_con) goes from 4.4 to 5.0, by exactly its -0.6.
+        let without = model.predict_features(&vec![(1, 1.0)]);
+        let odds = |q: &Prediction| (q.probabilities[1] / q.probabilities[2]).ln();
+        assert!((odds(&without) - odds(&p) - 0.6).abs() < 1e-4);
         // Adding 10 to every weight of feature 1 changes no probability and no explanation.
-        let before = model.predict_features(&x);
-        let explained = model.explain(&x, Stance::Analytical, 5);
         for w in &mut model.weights[3..6] {
             *w += 10.0;
         }
         let after = model.predict_features(&x);
-        for (a, b) in before.probabilities.iter().zip(after.probabilities) {
-            assert!((a - b).abs() < 1e-5, "{before:?} vs {after:?}");
+        for (a, b) in p.probabilities.iter().zip(after.probabilities) {
+            assert!((a - b).abs() < 1e-5, "{p:?} vs {after:?}");
         }
-        for (a, b) in explained
+        for (a, b) in got
             .iter()
-            .zip(model.explain(&x, Stance::Analytical, 5))
+            .zip(model.explain(&x, Stance::Analytical, other, 5))
         {
             assert_eq!(a.feature, b.feature);
             assert!((a.contribution - b.contribution).abs() < 1e-5);
@@ -1491,7 +1551,12 @@ pub(crate) mod tests {
     #[should_panic(expected = "feature index 999999 is out of range: the model has")]
     fn explaining_a_feature_index_from_elsewhere_panics_with_a_message() {
         let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
-        model.explain(&vec![(999_999, 1.0)], Stance::Adversarial, 3);
+        model.explain(
+            &vec![(999_999, 1.0)],
+            Stance::Adversarial,
+            Stance::Analytical,
+            3,
+        );
     }
 
     #[test]
