@@ -32,7 +32,7 @@ pub struct ClassifyOptions {
 }
 
 /// Counts of what a run processed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Totals {
     /// Documents read.
     pub documents: usize,
@@ -41,6 +41,13 @@ pub struct Totals {
     /// Documents without a sentence (an empty text): they have no rows in CSV or JSON Lines
     /// output.
     pub empty: usize,
+    /// Documents most of whose sentences hold no word of the model's vocabulary, only cues
+    /// or nothing: text in another language or script, or figures and punctuation alone.
+    /// Their labels rest on the intercepts and cues, so they are worth a word. (Not single
+    /// sentences: an English article's dateline, `TIRASPOL, February 11.`, is one.)
+    pub wordless: usize,
+    /// The first of them.
+    pub first_wordless: Option<String>,
 }
 
 impl std::ops::AddAssign for Totals {
@@ -48,6 +55,8 @@ impl std::ops::AddAssign for Totals {
         self.documents += other.documents;
         self.sentences += other.sentences;
         self.empty += other.empty;
+        self.wordless += other.wordless;
+        self.first_wordless = self.first_wordless.take().or(other.first_wordless);
     }
 }
 
@@ -90,6 +99,7 @@ pub fn classify_document<'d>(
         spans,
         own,
         explained,
+        wordless,
     } = worker;
     segment::spans_into(text, spans);
     own.clear();
@@ -99,6 +109,13 @@ pub fn classify_document<'d>(
     let against = |p: &Prediction| p.strongest_other(p.label, labels).unwrap_or(p.label);
     for &(start, end) in spans.iter() {
         analyzer.transform(&text[start..end], features);
+        let featurizer = model.featurizer();
+        if !features
+            .iter()
+            .any(|&(i, _)| featurizer.is_word_feature(i as usize))
+        {
+            *wordless += 1;
+        }
         let prediction = model.predict_features(features);
         own.push(prediction);
         if let Some(top) = options.explain {
@@ -159,6 +176,9 @@ pub struct Worker<'m> {
     /// Each sentence's prediction on its own, before context.
     own: Vec<Prediction>,
     explained: Vec<Vec<Contribution>>,
+    /// Sentences with no word feature since the caller last reset it (see
+    /// [`Totals::wordless`]).
+    pub wordless: usize,
 }
 
 impl<'m> Worker<'m> {
@@ -170,6 +190,7 @@ impl<'m> Worker<'m> {
             spans: Vec::new(),
             own: Vec::new(),
             explained: Vec::new(),
+            wordless: 0,
         }
     }
 }
@@ -190,7 +211,7 @@ pub fn run<W: Write + Send>(
     options: ClassifyOptions,
     out: &mut W,
     out_name: &str,
-    mut progress: impl FnMut(Totals) + Send,
+    mut progress: impl FnMut(&Totals) + Send,
 ) -> Result<Totals> {
     let mut header = Vec::new();
     renderer.header(&mut header);
@@ -223,7 +244,7 @@ pub fn run<W: Write + Send>(
         let (next, next_failed) = next?;
         failed = failed.or(next_failed);
         totals += counts;
-        progress(totals);
+        progress(&totals);
         pending = rendered;
         spent = std::mem::replace(&mut chunk, next);
     }
@@ -274,6 +295,10 @@ fn render_chunk<'m>(
                 renderer.document(doc, &results, &mut out);
                 counts.sentences += results.len();
                 counts.empty += results.is_empty() as usize;
+                if std::mem::take(&mut worker.wordless) * 2 > results.len() {
+                    counts.wordless += 1;
+                    counts.first_wordless.get_or_insert_with(|| doc.name());
+                }
             }
             (out, counts)
         })
@@ -282,10 +307,12 @@ fn render_chunk<'m>(
         documents: chunk.len(),
         ..Totals::default()
     };
-    for (_, part) in &parts {
-        counts += *part;
+    let mut rendered = Vec::with_capacity(parts.len());
+    for (bytes, part) in parts {
+        counts += part;
+        rendered.push(bytes);
     }
-    (parts.into_iter().map(|(bytes, _)| bytes).collect(), counts)
+    (rendered, counts)
 }
 
 /// The next chunk of documents, and the error that cut it short, if one did: the documents
@@ -436,6 +463,24 @@ mod tests {
             assert_eq!(rows.len(), bad);
             assert!(rows[bad - 1].starts_with(&format!("{}.txt,", bad - 1)));
         }
+    }
+
+    /// Text the model has no words for is counted by document, from its first: Chinese, and
+    /// punctuation alone; an English article with a dateline of names and a date is not.
+    #[test]
+    fn documents_of_text_without_known_words_are_counted() {
+        let texts = [
+            "TIRASPOL, February 11. The authorities accused the neighbours of a blockade. \
+             Talks were called off.",
+            "中国和美国同意恢复谈判。中方指责美方霸凌！",
+            "Officials said the talks went well.",
+            "!!! ??? — — —",
+        ];
+        let documents = texts.iter().enumerate().map(|(i, t)| Ok(article(i, t)));
+        let totals = run_csv(documents, &mut Vec::new(), "out").unwrap();
+        assert_eq!(totals.documents, 4);
+        assert_eq!(totals.wordless, 2);
+        assert_eq!(totals.first_wordless.as_deref(), Some("1.txt"));
     }
 
     #[test]

@@ -662,6 +662,16 @@ fn classify(args: ClassifyArgs) -> Result<()> {
             unplaced.join(", ")
         );
     }
+    if let Some(first) = &totals.first_wordless {
+        warn!(
+            "note: {} of {} documents (the first: {}) are mostly sentences with no word the \
+             model knows: text in another language or script, or figures and punctuation alone; \
+             stance reads English, and such labels rest on the model's cues and priors alone",
+            totals.wordless,
+            totals.documents,
+            report::one_line(first)
+        );
+    }
     // The table shows an empty document's heading; the other formats have no row for it.
     if totals.empty > 0 && args.format != FormatArg::Table {
         warn!(

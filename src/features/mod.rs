@@ -336,6 +336,15 @@ impl Featurizer {
         &self.spec.features
     }
 
+    /// Whether feature `i` is a word n-gram, not a cue (`#lex:...`, `@group:word`, ...).
+    ///
+    /// # Panics
+    ///
+    /// If `i` is not below the number of features.
+    pub fn is_word_feature(&self, i: usize) -> bool {
+        !is_cue(&self.spec.features[i])
+    }
+
     /// Number of word n-gram features (the rest are cues), at most `max_features`.
     pub fn ngram_count(&self) -> usize {
         self.spec.features.iter().filter(|f| !is_cue(f)).count()
