@@ -396,26 +396,40 @@ pub struct SplitDocument {
     pub single_label_runs: (usize, usize),
 }
 
+impl SplitDocument {
+    /// Which document is split, where, and how many others are: "document `a7` comes in 4
+    /// separate runs of rows (from lines 2, 40, 77, ...), as do 3 other documents".
+    pub fn describe(&self) -> String {
+        let lines: Vec<String> = self.lines.iter().map(u64::to_string).collect();
+        let others = match self.documents {
+            1 => String::new(),
+            2 => ", as does 1 other document".to_string(),
+            n => format!(", as do {} other documents", n - 1),
+        };
+        format!(
+            "document `{}` comes in {} separate runs of rows (from lines {}{}){others}",
+            crate::terminal::one_line(&self.document),
+            self.runs,
+            lines.join(", "),
+            if self.runs > self.lines.len() {
+                ", ..."
+            } else {
+                ""
+            },
+        )
+    }
+}
+
 impl SortedByLabel {
     /// What to tell the user, after the file's name.
     pub fn message(&self) -> String {
         let evidence = match self {
             SortedByLabel::Split(s) => {
-                let lines: Vec<String> = s.lines.iter().map(u64::to_string).collect();
-                let others = match s.documents {
-                    1 => String::new(),
-                    2 => ", as does 1 other document".to_string(),
-                    n => format!(", as do {} other documents", n - 1),
-                };
                 let (runs, single) = s.single_label_runs;
                 format!(
-                    "document `{}` comes in {} separate runs of rows (from lines {}{}){others}, \
-                     and {single} of the {runs} runs of two or more rows of such documents hold \
-                     a single label",
-                    crate::terminal::one_line(&s.document),
-                    s.runs,
-                    lines.join(", "),
-                    if s.runs > s.lines.len() { ", ..." } else { "" },
+                    "{}, and {single} of the {runs} runs of two or more rows of such documents \
+                     hold a single label",
+                    s.describe()
                 )
             }
             SortedByLabel::Grouped {
@@ -446,8 +460,11 @@ const SORTED_MIN: usize = 3;
 /// sentences, adversarial, adversarial, conciliatory) label order comes by chance.
 const GROUPED_MIN_ROWS: usize = 5;
 
-/// Evidence that `rows` were sorted by label (see [`SortedByLabel`]), if there is any.
-pub fn sorted_by_label(rows: &[LabeledSentence]) -> Option<SortedByLabel> {
+/// The first document whose rows are not consecutive, if there is one: its sentences come in
+/// several runs with other rows between. Context is read from consecutive rows, so such a
+/// document teaches nothing about how labels follow one another (a file sorted by sentence
+/// position, or by label, splits every document).
+pub fn split_documents(rows: &[LabeledSentence]) -> Option<SplitDocument> {
     let runs: Vec<Range<usize>> = document_runs(rows)
         .into_iter()
         .filter(|r| rows[r.start].document.is_some())
@@ -463,27 +480,45 @@ pub fn sorted_by_label(rows: &[LabeledSentence]) -> Option<SortedByLabel> {
         *count.entry(id(run)).or_default() += 1;
     }
     let split: Vec<&Range<usize>> = runs.iter().filter(|r| count[id(r)] > 1).collect();
+    let first = split.first()?;
     let multi: Vec<&&Range<usize>> = split.iter().filter(|r| r.len() > 1).collect();
     let single = multi.iter().filter(|r| single_label(r)).count();
+    let document = id(first);
+    let of_first: Vec<&&Range<usize>> = split.iter().filter(|r| id(r) == document).collect();
+    Some(SplitDocument {
+        document: document.to_string(),
+        runs: of_first.len(),
+        lines: of_first
+            .iter()
+            .take(3)
+            .map(|r| rows[r.start].line)
+            .collect(),
+        documents: count.values().filter(|&&n| n > 1).count(),
+        single_label_runs: (multi.len(), single),
+    })
+}
+
+/// Evidence that `rows` were sorted by label (see [`SortedByLabel`]), if there is any.
+pub fn sorted_by_label(rows: &[LabeledSentence]) -> Option<SortedByLabel> {
     // Enough of the evidence, and a large enough share of it, to mark a sort.
     let marks_sort =
         |hits: usize, of: usize| hits >= SORTED_MIN && hits as f64 >= SORTED_SHARE * of as f64;
-    if marks_sort(single, multi.len()) {
-        let first = split[0];
-        let document = id(first);
-        let of_first: Vec<&&Range<usize>> = split.iter().filter(|r| id(r) == document).collect();
-        return Some(SortedByLabel::Split(SplitDocument {
-            document: document.to_string(),
-            runs: of_first.len(),
-            lines: of_first
-                .iter()
-                .take(3)
-                .map(|r| rows[r.start].line)
-                .collect(),
-            documents: count.values().filter(|&&n| n > 1).count(),
-            single_label_runs: (multi.len(), single),
-        }));
+    if let Some(split) = split_documents(rows) {
+        let (runs, single) = split.single_label_runs;
+        if marks_sort(single, runs) {
+            return Some(SortedByLabel::Split(split));
+        }
     }
+    let runs: Vec<Range<usize>> = document_runs(rows)
+        .into_iter()
+        .filter(|r| rows[r.start].document.is_some())
+        .collect();
+    let id = |r: &Range<usize>| rows[r.start].document.as_deref().unwrap_or_default();
+    let single_label = |r: &Range<usize>| {
+        rows[r.clone()]
+            .iter()
+            .all(|x| x.label == rows[r.start].label)
+    };
     // Each article in one block: are their rows in label order?
     let mixed: Vec<&Range<usize>> = runs
         .iter()

@@ -351,7 +351,9 @@ fn load_model(arg: &ModelArg) -> Result<StanceModel> {
 }
 
 /// Prints what `train` does while it settles its settings (see [`tune::settle`]).
-fn print_step(step: tune::Step<'_>) {
+/// Prints one step of `train`'s cross-validation and search; `rows` are the training rows,
+/// for saying why no context was learned.
+fn print_step(step: tune::Step<'_>, rows: &[stance::corpus::LabeledSentence]) {
     match step {
         tune::Step::SearchStarted { folds } => {
             say!("\nsearch ({folds}-fold cross-validated macro-F1):");
@@ -365,11 +367,20 @@ fn print_step(step: tune::Step<'_>) {
             cv.accuracy,
             cv.macro_f1
         ),
-        tune::Step::Context(None) => say!(
-            "context: fewer than {} sentences in documents (rows sharing a value in a `{}` column); none learned",
-            stance::context::MIN_CONTEXT_SENTENCES,
-            stance::corpus::DOCUMENT_COLUMNS.join("`, `")
-        ),
+        // Rows of each document present but not next to each other: "fewer than 100" would
+        // say the ids were missing.
+        tune::Step::Context(None) => match stance::context::split_documents(rows) {
+            Some(split) => say!(
+                "context: none learned: {}; a document's sentences must be consecutive rows, in \
+                 the article's order",
+                split.describe()
+            ),
+            None => say!(
+                "context: fewer than {} sentences in documents (rows sharing a value in a `{}` column); none learned",
+                stance::context::MIN_CONTEXT_SENTENCES,
+                stance::corpus::DOCUMENT_COLUMNS.join("`, `")
+            ),
+        },
         tune::Step::SortedByLabel(sorted) => {
             say!("context: none learned: {}", sorted.message())
         }
@@ -427,8 +438,10 @@ fn train(args: TrainArgs) -> Result<()> {
         e => e,
     };
     let given = params.clone();
-    let (params, cv_scores) =
-        tune::settle(&rows, &params, &lexicons, folds, args.search, print_step).map_err(in_file)?;
+    let (params, cv_scores) = tune::settle(&rows, &params, &lexicons, folds, args.search, |step| {
+        print_step(step, &rows)
+    })
+    .map_err(in_file)?;
     if args.search {
         note_search_overrides(&args, &given, &params);
     }

@@ -557,6 +557,25 @@ fn rows_out_of_article_order_give_no_context() {
         .assert()
         .success()
         .stderr(predicate::str::is_empty());
+    // Sorted by position in the article (every first sentence, then every second, ...): each
+    // document is split into runs of one row, which show no sort by label; training used to
+    // say "fewer than 100 sentences in documents", as if the ids were missing.
+    let mut by_position: Vec<(usize, csv::StringRecord)> = Vec::new();
+    let mut seen: std::collections::HashMap<String, usize> = Default::default();
+    for r in rows.iter().cloned() {
+        let n = seen.entry(r[document].to_string()).or_default();
+        *n += 1;
+        by_position.push((*n, r));
+    }
+    by_position.sort_by_key(|(n, _)| *n);
+    let rows: Vec<csv::StringRecord> = by_position.into_iter().map(|(_, r)| r).collect();
+    let (stdout, has_context) = train(&write("by_position.csv", &rows), "by_position.json");
+    assert!(!has_context, "{stdout}");
+    assert!(
+        stdout.contains("context: none learned: document `")
+            && stdout.contains("a document's sentences must be consecutive rows"),
+        "{stdout}"
+    );
 }
 
 // === Model files ===
