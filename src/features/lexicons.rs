@@ -65,8 +65,9 @@ impl Lexicons {
     /// Reads every `*.txt` file (`.TXT` too) of a directory as a lexicon named after the
     /// file.
     ///
-    /// Returns an error if the directory cannot be read, a file is not UTF-8, a file's name
-    /// holds `:` or a control character (the name goes into feature names such as
+    /// Returns an error if the directory cannot be read, a file is not UTF-8, an entry holds
+    /// no letter or digit (`!!!`, which can never match), a file's name holds `:` or a
+    /// control character (the name goes into feature names such as
     /// `#lex:NAME:sub`, so `x:sub.txt` would clash with `x.txt`), two files name one lexicon
     /// (`x.txt`, `x.TXT`), or no `*.txt` file is found.
     pub fn from_dir(dir: &Path) -> Result<Self> {
@@ -115,6 +116,23 @@ impl Lexicons {
                     line: crate::source::line_of_utf8_error(&e),
                     message: "not valid UTF-8 (save the lexicon as UTF-8)".into(),
                 })?;
+                // An entry of punctuation alone (`!!!`) holds no word for a sentence's words to
+                // meet, so it would be stored in the model and never fire.
+                let wordless = body.lines().enumerate().find(|(_, l)| {
+                    let l = l.trim().trim_start_matches('\u{FEFF}');
+                    !l.is_empty() && !l.starts_with('#') && !l.chars().any(char::is_alphanumeric)
+                });
+                if let Some((n, entry)) = wordless {
+                    return Err(Error::Data {
+                        path: file_name,
+                        line: n as u64 + 1,
+                        message: format!(
+                            "the entry {:?} holds no letter or digit, so no sentence can match \
+                             it; a lexicon entry is a word or a phrase",
+                            entry.trim()
+                        ),
+                    });
+                }
                 groups.insert(stem.into_owned(), parse_lexicon(&body));
             }
         }

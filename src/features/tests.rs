@@ -174,6 +174,22 @@ fn lexicon_files_that_are_not_utf8_name_the_line() {
     );
 }
 
+/// An entry of punctuation alone was stored in the model and could never fire; entries with
+/// a letter or digit anywhere (`g-7`, `9/11`, `à`) and comments stay.
+#[test]
+fn lexicon_entries_without_a_word_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hostility.txt");
+    std::fs::write(&path, "# threats\nwarn\ng-7\n9/11\nà\n").unwrap();
+    assert!(Lexicons::from_dir(dir.path()).is_ok());
+    std::fs::write(&path, "warn\n\n  !!!  \naccuse\n").unwrap();
+    let err = Lexicons::from_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("hostility.txt: line 3: the entry \"!!!\" holds no letter or digit"),
+        "{err}"
+    );
+}
+
 /// `HOSTILITY.TXT` was skipped ("no *.txt lexicon files found"), and `x:sub.txt` beside
 /// `x.txt` made two lexicons share the feature `#lex:x:sub` without a word.
 #[test]

@@ -612,5 +612,14 @@ fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
         .prefix(".stance-model-")
         .suffix(".tmp")
         .tempfile_in(dir)
-        .map_err(|e| Error::io(format!("{name} (directory {})", dir.display()), e))
+        .map_err(|e| {
+            // tempfile adds `at path ".../.stance-model-XXXX.tmp"`, a name the user never
+            // sees; the directory is named already.
+            let message = e.to_string();
+            let message = message.split(" at path \"").next().unwrap_or(&message);
+            Error::File {
+                path: format!("{name} (directory {})", dir.display()),
+                message: message.to_string(),
+            }
+        })
 }
