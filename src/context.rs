@@ -460,21 +460,34 @@ const SORTED_MIN: usize = 3;
 /// sentences, adversarial, adversarial, conciliatory) label order comes by chance.
 const GROUPED_MIN_ROWS: usize = 5;
 
+/// The runs of consecutive rows of one document (rows without a document id left out).
+fn id_runs(rows: &[LabeledSentence]) -> Vec<Range<usize>> {
+    document_runs(rows)
+        .into_iter()
+        .filter(|r| rows[r.start].document.is_some())
+        .collect()
+}
+
+/// The document id of a run of [`id_runs`].
+fn run_id<'r>(rows: &'r [LabeledSentence], run: &Range<usize>) -> &'r str {
+    rows[run.start].document.as_deref().unwrap_or_default()
+}
+
+/// Whether every row of `run` has the label of its first.
+fn one_label(rows: &[LabeledSentence], run: &Range<usize>) -> bool {
+    rows[run.clone()]
+        .iter()
+        .all(|x| x.label == rows[run.start].label)
+}
+
 /// The first document whose rows are not consecutive, if there is one: its sentences come in
 /// several runs with other rows between. Context is read from consecutive rows, so such a
 /// document teaches nothing about how labels follow one another (a file sorted by sentence
 /// position, or by label, splits every document).
 pub fn split_documents(rows: &[LabeledSentence]) -> Option<SplitDocument> {
-    let runs: Vec<Range<usize>> = document_runs(rows)
-        .into_iter()
-        .filter(|r| rows[r.start].document.is_some())
-        .collect();
-    let id = |r: &Range<usize>| rows[r.start].document.as_deref().unwrap_or_default();
-    let single_label = |r: &Range<usize>| {
-        rows[r.clone()]
-            .iter()
-            .all(|x| x.label == rows[r.start].label)
-    };
+    let runs = id_runs(rows);
+    let id = |r: &Range<usize>| run_id(rows, r);
+    let single_label = |r: &Range<usize>| one_label(rows, r);
     let mut count: std::collections::HashMap<&str, usize> = Default::default();
     for run in &runs {
         *count.entry(id(run)).or_default() += 1;
@@ -509,16 +522,9 @@ pub fn sorted_by_label(rows: &[LabeledSentence]) -> Option<SortedByLabel> {
             return Some(SortedByLabel::Split(split));
         }
     }
-    let runs: Vec<Range<usize>> = document_runs(rows)
-        .into_iter()
-        .filter(|r| rows[r.start].document.is_some())
-        .collect();
-    let id = |r: &Range<usize>| rows[r.start].document.as_deref().unwrap_or_default();
-    let single_label = |r: &Range<usize>| {
-        rows[r.clone()]
-            .iter()
-            .all(|x| x.label == rows[r.start].label)
-    };
+    let runs = id_runs(rows);
+    let id = |r: &Range<usize>| run_id(rows, r);
+    let single_label = |r: &Range<usize>| one_label(rows, r);
     // Each article in one block: are their rows in label order?
     let mixed: Vec<&Range<usize>> = runs
         .iter()
