@@ -57,6 +57,7 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
     let mut line_start = 0;
     let bytes = text.as_bytes();
     let mut candidates = Candidates::new(bytes);
+    let mut quotes = QuoteParity::default();
     let mut i = 0;
     while i < text.len() {
         let c = char_at(text, i);
@@ -112,8 +113,17 @@ pub fn spans_into(text: &str, out: &mut Vec<(usize, usize)>) {
                             && bytes
                                 .get(cluster_end + 1)
                                 .is_some_and(u8::is_ascii_lowercase))
-                        && let Some(next) =
-                            push_if_ends_without_space(text, sentence_start, i, cluster_end, out)
+                        && let Some(next) = push_if_ends_without_space(
+                            text,
+                            Bounds {
+                                line_start,
+                                sentence_start,
+                                mark: i,
+                                cluster_end,
+                            },
+                            &mut quotes,
+                            out,
+                        )
                     {
                         start = None;
                         i = next;
@@ -340,14 +350,54 @@ const TWO_LETTER_OPENERS: &[&str] = &[
 #[inline(never)]
 fn push_if_ends_without_space(
     text: &str,
-    sentence_start: usize,
-    mark: usize,
-    cluster_end: usize,
+    at: Bounds,
+    quotes: &mut QuoteParity,
     out: &mut Vec<(usize, usize)>,
 ) -> Option<usize> {
-    let end = ends_without_space(text, sentence_start, mark, cluster_end)?;
-    out.push((sentence_start, end));
+    let end = ends_without_space(text, at, quotes)?;
+    out.push((at.sentence_start, end));
     Some(end)
+}
+
+/// Where a mark stands, for [`ends_without_space`].
+#[derive(Clone, Copy)]
+struct Bounds {
+    /// The start of the mark's line.
+    line_start: usize,
+    /// The start of the sentence the mark may end.
+    sentence_start: usize,
+    /// The mark.
+    mark: usize,
+    /// Just past the mark and any closing quotes or brackets after it.
+    cluster_end: usize,
+}
+
+/// Whether a straight double quote is open at a point of a line: the parity of the `"` from
+/// the line's start, counted on from where it was last asked, so that a line is scanned once
+/// however many marks ask. A quotation may run over several sentences (`"We will fight. We
+/// will win."The two governments`), so the sentence alone cannot say whether a `"` after a
+/// mark closes one.
+#[derive(Default)]
+struct QuoteParity {
+    line_start: usize,
+    counted_to: usize,
+    open: bool,
+}
+
+impl QuoteParity {
+    fn open_at(&mut self, text: &str, line_start: usize, at: usize) -> bool {
+        if line_start != self.line_start || at < self.counted_to {
+            *self = QuoteParity {
+                line_start,
+                counted_to: line_start,
+                open: false,
+            };
+        }
+        let count = memchr::memchr_iter(b'"', &text.as_bytes()[self.counted_to..at]).count();
+        self.open ^= count % 2 == 1;
+        self.counted_to = at;
+        self.open
+    }
 }
 
 /// Where the next sentence starts, if the mark at `mark` ends one although no white space
@@ -364,12 +414,13 @@ fn push_if_ends_without_space(
 /// [`DOMAIN_ENDINGS`], nor a two-letter word outside [`TWO_LETTER_OPENERS`]: `Parliament.Uk`),
 /// not running on into an address (`@`, `_`, `/`) or a period and a letter (`bbc.Co.Uk`). Decimals,
 /// versions (`3.5`, `v1.2`), `Amazon.com` and `U.N.Security` fail these tests and stay joined.
-fn ends_without_space(
-    text: &str,
-    sentence_start: usize,
-    mark: usize,
-    cluster_end: usize,
-) -> Option<usize> {
+fn ends_without_space(text: &str, at: Bounds, open_quotes: &mut QuoteParity) -> Option<usize> {
+    let Bounds {
+        line_start,
+        sentence_start,
+        mark,
+        cluster_end,
+    } = at;
     if !matches!(text.as_bytes()[mark], b'.' | b'!' | b'?') {
         return None;
     }
@@ -379,9 +430,13 @@ fn ends_without_space(
     for (k, ch) in text[mark + 1..cluster_end].char_indices() {
         match ch {
             '”' | '’' | ')' | ']' | '»' => {}
-            // One `"` can close the quotation the sentence opened ...
-            '"' if quotes == 0 && last_quote_opens(before) => quotes += 1,
-            // ... and one right before the next word opens the next sentence.
+            // One `"` can close a quotation opened in the sentence, or earlier on its line ...
+            '"' if quotes == 0
+                && (last_quote_opens(before) || open_quotes.open_at(text, line_start, mark)) =>
+            {
+                quotes += 1
+            }
+            // ... and one right before the next word otherwise opens the next sentence.
             '"' if mark + 2 + k == cluster_end => next_start = mark + 1 + k,
             _ => return None,
         }
@@ -1154,6 +1209,20 @@ mod tests {
                 &[
                     "He called it \"an empire.\"",
                     "\"The U.S. side has once again staged a show.\"",
+                ],
+            ),
+            // A quotation over two sentences closes after the second (it was split before the
+            // closing quote, which then opened the next sentence); and after a join kept
+            // (`Ms` is no opener), the quotes still pair up.
+            (
+                "\"We will fight. We will win.\"The two governments met.\"It rained that night.\"Ms Liu's visit ended.\"Talks failed.\"Both sides left.",
+                &[
+                    "\"We will fight.",
+                    "We will win.\"",
+                    "The two governments met.",
+                    "\"It rained that night.\"Ms Liu's visit ended.",
+                    "\"Talks failed.\"",
+                    "Both sides left.",
                 ],
             ),
             // A two-letter opener.
