@@ -197,28 +197,51 @@ pub fn absent_label_note(e: &Evaluation, name: &str) -> Option<String> {
 pub const CALIBRATION_BINS: usize = 10;
 
 /// Scores predictions against the labelled rows they were made for, with bootstrap ranges
-/// that resample whole documents where the rows carry story or document ids (see
-/// [`Bootstrap`]).
+/// that resample whole stories or documents where the rows carry ids (documents when all rows
+/// share one story; see [`Bootstrap`]).
 pub fn evaluate_rows(
     rows: &[crate::corpus::LabeledSentence],
     predicted: &[Prediction],
 ) -> Evaluation {
     let gold: Vec<Stance> = rows.iter().map(|r| r.label).collect();
+    // Stories (or documents) as units; documents alone when every row shares one story;
+    // sentences when neither gives two units.
+    let by_story = units_by(rows, |r| r.fold_group());
+    let by_document = units_by(rows, |r| r.document.as_deref());
+    let grouped = [by_story, by_document]
+        .into_iter()
+        .flatten()
+        .find(|(_, count)| *count >= 2);
+    match grouped {
+        Some((units, _)) => evaluate_in_units(&gold, predicted, &units, true),
+        None => evaluate(&gold, predicted),
+    }
+}
+
+/// Each row's unit for resampling by `id` (a row without one is a unit of its own), and how
+/// many units there are; `None` if no row has an id.
+fn units_by<'r>(
+    rows: &'r [crate::corpus::LabeledSentence],
+    id: impl Fn(&'r crate::corpus::LabeledSentence) -> Option<&'r str>,
+) -> Option<(Vec<usize>, usize)> {
     let mut ids = std::collections::HashMap::new();
+    let mut singles = 0;
     let units: Vec<usize> = rows
         .iter()
         .enumerate()
-        .map(|(i, r)| match r.fold_group() {
+        .map(|(i, r)| match id(r) {
             Some(id) => {
                 let next = ids.len();
                 *ids.entry(id).or_insert(next)
             }
-            // A row without an id is a document of its own; offset past any id's number.
-            None => rows.len() + i,
+            // Offset past any id's number.
+            None => {
+                singles += 1;
+                rows.len() + i
+            }
         })
         .collect();
-    let by_document = !ids.is_empty();
-    evaluate_in_units(&gold, predicted, &units, by_document)
+    (!ids.is_empty()).then(|| (units, ids.len() + singles))
 }
 
 /// Scores predictions against gold labels, with bootstrap ranges that resample sentences.
@@ -628,6 +651,17 @@ mod tests {
         assert_eq!(evaluate(&gold, &predicted).bootstrap.unwrap(), by_sentence);
         // One unit leaves nothing to resample.
         assert_eq!(evaluate(&gold[..1], &predicted[..1]).bootstrap, None);
+        // Every row in one story: its two documents are drawn instead (there used to be no
+        // range at all).
+        let one_story: Vec<LabeledSentence> = rows
+            .iter()
+            .map(|r| LabeledSentence {
+                story: Some("s".into()),
+                ..r.clone()
+            })
+            .collect();
+        let b = evaluate_rows(&one_story, &predicted).bootstrap.unwrap();
+        assert_eq!((b.units, b.by_document), (2, true));
     }
 
     #[test]

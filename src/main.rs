@@ -752,12 +752,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     }
     let errors = Misclassified::first(&rows, &predictions, args.errors);
     let format = args.format.into();
-    let text = report::evaluation(
-        &evaluation,
-        &errors,
-        &args.data.display().to_string(),
-        format,
-    );
+    let text = report::evaluation(&evaluation, &errors, &name, format);
     // JSON keeps its strings: what a terminal would act on is escaped, not replaced.
     let shown = if format == report::EvalFormat::Json {
         report::json_printable(&text)

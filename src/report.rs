@@ -334,9 +334,13 @@ impl Renderer {
                     .map(|c| format!("{} ({:+.2})", c.feature, c.contribution))
                     .collect();
                 if !top.is_empty() {
-                    let over = r
-                        .explained_against
-                        .map_or(String::new(), |l| format!(" (over {l})"));
+                    // An uncertain row shows no label, so its explanation names the one
+                    // explained.
+                    let over = match (r.explained_against, r.uncertain) {
+                        (Some(l), false) => format!(" (over {l})"),
+                        (Some(l), true) => format!(" ({} over {l})", r.prediction.label),
+                        (None, _) => String::new(),
+                    };
                     // Indented to the sentence column: 4 + 2 + 12 + 2 + 5 + 2.
                     let _ = writeln!(s, "{:>27}because{over}: {}", "", top.join(", "));
                 }

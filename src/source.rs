@@ -52,6 +52,9 @@ pub(crate) fn quote_closed_early(data: &[u8]) -> Option<(u64, String)> {
         Quoted,
         /// A `"` inside a quoted field: doubled, or the field's end.
         QuoteInQuoted,
+        /// Spaces or tabs after a field's closing quote (`"adversarial" ,`), which the reader
+        /// keeps and the labelled reader trims: harmless.
+        AfterQuote,
     }
     let mut state = State::FieldStart;
     let (mut line, mut field_line) = (1, 1);
@@ -63,11 +66,12 @@ pub(crate) fn quote_closed_early(data: &[u8]) -> Option<(u64, String)> {
             (State::Quoted, _) => State::Quoted,
             (State::QuoteInQuoted, b'"') => State::Quoted,
             (_, b',' | b'\n' | b'\r') => State::FieldStart,
+            (State::QuoteInQuoted | State::AfterQuote, b' ' | b'\t') => State::AfterQuote,
             (State::FieldStart, b'"') => {
                 (field_start, field_line) = (i, line);
                 State::Quoted
             }
-            (State::QuoteInQuoted, _) => {
+            (State::QuoteInQuoted | State::AfterQuote, _) => {
                 let rest = &data[field_start..];
                 let line = rest
                     .split(|&b| b == b'\n' || b == b'\r')
@@ -321,12 +325,19 @@ pub(crate) fn open_source(path: &Path) -> Result<(String, Box<dyn Read + Send>)>
 /// break (`STANCE_MODEL=$(cat path.txt)`, a pasted path) looks, once printed, like a file that
 /// exists, so a missing one of those is shown quoted with its escapes.
 pub(crate) fn open_error(name: &str, error: io::Error) -> Error {
-    let odd = name.trim() != name || name.contains(char::is_control);
+    // `name` comes from `path_name`, which writes a carriage return or an escape as `\u{D}`.
+    let escaped = name.contains("\\u{");
+    let odd = name.trim() != name || name.contains(char::is_control) || escaped;
     if error.kind() == io::ErrorKind::NotFound && odd {
+        let shown = if escaped && !name.contains(char::is_control) {
+            format!("\"{name}\"")
+        } else {
+            format!("{name:?}")
+        };
         return Error::File {
             path: name.into(),
             message: format!(
-                "{error}; note the name is {name:?}, with white space or a line break in it"
+                "{error}; note the name is {shown}, with white space or a line break in it"
             ),
         };
     }
@@ -636,7 +647,10 @@ mod tests {
             line_of("text,label\r\nA.,x\r\"B\nc.\",x\r\n\"a\"x,y\n"),
             Some(5)
         );
-        assert_eq!(line_of("text,label\nA.,\"x\" \n"), Some(2));
+        // Spaces or tabs after the closing quote are kept by the reader and harmless; a word
+        // after them is not.
+        assert_eq!(line_of("text,label\nA.,\"x\" \t\n\"B.\" ,y\n"), None);
+        assert_eq!(line_of("text,label\nA.,\"x\" y\n"), Some(2));
         let (_, message) =
             quote_closed_early(b"text,label\n\"We will,\" he said.,x\nB.,y\n").unwrap();
         assert!(
@@ -671,6 +685,13 @@ mod tests {
                 "{err}"
             );
         }
+        // A carriage return (a path read from a CRLF file), which the name shows escaped.
+        let odd = std::path::PathBuf::from(format!("{}\r", real.display()));
+        let err = open_source(&odd).err().unwrap().to_string();
+        assert!(
+            err.contains(&format!("note the name is \"{}\\u{{D}}\"", real.display())),
+            "{err}"
+        );
         // An ordinary missing name keeps the system's words alone.
         let err = open_source(&dir.path().join("gone.json"))
             .err()
