@@ -85,13 +85,16 @@ pub fn classify_text<'t>(
 
 /// Classifies every sentence of one document's `text` into `results` (cleared first): each
 /// sentence on its own, then adjusted by its neighbours (see [`crate::context`]).
+///
+/// Returns how many of the sentences hold no word of the model's vocabulary (see
+/// [`Totals::wordless`]).
 pub fn classify_document<'d>(
     model: &StanceModel,
     worker: &mut Worker<'_>,
     text: &'d str,
     options: ClassifyOptions,
     results: &mut Vec<SentenceResult<'d>>,
-) {
+) -> usize {
     results.clear();
     let Worker {
         analyzer,
@@ -99,22 +102,22 @@ pub fn classify_document<'d>(
         spans,
         own,
         explained,
-        wordless,
     } = worker;
+    let mut wordless = 0;
     segment::spans_into(text, spans);
     own.clear();
     explained.clear();
     let labels = model.labels();
     // Explained against the strongest other label; recomputed below if context changes it.
     let against = |p: &Prediction| p.strongest_other(p.label, labels).unwrap_or(p.label);
+    let featurizer = model.featurizer();
     for &(start, end) in spans.iter() {
         analyzer.transform(&text[start..end], features);
-        let featurizer = model.featurizer();
         if !features
             .iter()
             .any(|&(i, _)| featurizer.is_word_feature(i as usize))
         {
-            *wordless += 1;
+            wordless += 1;
         }
         let prediction = model.predict_features(features);
         own.push(prediction);
@@ -166,6 +169,7 @@ pub fn classify_document<'d>(
             explanation,
         });
     }
+    wordless
 }
 
 /// Per-worker state reused across documents: the analyzer (with its word cache) and buffers.
@@ -176,9 +180,6 @@ pub struct Worker<'m> {
     /// Each sentence's prediction on its own, before context.
     own: Vec<Prediction>,
     explained: Vec<Vec<Contribution>>,
-    /// Sentences with no word feature since the caller last reset it (see
-    /// [`Totals::wordless`]).
-    pub wordless: usize,
 }
 
 impl<'m> Worker<'m> {
@@ -190,7 +191,6 @@ impl<'m> Worker<'m> {
             spans: Vec::new(),
             own: Vec::new(),
             explained: Vec::new(),
-            wordless: 0,
         }
     }
 }
@@ -291,11 +291,11 @@ fn render_chunk<'m>(
             let mut results = Vec::new();
             let mut counts = Totals::default();
             for doc in docs {
-                classify_document(model, worker, &doc.text, options, &mut results);
+                let wordless = classify_document(model, worker, &doc.text, options, &mut results);
                 renderer.document(doc, &results, &mut out);
                 counts.sentences += results.len();
                 counts.empty += results.is_empty() as usize;
-                if std::mem::take(&mut worker.wordless) * 2 > results.len() {
+                if wordless * 2 > results.len() {
                     counts.wordless += 1;
                     counts.first_wordless.get_or_insert_with(|| doc.name());
                 }
