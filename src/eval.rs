@@ -1,5 +1,6 @@
 //! Gold labels vs predictions -> an [`Evaluation`]: accuracy, per-class precision, recall and
-//! F1, macro-F1, the confusion matrix, the majority-class baseline and calibration.
+//! F1, macro-F1, the confusion matrix, the majority-class baseline, calibration, and bootstrap
+//! ranges of accuracy and macro-F1.
 //!
 //! Pure computation, no I/O: the scores, and [`caveats`], the notes on what a labelled file makes
 //! of them (its bytes and rows are passed in, not read here). The scores are computed here rather

@@ -350,9 +350,8 @@ fn load_model(arg: &ModelArg) -> Result<StanceModel> {
     }
 }
 
-/// Prints what `train` does while it settles its settings (see [`tune::settle`]).
-/// Prints one step of `train`'s cross-validation and search; `rows` are the training rows,
-/// for saying why no context was learned.
+/// Prints what `train` does while it settles its settings (see [`tune::settle`]); `rows` are
+/// the training rows, for saying why no context was learned.
 fn print_step(step: tune::Step<'_>, rows: &[stance::corpus::LabeledSentence]) {
     match step {
         tune::Step::SearchStarted { folds } => {
