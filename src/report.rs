@@ -871,6 +871,16 @@ fn context_tables(c: &ContextModel, s: &mut String) {
 mod tests {
     use super::*;
 
+    /// A plain-text document `a.txt` holding `text`, with no pass-through fields.
+    fn article(text: &str) -> Document {
+        Document {
+            source: "a.txt".into(),
+            line: None,
+            text: text.into(),
+            fields: Vec::new(),
+        }
+    }
+
     #[test]
     fn csv_output_names_are_reserved_in_any_letter_case() {
         // stance reads `Label` as `label`, so output holding both would not read back.
@@ -963,12 +973,7 @@ mod tests {
     /// field of the same name would be written twice (CSV_COLUMNS likewise for CSV).
     #[test]
     fn reserved_names_are_the_output_keys() {
-        let doc = Document {
-            source: "a.txt".into(),
-            line: None,
-            text: "Talks.".into(),
-            fields: Vec::new(),
-        };
+        let doc = article("Talks.");
         let results = [SentenceResult {
             index: 1,
             start: 0,
@@ -1016,12 +1021,7 @@ mod tests {
     /// above thresholds of 1 and 0.5; rounded down they show under them.
     #[test]
     fn uncertain_confidences_show_below_their_threshold() {
-        let doc = Document {
-            source: "a.txt".into(),
-            line: None,
-            text: "Talks. Talks.".into(),
-            fields: Vec::new(),
-        };
+        let doc = article("Talks. Talks.");
         let result = |confidence: f32, uncertain: bool| SentenceResult {
             index: 1,
             start: 0,
