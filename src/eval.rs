@@ -127,7 +127,8 @@ pub struct Evaluation {
 /// - the file is the one the model was trained on (the scores then measure fit, not
 ///   generalisation);
 /// - its rows look sorted by label, so each is read on its own (see
-///   [`crate::context::sorted_by_label`]);
+///   [`crate::context::sorted_by_label`]), or a document's rows are not consecutive, so it is
+///   read in pieces;
 /// - it holds a label the model was never trained on, which can only count as errors.
 pub fn caveats(
     model: &crate::model::StanceModel,
@@ -143,13 +144,22 @@ pub fn caveats(
              how well the model fits its own training sentences, not how it does on new text"
         ));
     }
-    if model.context().is_some()
-        && let Some(sorted) = crate::context::sorted_by_label(rows)
-    {
-        notes.push(format!(
-            "{name}: {}; each row was read on its own",
-            sorted.message()
-        ));
+    if model.context().is_some() {
+        if let Some(sorted) = crate::context::sorted_by_label(rows) {
+            notes.push(format!(
+                "{name}: {}; each row was read on its own",
+                sorted.message()
+            ));
+        } else if let Some(split) = crate::context::split_documents(rows) {
+            // Shuffled rows, or rows sorted by date or sentence position: each run is read
+            // as an article of its own, so most rows lose their neighbours.
+            notes.push(format!(
+                "{name}: {}; a document's sentences are read in context only where they are \
+                 consecutive rows, so these were read in pieces (sort the rows by document, in \
+                 article order, to score them in context)",
+                split.describe()
+            ));
+        }
     }
     let counts = crate::corpus::label_counts(rows);
     for label in Stance::ALL {

@@ -3,7 +3,7 @@
 //! clap's, or the library's `Error::Usage`). Output to a closed pipe ends quietly with 0.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -458,8 +458,17 @@ fn train(args: TrainArgs) -> Result<()> {
     // classify and evaluate do not look for this file by themselves: without --model or
     // STANCE_MODEL they use the model built into the binary, which a user who has just
     // trained their own would not expect.
+    let without = match std::env::var_os("STANCE_MODEL").filter(|v| !v.is_empty()) {
+        // The variable names another file, which classify and evaluate keep using.
+        Some(current) if Path::new(&current) != args.out.as_path() => format!(
+            "without --model, classify and evaluate use STANCE_MODEL, now {}",
+            report::one_line(&Path::new(&current).display().to_string())
+        ),
+        Some(_) => "STANCE_MODEL names it already".to_string(),
+        None => "without either, classify and evaluate use the model built into stance".into(),
+    };
     say!(
-        "use it with --model {0}, or STANCE_MODEL={0}; without either, classify and evaluate use the model built into stance",
+        "use it with --model {0}, or STANCE_MODEL={0}; {without}",
         args.out.display()
     );
     Ok(())

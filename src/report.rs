@@ -553,7 +553,8 @@ fn evaluation_json(e: &Evaluation, errors: &[Misclassified]) -> String {
 fn bootstrap_note(b: &Bootstrap) -> String {
     let units = if b.by_document {
         format!(
-            "the {} documents (rows sharing a story or document id, drawn whole)",
+            "{} units (rows sharing a story or document id drawn together, any other row \
+             alone)",
             b.units
         )
     } else {

@@ -834,3 +834,34 @@ fn jsonl_numbers_pass_through_unchanged() {
         assert!(out.contains("1.10"), "{format}: {out}");
     }
 }
+
+/// After training, the hint on how to use the new model says what classify and evaluate will
+/// use instead: with STANCE_MODEL naming another file it used to claim the built-in model.
+#[test]
+fn train_says_which_model_classify_will_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new.json");
+    let train = |env: Option<&str>| {
+        let mut cmd = stance();
+        if let Some(value) = env {
+            cmd.env("STANCE_MODEL", value);
+        }
+        stdout_of(
+            cmd.args(["train", "--min-df", "1", "--out"])
+                .arg(&out)
+                .arg(data("train_small.csv")),
+        )
+    };
+    assert!(
+        train(None)
+            .contains("without either, classify and evaluate use the model built into stance")
+    );
+    let other = train(Some("/elsewhere/old.json"));
+    assert!(
+        other.contains(
+            "without --model, classify and evaluate use STANCE_MODEL, now /elsewhere/old.json"
+        ),
+        "{other}"
+    );
+    assert!(!other.contains("built into stance"), "{other}");
+}
