@@ -958,6 +958,9 @@ fn resolve_sources(
 /// downstream. `-` is standard input, whatever a file of that name holds, and stays.
 fn drop_repeats(sources: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
     let mut seen = std::collections::HashMap::new();
+    // One note for the run, counting them: naming each (`classify $(files) dir`) printed a
+    // line per file, 60,000 for as many articles.
+    let mut repeats: Vec<(String, String)> = Vec::new();
     sources.retain(|path| {
         if path.as_os_str() == "-" {
             return true;
@@ -977,14 +980,21 @@ fn drop_repeats(sources: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
                 } else {
                     format!(" (also as {})", path_name(again))
                 };
-                notes.push(format!(
-                    "{} is named more than once{how}; it was read once",
-                    path_name(first)
-                ));
+                repeats.push((path_name(first), how));
                 false
             }
         }
     });
+    match repeats.as_slice() {
+        [] => {}
+        [(only, how)] => notes.push(format!(
+            "{only} is named more than once{how}; it was read once"
+        )),
+        [(first, how), ..] => notes.push(format!(
+            "{} files are named more than once (the first: {first}{how}); each was read once",
+            repeats.len()
+        )),
+    }
 }
 
 /// The note for a data file named as an article of prose (`classify rows.csv` without
@@ -1223,9 +1233,13 @@ mod tests {
         let notes = docs.notes().to_vec();
         let texts: Vec<String> = docs.map(|d| d.unwrap().text).collect();
         assert_eq!(texts, ["A.", "B."]);
-        // Found in the directory first, then named twice as itself: each repeat is noted.
-        let note = format!("{} is named more than once; it was read once", a.display());
-        assert_eq!(notes, [note.clone(), note]);
+        // Found in the directory first, then named twice as itself: one note counts the
+        // repeats (one line each used to flood standard error: 60,000 for as many files).
+        let note = format!(
+            "2 files are named more than once (the first: {}); each was read once",
+            a.display()
+        );
+        assert_eq!(notes, [note]);
         // Under another name (a `./` prefix), the note gives both.
         let other = dir.path().join(".").join("a.txt");
         let docs = Documents::open(&[a.clone(), other.clone()], InputFormat::Text).unwrap();

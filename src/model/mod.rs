@@ -220,9 +220,21 @@ impl StanceModel {
         &self.labels
     }
 
-    /// Weight of `feature` for the label in column `k`.
+    /// Weight of `feature` for the label in column `k` (the label's place in
+    /// [`Self::labels`], which is not [`Stance::index`] on a model without all three labels).
+    ///
+    /// # Panics
+    ///
+    /// If `k` is not below the number of labels, or `feature` not below the number of
+    /// features. (`k` past the labels used to read the next feature's weight.)
     pub fn weight(&self, feature: usize, k: usize) -> f32 {
-        self.weights[feature * self.labels.len() + k]
+        let row = self.weight_row(feature);
+        *row.get(k).unwrap_or_else(|| {
+            panic!(
+                "label column {k} is out of range: the model has {} labels",
+                row.len()
+            )
+        })
     }
 
     /// The weights of `feature`, one per label in [`Self::labels`] order.
@@ -246,6 +258,11 @@ impl StanceModel {
 
     /// How much `feature` favours the label in column `k` over the others: its weight for
     /// `k` minus its mean weight for the others ([`margin_over_others`]).
+    ///
+    /// # Panics
+    ///
+    /// If `k` is not below the number of labels, or `feature` not below the number of
+    /// features.
     pub fn margin(&self, feature: usize, k: usize) -> f32 {
         margin_over_others(self.weight_row(feature), k)
     }
@@ -253,6 +270,10 @@ impl StanceModel {
     /// The `n` features that most favour the label in column `k`, strongest first, each with
     /// its margin: its weight for that label minus its mean weight for the others, which is
     /// what moves the softmax. Ties go to the feature name that sorts first.
+    ///
+    /// # Panics
+    ///
+    /// If `k` is not below the number of labels.
     pub fn strongest_features(&self, k: usize, n: usize) -> Vec<(f32, &str)> {
         let names = self.featurizer.feature_names();
         let mut ranked: Vec<(f32, &str)> = (0..names.len())
@@ -1545,6 +1566,14 @@ pub(crate) mod tests {
         assert_eq!(margin_over_others(&[3.0, 1.0, -2.0], 0), 3.5);
         assert_eq!(margin_over_others(&[3.0, 1.0, -2.0], 1), 0.5);
         assert_eq!(margin_over_others(&[0.25, -1.0], 1), -1.25);
+    }
+
+    #[test]
+    #[should_panic(expected = "label column 3 is out of range: the model has 3 labels")]
+    fn a_weight_past_the_labels_panics_with_a_message() {
+        let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
+        // Feature 0, column 3: it used to return feature 1's first weight.
+        model.weight(0, 3);
     }
 
     #[test]
