@@ -522,15 +522,30 @@ fn visit<'t>(
         return;
     }
     let mut verb_found = false;
+    // Lexicon matches inside a longer one are part of that phrase, not cues of their own:
+    // `escalate` in "de-escalate" (which fired hostility in a conciliatory sentence), `ties`
+    // in "cut ties", `held` in "held talks". Of the matches at one token only the longest
+    // count, and only if they reach past the end of every earlier match (`covered_to`).
+    let mut covered_to = 0;
     for (start, tok) in toks.iter().enumerate() {
-        for (group, phrase, ids) in index.phrases_from(tok.term) {
+        let matches = |ids: &[u32]| {
             let end = start + ids.len();
-            let matches = end <= toks.len()
+            end <= toks.len()
                 && toks[start..end]
                     .iter()
                     .zip(ids)
-                    .all(|(t, &id)| t.term == id);
-            if !matches {
+                    .all(|(t, &id)| t.term == id)
+        };
+        let phrases = index.phrases_from(tok.term);
+        let longest = phrases
+            .iter()
+            .filter(|(group, _, ids)| !index.verb_groups[*group] && matches(ids))
+            .map(|(_, _, ids)| ids.len())
+            .max()
+            .unwrap_or(0);
+        let lexicon_counts = start + longest > covered_to;
+        for (group, phrase, ids) in phrases {
+            if !matches(ids) {
                 continue;
             }
             if index.verb_groups[*group] {
@@ -538,13 +553,16 @@ fn visit<'t>(
                     verb_found = true;
                     emit(Event::Verb(*group));
                 }
-            } else if config.lexicons {
+            } else if config.lexicons && lexicon_counts && ids.len() == longest {
                 emit(Event::Lexicon {
                     group: *group,
                     phrase: *phrase,
                     scope: ClauseScope::of(tok),
                 });
             }
+        }
+        if longest > 0 {
+            covered_to = covered_to.max(start + longest);
         }
     }
 }

@@ -138,6 +138,50 @@ fn an_entry_written_twice_or_stemming_alike_counts_once() {
     assert_eq!(cue(&once).1, ["@hostility:warn"]);
 }
 
+/// A lexicon entry inside a longer matched entry is part of that phrase: "de-escalate" fired
+/// `@hostility:escalate` too (listed by --explain as a reason for conciliatory), "cut ties"
+/// fired `@cooperation:ties`, "held talks" counted `held` as a second analysis cue.
+#[test]
+fn lexicon_matches_inside_longer_ones_do_not_count() {
+    let texts = [
+        "Both sides agreed to de-escalate along the border.",
+        "Seoul moved to cut ties with the regime.",
+        "The ministers held talks in Geneva.",
+        "Moscow threatened to escalate the conflict.",
+    ];
+    let labels = [
+        Stance::Conciliatory,
+        Stance::Adversarial,
+        Stance::Analytical,
+        Stance::Adversarial,
+    ];
+    let f = Featurizer::fit(&min_df_one(), &Lexicons::builtin(), &texts, &labels).unwrap();
+    let hits = |text: &str| -> Vec<String> {
+        names(&f, text)
+            .into_iter()
+            .filter(|n| n.starts_with('@'))
+            .collect()
+    };
+    assert_eq!(
+        hits(texts[0]),
+        ["@cooperation:agree", "@cooperation:de-escalate"]
+    );
+    assert_eq!(hits(texts[1]), ["@hostility:cut ties"]);
+    let held = hits(texts[2]);
+    assert!(
+        held.contains(&"@analysis:held talks".to_string()),
+        "{held:?}"
+    );
+    assert!(
+        !held
+            .iter()
+            .any(|h| h == "@analysis:held" || h == "@cooperation:talks"),
+        "{held:?}"
+    );
+    // The shorter entry on its own still counts.
+    assert!(hits(texts[3]).contains(&"@hostility:escalate".to_string()));
+}
+
 #[test]
 fn a_lexicon_directory_without_entries_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
