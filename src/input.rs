@@ -196,6 +196,7 @@ impl Documents {
         let mut notes = Vec::new();
         let mut sources = resolve_sources(paths, &format, &mut notes)?;
         drop_repeats(&mut sources, &mut notes);
+        drop_output_file(&mut sources, &mut notes);
         if format == InputFormat::Text {
             notes.extend(paths.iter().filter_map(|p| prose_note(p)));
         }
@@ -995,6 +996,37 @@ fn drop_repeats(sources: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
             repeats.len()
         )),
     }
+}
+
+/// Drops the file standard output is being written to, if a source is that file, with a note:
+/// `classify dir > dir/out.txt` would otherwise read its own output, truncated or half
+/// written, as an article (a rerun labelled the previous run's table as news).
+fn drop_output_file(sources: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(out) = std::fs::metadata("/dev/stdout") else {
+            return;
+        };
+        if !out.is_file() {
+            return;
+        }
+        sources.retain(|path| {
+            let same = path.as_os_str() != "-"
+                && std::fs::metadata(path)
+                    .is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino());
+            if same {
+                notes.push(format!(
+                    "{} is where the output is being written (standard output), so it was not \
+                     read",
+                    path_name(path)
+                ));
+            }
+            !same
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = (sources, notes);
 }
 
 /// The note for a data file named as an article of prose (`classify rows.csv` without

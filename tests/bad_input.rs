@@ -1051,6 +1051,34 @@ fn standard_input_is_named_alike_by_every_command() {
 }
 
 /// A symbolic link loop gets the system's reason, not "no such file".
+/// `classify dir > dir/out.txt`: the output file is in the directory read, and a rerun used
+/// to label the previous run's table as an article.
+#[cfg(unix)]
+#[test]
+fn the_output_file_is_not_read_as_an_article() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "Talks resumed.").unwrap();
+    let out_path = dir.path().join("out.txt");
+    for _ in 0..2 {
+        let out = std::fs::File::create(&out_path).unwrap();
+        let output = StdCommand::new(assert_cmd::cargo::cargo_bin("stance"))
+            .env_remove("STANCE_MODEL")
+            .arg("classify")
+            .arg(dir.path())
+            .stdout(Stdio::from(out))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("out.txt is where the output is being written"),
+            "{stderr}"
+        );
+        let written = std::fs::read_to_string(&out_path).unwrap();
+        assert_eq!(written.matches("== ").count(), 1, "{written}");
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_symbolic_link_loop_is_named_as_one() {
