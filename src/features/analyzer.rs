@@ -528,24 +528,15 @@ fn visit<'t>(
     // count, and only if they reach past the end of every earlier match (`covered_to`).
     let mut covered_to = 0;
     for (start, tok) in toks.iter().enumerate() {
-        let matches = |ids: &[u32]| {
+        let mut longest = 0;
+        for (group, phrase, ids) in index.phrases_from(tok.term) {
             let end = start + ids.len();
-            end <= toks.len()
+            let matches = end <= toks.len()
                 && toks[start..end]
                     .iter()
                     .zip(ids)
-                    .all(|(t, &id)| t.term == id)
-        };
-        let phrases = index.phrases_from(tok.term);
-        let longest = phrases
-            .iter()
-            .filter(|(group, _, ids)| !index.verb_groups[*group] && matches(ids))
-            .map(|(_, _, ids)| ids.len())
-            .max()
-            .unwrap_or(0);
-        let lexicon_counts = start + longest > covered_to;
-        for (group, phrase, ids) in phrases {
-            if !matches(ids) {
+                    .all(|(t, &id)| t.term == id);
+            if !matches {
                 continue;
             }
             if index.verb_groups[*group] {
@@ -553,17 +544,21 @@ fn visit<'t>(
                     verb_found = true;
                     emit(Event::Verb(*group));
                 }
-            } else if config.lexicons && lexicon_counts && ids.len() == longest {
-                emit(Event::Lexicon {
-                    group: *group,
-                    phrase: *phrase,
-                    scope: ClauseScope::of(tok),
-                });
+            } else if ids.len() >= longest && end > covered_to {
+                // Phrases sharing a first word come longest first (see `Featurizer::growing`),
+                // so the first match is the longest; later ones count only if as long (the same
+                // words in another group).
+                longest = ids.len();
+                if config.lexicons {
+                    emit(Event::Lexicon {
+                        group: *group,
+                        phrase: *phrase,
+                        scope: ClauseScope::of(tok),
+                    });
+                }
             }
         }
-        if longest > 0 {
-            covered_to = covered_to.max(start + longest);
-        }
+        covered_to = covered_to.max(start + longest);
     }
 }
 

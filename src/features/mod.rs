@@ -295,8 +295,9 @@ impl Featurizer {
                 }
             }
         }
-        // Grouped by first term; a stable sort keeps lexicon order within a term.
-        phrases.sort_by_key(|(first, _)| *first);
+        // Grouped by first term, longest first (the analyzer counts only the longest match at
+        // a word: see `visit`); a stable sort keeps lexicon order among equals.
+        phrases.sort_by_key(|(first, (_, _, ids))| (*first, std::cmp::Reverse(ids.len())));
         let index = &mut f.index;
         index
             .term_table
