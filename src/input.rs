@@ -1609,6 +1609,24 @@ mod tests {
         assert_eq!(all[0].text, "One. Two.");
         assert_eq!(all[1].fields[0], ("id".into(), Value::String("8".into())));
         assert!(all[1].name().ends_with("in.csv:3"), "{}", all[1].name());
+        // A pass-through cell's CRLF comes out as LF, as the text's does (documented).
+        let path = write(
+            dir.path(),
+            "crlf.csv",
+            b"id,body,note\r\n7,\"A.\r\nB.\",\"x\r\ny\"\r\n",
+        );
+        let format = InputFormat::Csv {
+            text_column: "body".into(),
+        };
+        let all: Vec<Document> = Documents::open(&[path], format)
+            .unwrap()
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(all[0].text, "A.\nB.");
+        assert_eq!(
+            all[0].fields[1],
+            ("note".into(), Value::String("x\ny".into()))
+        );
     }
 
     #[test]

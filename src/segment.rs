@@ -1277,6 +1277,21 @@ mod tests {
         one("It runs on Node.Js and Vue.Js, calls Console.WriteLine and reads config.Yaml_v2 now.");
     }
 
+    /// A known limit, documented in docs/robustness.md: full-width and non-Latin sentence
+    /// marks, a vertical tab and NEL end no sentence or line (each would be another byte scan
+    /// over every article).
+    #[test]
+    fn marks_outside_the_candidates_do_not_split() {
+        for text in [
+            "Talks resumed． Troops fired！ Why？ Fine.",
+            "会谈恢复了。双方同意。",
+            "Egypt protests dam\u{0B}CAIRO, Sept. 14 - Egypt lodged a protest",
+            "Egypt protests dam\u{85}CAIRO, Sept. 14 - Egypt lodged a protest",
+        ] {
+            assert_eq!(texts(text).len(), 1, "{text:?}");
+        }
+    }
+
     #[test]
     fn a_byte_order_mark_opens_no_sentence() {
         let text = "\u{FEFF}Talks resumed. They ended.";
