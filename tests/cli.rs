@@ -815,7 +815,7 @@ fn jsonl_numbers_pass_through_unchanged() {
     let input = dir.path().join("in.jsonl");
     std::fs::write(
         &input,
-        "{\"id\":123456789012345678901234567890,\"score\":1.10,\"text\":\"Talks resumed.\"}\n",
+        "{\"id\":123456789012345678901234567890,\"score\":1.10,\"big\":1e400,\"exp\":1E5,\"text\":\"Talks resumed.\"}\n",
     )
     .unwrap();
     for format in ["csv", "jsonl"] {
@@ -832,6 +832,11 @@ fn jsonl_numbers_pass_through_unchanged() {
             "{format}: {out}"
         );
         assert!(out.contains("1.10"), "{format}: {out}");
+        // Exponents take serde_json's form, the same number (documented).
+        assert!(
+            out.contains("1e+400") && out.contains("1e+5"),
+            "{format}: {out}"
+        );
     }
 }
 
