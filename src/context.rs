@@ -485,11 +485,15 @@ fn one_label(rows: &[LabeledSentence], run: &Range<usize>) -> bool {
 /// document teaches nothing about how labels follow one another (a file sorted by sentence
 /// position, or by label, splits every document).
 pub fn split_documents(rows: &[LabeledSentence]) -> Option<SplitDocument> {
-    let runs = id_runs(rows);
+    split_among(rows, &id_runs(rows))
+}
+
+/// [`split_documents`] over `runs`, the [`id_runs`] of `rows`.
+fn split_among(rows: &[LabeledSentence], runs: &[Range<usize>]) -> Option<SplitDocument> {
     let id = |r: &Range<usize>| run_id(rows, r);
     let single_label = |r: &Range<usize>| one_label(rows, r);
     let mut count: std::collections::HashMap<&str, usize> = Default::default();
-    for run in &runs {
+    for run in runs {
         *count.entry(id(run)).or_default() += 1;
     }
     let split: Vec<&Range<usize>> = runs.iter().filter(|r| count[id(r)] > 1).collect();
@@ -516,13 +520,13 @@ pub fn sorted_by_label(rows: &[LabeledSentence]) -> Option<SortedByLabel> {
     // Enough of the evidence, and a large enough share of it, to mark a sort.
     let marks_sort =
         |hits: usize, of: usize| hits >= SORTED_MIN && hits as f64 >= SORTED_SHARE * of as f64;
-    if let Some(split) = split_documents(rows) {
-        let (runs, single) = split.single_label_runs;
-        if marks_sort(single, runs) {
+    let runs = id_runs(rows);
+    if let Some(split) = split_among(rows, &runs) {
+        let (multi, single) = split.single_label_runs;
+        if marks_sort(single, multi) {
             return Some(SortedByLabel::Split(split));
         }
     }
-    let runs = id_runs(rows);
     let id = |r: &Range<usize>| run_id(rows, r);
     let single_label = |r: &Range<usize>| one_label(rows, r);
     // Each article in one block: are their rows in label order?
