@@ -6,6 +6,7 @@
 //! memory. Columns other than the text column travel with their row to the output (an `id`,
 //! a date), in the order the input had them.
 
+use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -195,8 +196,18 @@ impl Documents {
         }
         let mut notes = Vec::new();
         let mut sources = resolve_sources(paths, &format, &mut notes)?;
+        // The output file first: a link to it is then not also "named more than once".
+        if let Some(output) = drop_output_file(&mut sources, &mut notes)
+            && sources.is_empty()
+        {
+            // `classify out.txt > out.txt`: an empty run would look like a successful one.
+            return Err(Error::File {
+                path: output,
+                message: "this is where the output is being written (standard output), and                           there is nothing else to read"
+                    .into(),
+            });
+        }
         drop_repeats(&mut sources, &mut notes);
-        drop_output_file(&mut sources, &mut notes);
         if format == InputFormat::Text {
             notes.extend(paths.iter().filter_map(|p| prose_note(p)));
         }
@@ -958,10 +969,13 @@ fn resolve_sources(
 /// link), with a note: each would be labelled twice under one `doc` id, and counted twice
 /// downstream. `-` is standard input, whatever a file of that name holds, and stays.
 fn drop_repeats(sources: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
-    let mut seen = std::collections::HashMap::new();
-    // One note for the run, counting them: naming each (`classify $(files) dir`) printed a
-    // line per file, 60,000 for as many articles.
-    let mut repeats: Vec<(String, String)> = Vec::new();
+    use std::collections::hash_map::Entry;
+    // For each file, the name it was first read under and whether it came again. One note
+    // for the run, counting files rather than mentions: naming each (`classify $(files)
+    // dir`) printed a line per file, 60,000 for as many articles.
+    let mut seen: HashMap<PathBuf, (PathBuf, bool)> = HashMap::new();
+    // The first file named again, with its other name if it differs.
+    let mut first: Option<(String, String)> = None;
     sources.retain(|path| {
         if path.as_os_str() == "-" {
             return true;
@@ -970,63 +984,77 @@ fn drop_repeats(sources: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
             return true;
         };
         match seen.entry(real) {
-            std::collections::hash_map::Entry::Vacant(entry) => {
-                entry.insert(path.clone());
+            Entry::Vacant(entry) => {
+                entry.insert((path.clone(), false));
                 true
             }
-            std::collections::hash_map::Entry::Occupied(first) => {
-                let (first, again) = (first.get(), path);
-                let how = if first.as_os_str() == again.as_os_str() {
-                    String::new()
-                } else {
-                    format!(" (also as {})", path_name(again))
-                };
-                repeats.push((path_name(first), how));
+            Entry::Occupied(mut entry) => {
+                let (name, again) = entry.get_mut();
+                *again = true;
+                if first.is_none() {
+                    let how = if name.as_os_str() == path.as_os_str() {
+                        String::new()
+                    } else {
+                        format!(" (also as {})", path_name(path))
+                    };
+                    first = Some((path_name(name), how));
+                }
                 false
             }
         }
     });
-    match repeats.as_slice() {
-        [] => {}
-        [(only, how)] => notes.push(format!(
+    let files = seen.values().filter(|(_, again)| *again).count();
+    match (files, first) {
+        (1, Some((only, how))) => notes.push(format!(
             "{only} is named more than once{how}; it was read once"
         )),
-        [(first, how), ..] => notes.push(format!(
-            "{} files are named more than once (the first: {first}{how}); each was read once",
-            repeats.len()
+        (files, Some((first, how))) => notes.push(format!(
+            "{files} files are named more than once (the first: {first}{how}); each was read \
+             once"
         )),
+        _ => {}
     }
 }
 
-/// Drops the file standard output is being written to, if a source is that file, with a note:
-/// `classify dir > dir/out.txt` would otherwise read its own output, truncated or half
-/// written, as an article (a rerun labelled the previous run's table as news).
-fn drop_output_file(sources: &mut Vec<PathBuf>, notes: &mut Vec<String>) {
+/// Drops the file standard output is being written to, if a source is that file, with a note,
+/// and returns its name: `classify dir > dir/out.txt` would otherwise read its own output,
+/// truncated or half written, as an article (a rerun labelled the previous run's table as
+/// news). One note, however many names (links) it was given under.
+fn drop_output_file(sources: &mut Vec<PathBuf>, notes: &mut Vec<String>) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let Ok(out) = std::fs::metadata("/dev/stdout") else {
-            return;
-        };
+        let out = std::fs::metadata("/dev/stdout").ok()?;
         if !out.is_file() {
-            return;
+            return None;
         }
+        let mut names = Vec::new();
         sources.retain(|path| {
             let same = path.as_os_str() != "-"
                 && std::fs::metadata(path)
                     .is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino());
             if same {
-                notes.push(format!(
-                    "{} is where the output is being written (standard output), so it was not \
-                     read",
-                    path_name(path)
-                ));
+                names.push(path_name(path));
             }
             !same
         });
+        let (first, others) = names.split_first()?;
+        let also = if others.is_empty() {
+            String::new()
+        } else {
+            format!(" (also as {})", others.join(", "))
+        };
+        notes.push(format!(
+            "{first}{also} is where the output is being written (standard output), so it was \
+             not read"
+        ));
+        Some(first.clone())
     }
     #[cfg(not(unix))]
-    let _ = (sources, notes);
+    {
+        let _ = (sources, notes);
+        None
+    }
 }
 
 /// The note for a data file named as an article of prose (`classify rows.csv` without
@@ -1259,19 +1287,25 @@ mod tests {
     fn a_file_named_twice_is_read_once() {
         let dir = tempfile::tempdir().unwrap();
         let a = write(dir.path(), "a.txt", b"A.");
-        write(dir.path(), "b.txt", b"B.");
+        let b = write(dir.path(), "b.txt", b"B.");
+        // Found in the directory first, then named twice as itself: one file, named three
+        // times (the count was of mentions, and said "2 files").
         let paths = [dir.path().to_path_buf(), a.clone(), a.clone()];
         let docs = Documents::open(&paths, InputFormat::Text).unwrap();
         let notes = docs.notes().to_vec();
         let texts: Vec<String> = docs.map(|d| d.unwrap().text).collect();
         assert_eq!(texts, ["A.", "B."]);
-        // Found in the directory first, then named twice as itself: one note counts the
-        // repeats (one line each used to flood standard error: 60,000 for as many files).
+        let note = format!("{} is named more than once; it was read once", a.display());
+        assert_eq!(notes, [note]);
+        // Two files named again: one note counts them (one line each used to flood standard
+        // error: 60,000 for as many files).
+        let paths = [dir.path().to_path_buf(), a.clone(), b, a.clone()];
+        let docs = Documents::open(&paths, InputFormat::Text).unwrap();
         let note = format!(
             "2 files are named more than once (the first: {}); each was read once",
             a.display()
         );
-        assert_eq!(notes, [note]);
+        assert_eq!(docs.notes(), [note]);
         // Under another name (a `./` prefix), the note gives both.
         let other = dir.path().join(".").join("a.txt");
         let docs = Documents::open(&[a.clone(), other.clone()], InputFormat::Text).unwrap();

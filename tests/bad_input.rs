@@ -1044,7 +1044,6 @@ fn standard_input_is_named_alike_by_every_command() {
     }
 }
 
-/// A symbolic link loop gets the system's reason, not "no such file".
 /// `classify dir > dir/out.txt`: the output file is in the directory read, and a rerun used
 /// to label the previous run's table as an article.
 #[cfg(unix)]
@@ -1054,16 +1053,8 @@ fn the_output_file_is_not_read_as_an_article() {
     std::fs::write(dir.path().join("a.txt"), "Talks resumed.").unwrap();
     let out_path = dir.path().join("out.txt");
     for _ in 0..2 {
-        let out = std::fs::File::create(&out_path).unwrap();
-        let output = StdCommand::new(assert_cmd::cargo::cargo_bin("stance"))
-            .env_remove("STANCE_MODEL")
-            .arg("classify")
-            .arg(dir.path())
-            .stdout(Stdio::from(out))
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(0));
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let (code, stderr) = classify_into(&out_path, &[dir.path()]);
+        assert_eq!(code, Some(0));
         assert!(
             stderr.contains("out.txt is where the output is being written"),
             "{stderr}"
@@ -1073,6 +1064,65 @@ fn the_output_file_is_not_read_as_an_article() {
     }
 }
 
+/// Runs `stance classify <args> > out`, the output file created (emptied) first as a shell
+/// does; returns the exit code and standard error.
+#[cfg(unix)]
+fn classify_into(out: &Path, args: &[&Path]) -> (Option<i32>, String) {
+    let output = StdCommand::new(assert_cmd::cargo::cargo_bin("stance"))
+        .env_remove("STANCE_MODEL")
+        .arg("classify")
+        .args(args)
+        .stdout(Stdio::from(std::fs::File::create(out).unwrap()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}
+
+/// `classify out.txt > out.txt`: with the output file dropped there is nothing left to read,
+/// and the run exited 0 with no output at all.
+#[cfg(unix)]
+#[test]
+fn the_output_file_alone_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.txt");
+    let (code, stderr) = classify_into(&out, &[&out]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: ")
+            && stderr.contains("out.txt: this is where the output is being written"),
+        "{stderr}"
+    );
+    // The same through a directory holding nothing else.
+    let (code, stderr) = classify_into(&out, &[dir.path()]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("nothing else to read"), "{stderr}");
+}
+
+/// A link to the output file in the directory read: one note naming both, not also "named
+/// more than once; it was read once" (it was not read at all).
+#[cfg(unix)]
+#[test]
+fn a_link_to_the_output_file_gets_one_note() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.txt"), "Talks resumed.").unwrap();
+    let out = dir.path().join("out.txt");
+    std::fs::write(&out, "").unwrap();
+    std::os::unix::fs::symlink(&out, dir.path().join("link.txt")).unwrap();
+    let (code, stderr) = classify_into(&out, &[dir.path()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("more than once"), "{stderr}");
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("is where the output is being written"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(notes[0].contains("link.txt (also as "), "{stderr}");
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written.matches("== ").count(), 1, "{written}");
+}
+
+/// A symbolic link loop gets the system's reason, not "no such file".
 #[cfg(unix)]
 #[test]
 fn a_symbolic_link_loop_is_named_as_one() {
