@@ -460,7 +460,7 @@ fn train(args: TrainArgs) -> Result<()> {
     // trained their own would not expect.
     let without = match std::env::var_os("STANCE_MODEL").filter(|v| !v.is_empty()) {
         // The variable names another file, which classify and evaluate keep using.
-        Some(current) if Path::new(&current) != args.out.as_path() => format!(
+        Some(current) if !same_file(Path::new(&current), &args.out) => format!(
             "without --model, classify and evaluate use STANCE_MODEL, now {}",
             report::one_line(&Path::new(&current).display().to_string())
         ),
@@ -472,6 +472,15 @@ fn train(args: TrainArgs) -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// Whether two paths name one file: `sub/../m.json` and `m.json`, or a link and its target,
+/// do. Paths that cannot be resolved (a file not there) are compared as written.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
 }
 
 /// The notes on texts labelled more than one way, which no model can tell apart, and on texts

@@ -869,4 +869,10 @@ fn train_says_which_model_classify_will_use() {
         "{other}"
     );
     assert!(!other.contains("built into stance"), "{other}");
+    // The same file under another spelling is the file just written (they were compared as
+    // strings, and the hint named the new model as "another" one).
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let same = dir.path().join("sub").join("..").join("new.json");
+    let same = train(Some(same.to_str().unwrap()));
+    assert!(same.contains("STANCE_MODEL names it already"), "{same}");
 }
