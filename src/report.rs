@@ -817,7 +817,7 @@ pub fn inspection(model: &StanceModel, top: usize) -> String {
         );
     }
     match model.context() {
-        Some(c) => context_tables(c, &mut s),
+        Some(c) => context_tables(c, model.labels(), &mut s),
         None => s.push_str("context: none (each sentence labelled on its own)\n"),
     }
     let _ = writeln!(s, "stance version: {}", one_line(&info.crate_version));
@@ -831,22 +831,24 @@ pub fn inspection(model: &StanceModel, top: usize) -> String {
 }
 
 /// The label transition table of a model's document context and, per link, the chance
-/// that a label carries over.
-fn context_tables(c: &ContextModel, s: &mut String) {
+/// that a label carries over, for the model's `labels`: the tables have a row for every
+/// label, and a model trained without one would show it as uniform, though it never
+/// predicts it.
+fn context_tables(c: &ContextModel, labels: &[Stance], s: &mut String) {
     let _ = writeln!(
         s,
         "context: label transitions learned from {} sentence pairs (rows: from, columns: to)",
         c.pairs
     );
     let _ = write!(s, "  {:<13}", "");
-    for label in Stance::ALL {
+    for label in labels {
         let _ = write!(s, " {:>12}", label.as_str());
     }
     s.push('\n');
-    for (label, row) in Stance::ALL.iter().zip(c.transitions) {
-        let _ = write!(s, "  {:<13}", label.as_str());
-        for p in row {
-            let _ = write!(s, " {p:>12.3}");
+    for from in labels {
+        let _ = write!(s, "  {:<13}", from.as_str());
+        for to in labels {
+            let _ = write!(s, " {:>12.3}", c.transitions[from.index()][to.index()]);
         }
         s.push('\n');
     }
@@ -856,14 +858,11 @@ fn context_tables(c: &ContextModel, s: &mut String) {
              (plain; quotation mark; But/However; He/They/This):\n",
         );
         for (link, table) in Link::ALL.iter().zip(tables) {
-            let _ = writeln!(
-                s,
-                "  {:<13} {:>12.3} {:>12.3} {:>12.3}",
-                link.name(),
-                table[0][0],
-                table[1][1],
-                table[2][2]
-            );
+            let _ = write!(s, "  {:<13}", link.name());
+            for label in labels {
+                let _ = write!(s, " {:>12.3}", table[label.index()][label.index()]);
+            }
+            s.push('\n');
         }
     }
 }

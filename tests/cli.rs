@@ -631,6 +631,36 @@ fn documents_csv(dir: &Path) -> std::path::PathBuf {
     path
 }
 
+/// A model trained without one label has context tables for its own labels only: the
+/// missing one showed as a uniform row and column, though the model never predicts it.
+#[test]
+fn inspect_shows_context_for_the_models_labels_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = std::fs::read_to_string(documents_csv(dir.path())).unwrap();
+    let two: String = docs
+        .lines()
+        .filter(|l| !l.contains(",analytical,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let train = dir.path().join("two.csv");
+    std::fs::write(&train, two).unwrap();
+    let model = dir.path().join("two.json");
+    stance()
+        .args(["train", "--min-df", "1", "--folds", "2", "--out"])
+        .arg(&model)
+        .arg(&train)
+        .assert()
+        .success();
+    let out = stdout_of(stance().args(["inspect", "--model"]).arg(&model));
+    let context = out
+        .split("context: label transitions")
+        .nth(1)
+        .and_then(|rest| rest.split("stance version").next())
+        .unwrap_or_else(|| panic!("no context tables: {out}"));
+    assert!(context.contains("adversarial") && context.contains("conciliatory"));
+    assert!(!context.contains("analytical"), "{context}");
+}
+
 #[test]
 fn context_is_learned_from_documents_and_can_be_turned_off() {
     let dir = tempfile::tempdir().unwrap();
