@@ -288,8 +288,9 @@ impl StanceModel {
     ///
     /// # Panics
     ///
-    /// If a feature index in `x` is not below the number of features: `x` must come from
-    /// this model's featurizer.
+    /// If a feature index in `x` is not below the number of features, or a value is NaN or
+    /// infinite: `x` must come from this model's featurizer. (A NaN value gave NaN
+    /// probabilities and the first label, as if it were a prediction.)
     pub fn predict_features(&self, x: &SparseVec) -> Prediction {
         let k = self.labels.len();
         let mut scores = [0f32; 3];
@@ -309,6 +310,13 @@ impl StanceModel {
             *s = (*s - max).exp();
             sum += *s;
         }
+        // Finite scores give a sum of at least 1 (the best one's term is exp(0)); a NaN or
+        // infinite value makes it NaN. One check per sentence, not per feature.
+        assert!(
+            sum >= 1.0,
+            "feature values must be finite numbers; these give the scores {:?}",
+            &scores[..k]
+        );
         let mut probabilities = [0f32; 3];
         let mut best = 0;
         for j in 0..k {
@@ -1593,5 +1601,20 @@ pub(crate) mod tests {
     fn predicting_a_feature_index_from_elsewhere_panics_with_a_message() {
         let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
         model.predict_features(&vec![(u32::MAX, 1.0)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "feature values must be finite numbers")]
+    fn predicting_from_a_nan_value_panics_with_a_message() {
+        let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
+        // It used to give NaN probabilities and the first label.
+        model.predict_features(&vec![(0, f32::NAN)]);
+    }
+
+    #[test]
+    #[should_panic(expected = "feature values must be finite numbers")]
+    fn predicting_from_an_infinite_value_panics_with_a_message() {
+        let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
+        model.predict_features(&vec![(0, f32::INFINITY), (1, f32::INFINITY)]);
     }
 }
