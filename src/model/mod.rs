@@ -111,6 +111,14 @@ pub struct StanceModel {
     info: TrainingInfo,
 }
 
+/// The panic of [`StanceModel::predict_features`] on a NaN or infinite value, out of line
+/// so that the prediction itself stays small enough to inline.
+#[cold]
+#[inline(never)]
+fn not_finite() -> ! {
+    panic!("feature values must be finite numbers; a NaN or infinite value gives no probabilities")
+}
+
 impl StanceModel {
     /// Fits the featurizer and the logistic model on labelled sentences.
     ///
@@ -312,11 +320,9 @@ impl StanceModel {
         }
         // Finite scores give a sum of at least 1 (the best one's term is exp(0)); a NaN or
         // infinite value makes it NaN. One check per sentence, not per feature.
-        assert!(
-            sum >= 1.0,
-            "feature values must be finite numbers; these give the scores {:?}",
-            &scores[..k]
-        );
+        if sum.is_nan() {
+            not_finite();
+        }
         let mut probabilities = [0f32; 3];
         let mut best = 0;
         for j in 0..k {
