@@ -314,8 +314,7 @@ fn ends_sentence(mark: &Mark<'_>) -> bool {
     if word.is_empty() {
         return true;
     }
-    let is = |list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(word));
-    if is(TITLES) {
+    if in_list(TITLES, word) {
         return false;
     }
     let single_initial = word.chars().count() == 1 && word.chars().all(char::is_uppercase);
@@ -323,7 +322,7 @@ fn ends_sentence(mark: &Mark<'_>) -> bool {
         return newline_between;
     }
     let acronym = word.contains('.') && word.chars().all(|ch| ch == '.' || ch.is_alphabetic());
-    if acronym || is(AMBIGUOUS) {
+    if acronym || in_list(AMBIGUOUS, word) {
         if next.is_ascii_digit() {
             return false;
         }
@@ -336,12 +335,15 @@ fn ends_sentence(mark: &Mark<'_>) -> bool {
 /// capital (`Amazon.Com`, `example.Org`). Not `net`: "Net exports fell" opens sentences.
 const DOMAIN_ENDINGS: &[&str] = &["com", "org", "gov", "edu"];
 
-/// The two-letter words that open sentences often enough to split before them without a
-/// space (`in.It was`); other two-letter words after a period are more likely the end of a
-/// name (`Parliament.Uk`, `Europa.Eu`, `Node.Js`).
-const TWO_LETTER_OPENERS: &[&str] = &[
-    "An", "As", "At", "By", "He", "If", "In", "It", "My", "No", "On", "So", "To", "Up", "We",
-];
+/// Two-letter words that open sentences often enough to split before them without a space
+/// (`in.It was`), besides those of [`OPENERS`]; other two-letter words after a period are
+/// more likely the end of a name (`Parliament.Uk`, `Europa.Eu`, `Node.Js`).
+const MORE_TWO_LETTER_OPENERS: &[&str] = &["my", "to", "up"];
+
+/// Whether `word` is in `list`, in any letter case (the lists are written in lower case).
+fn in_list(list: &[&str], word: &str) -> bool {
+    list.iter().any(|w| w.eq_ignore_ascii_case(word))
+}
 
 /// Pushes the sentence that ends after the mark at `mark` if [`ends_without_space`] says it
 /// ends there, and returns where the next one starts. (Out of line, push and all, to keep
@@ -403,17 +405,23 @@ impl QuoteParity {
 /// Where the next sentence starts, if the mark at `mark` ends one although no white space
 /// follows it (text scraped from a web page or stripped of tags: "of bullying.The two sides
 /// agreed"): at `cluster_end`, or at a quote that opens the next sentence (`Monday."We`,
-/// `Monday.“We`). The mark must be one `.`, `!` or `?` (no ellipsis, no `?!`), perhaps closed
-/// by a quote or bracket (`”`, `’`, `)`, `]`, `»`, or one `"` that closes one the sentence
-/// opened; any other `"` right before the next word opens it; not a `'`, which may be an
-/// apostrophe or open a quote); before it, a word of two or more letters
-/// that are lower case after the first (`bullying`, `Beijing`; not `U.S`, `ASEAN`, `iPhone`,
-/// nor an abbreviation of [`TITLES`] or [`AMBIGUOUS`]: `Mr.Li`, `St.Petersburg`), not part of
-/// an address or a figure (after `/`, `@`, `_`, a digit, ...); after it, a capital and a small
-/// letters only (`The`, `Exports`; not `A`, `US`, `iPhone`, `WriteLine`, a domain ending of
-/// [`DOMAIN_ENDINGS`], nor a two-letter word outside [`TWO_LETTER_OPENERS`]: `Parliament.Uk`),
-/// not running on into an address (`@`, `_`, `/`) or a period and a letter (`bbc.Co.Uk`). Decimals,
-/// versions (`3.5`, `v1.2`), `Amazon.com` and `U.N.Security` fail these tests and stay joined.
+/// `Monday.“We`). All of these must hold:
+///
+/// - **The mark:** one `.`, `!` or `?` (no ellipsis, no `?!`), perhaps closed by a quote or
+///   bracket (`”`, `’`, `)`, `]`, `»`, or one `"` that closes one the sentence opened; any
+///   other `"` right before the next word opens it; not a `'`, which may be an apostrophe or
+///   open a quote).
+/// - **The word before:** two or more letters, lower case after the first (`bullying`,
+///   `Beijing`; not `U.S`, `ASEAN`, `iPhone`, nor an abbreviation of [`TITLES`] or
+///   [`AMBIGUOUS`]: `Mr.Li`, `St.Petersburg`), not part of an address or a figure (after `/`,
+///   `@`, `_`, a digit, ...).
+/// - **The word after:** a capital, then small letters only (`The`, `Exports`; not `A`, `US`,
+///   `iPhone`, `WriteLine`), not a domain ending of [`DOMAIN_ENDINGS`], and if of two letters
+///   one of [`OPENERS`] or [`MORE_TWO_LETTER_OPENERS`] (not `Parliament.Uk`); not running on
+///   into an address (`@`, `_`, `/`) or a period and a letter (`bbc.Co.Uk`).
+///
+/// Decimals, versions (`3.5`, `v1.2`), `Amazon.com` and `U.N.Security` fail these tests and
+/// stay joined.
 fn ends_without_space(text: &str, at: Bounds, open_quotes: &mut QuoteParity) -> Option<usize> {
     let Bounds {
         line_start,
@@ -458,8 +466,8 @@ fn ends_without_space(text: &str, at: Bounds, open_quotes: &mut QuoteParity) -> 
         && next_letters.clone().next().is_some_and(char::is_lowercase)
         && next_letters.all(char::is_lowercase);
     if !capitalised
-        || DOMAIN_ENDINGS.iter().any(|d| d.eq_ignore_ascii_case(next))
-        || (next.len() == 2 && !TWO_LETTER_OPENERS.contains(&next))
+        || in_list(DOMAIN_ENDINGS, next)
+        || (next.len() == 2 && !in_list(OPENERS, next) && !in_list(MORE_TWO_LETTER_OPENERS, next))
     {
         return None;
     }
@@ -491,8 +499,7 @@ fn ends_without_space(text: &str, at: Bounds, open_quotes: &mut QuoteParity) -> 
                 '.' | '/' | '\\' | '@' | '_' | ':' | '#' | '=' | '&' | '~' | '%' | '+'
             )
     });
-    let is = |list: &[&str]| list.iter().any(|w| w.eq_ignore_ascii_case(word));
-    (!joined && !is(TITLES) && !is(AMBIGUOUS)).then_some(next_start)
+    (!joined && !in_list(TITLES, word) && !in_list(AMBIGUOUS, word)).then_some(next_start)
 }
 
 /// Whether the last `"` in `before` opens a quotation: it starts the sentence, or follows
@@ -526,14 +533,12 @@ fn word_before(before: &str) -> &str {
     before[begin..].trim_start_matches('.')
 }
 
+/// Whether `rest` starts with a word of [`OPENERS`].
 fn starts_with_opener(rest: &str) -> bool {
-    let word: String = rest
-        .chars()
-        .take_while(|ch| ch.is_alphabetic())
-        .take(16)
-        .collect::<String>()
-        .to_lowercase();
-    OPENERS.contains(&word.as_str())
+    let end = rest
+        .find(|ch: char| !ch.is_alphabetic())
+        .unwrap_or(rest.len());
+    in_list(OPENERS, &rest[..end])
 }
 
 /// Bullets that open a list item at the start of a line, followed by white space. (Each
