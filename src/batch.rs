@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::features::{Analyzer, SparseVec};
 use crate::input::Document;
 use crate::model::{Contribution, Prediction, StanceModel};
-use crate::report::{Renderer, SentenceResult};
+use crate::report::{ClassifyFormat, Renderer, SentenceResult};
 use crate::segment;
 
 /// Options of `stance classify`.
@@ -48,6 +48,41 @@ pub struct Totals {
     pub wordless: usize,
     /// The first of them.
     pub first_wordless: Option<String>,
+}
+
+impl Totals {
+    /// The notes on a finished run written in `format`: documents that are mostly sentences
+    /// with no known word, and documents with no text, which only the table shows. `unplaced`
+    /// are the pass-through columns CSV output has no column for (see
+    /// [`crate::input::Documents::unplaced_columns`]).
+    pub fn notes(&self, format: ClassifyFormat, unplaced: &[String]) -> Vec<String> {
+        let mut notes = Vec::new();
+        if !unplaced.is_empty() && format == ClassifyFormat::Csv {
+            notes.push(format!(
+                "CSV output has the first input's columns; these later ones are left out: {}",
+                unplaced.join(", ")
+            ));
+        }
+        if let Some(first) = &self.first_wordless {
+            notes.push(format!(
+                "{} of {} documents (the first: {}) are mostly sentences with no word the model \
+                 knows: text in another language or script, or figures and punctuation alone; \
+                 stance reads English, and such labels rest on the model's cues and priors \
+                 alone",
+                self.wordless,
+                self.documents,
+                crate::terminal::one_line(first)
+            ));
+        }
+        // The table shows an empty document's heading; the other formats have no row for it.
+        if self.empty > 0 && format != ClassifyFormat::Table {
+            notes.push(format!(
+                "{} of {} documents had no text, so the output has no rows for them",
+                self.empty, self.documents
+            ));
+        }
+        notes
+    }
 }
 
 impl std::ops::AddAssign for Totals {

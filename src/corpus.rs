@@ -470,42 +470,87 @@ pub fn count_labels(labels: impl IntoIterator<Item = Stance>) -> [usize; 3] {
     counts
 }
 
-/// Texts that appear under more than one label: how many, and the first with the lines of
-/// its first two labels. Training cannot fit both; a file full of them (one text labelled
-/// three ways) trains a model that gives 1/3 to everything without a word.
+/// Texts written in more than one row: how many, and the first with the lines of its first
+/// two rows. Under more than one label ([`conflicting_labels`]) training cannot fit both, and
+/// a file full of them (one text labelled three ways) trains a model that gives 1/3 to
+/// everything without a word; under one label ([`copied_texts`]) they weigh double.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Conflicts {
-    /// Distinct texts with two or more labels.
+pub struct RepeatedTexts {
+    /// Distinct texts repeated.
     pub texts: usize,
     /// The rows they fill.
     pub rows: usize,
     /// The first such text, in file order.
     pub example: String,
-    /// The lines of its first row and of its first row with another label.
+    /// The lines of its first row and of its first repeat.
     pub lines: (u64, u64),
 }
 
-/// The texts of `rows` labelled more than one way (compared after trimming), if any.
-pub fn conflicting_labels(rows: &[LabeledSentence]) -> Option<Conflicts> {
-    repeated_texts(rows, true)
+/// Which repeats of a text [`repeated_texts`] looks for.
+#[derive(Clone, Copy, PartialEq)]
+enum Repeat {
+    /// A later row with another label.
+    OtherLabel,
+    /// A later row with the same label.
+    SameLabel,
+}
+
+/// The texts of `rows` labelled more than one way (compared after trimming), if any; `lines`
+/// are those of a text's first row and its first row with another label.
+pub fn conflicting_labels(rows: &[LabeledSentence]) -> Option<RepeatedTexts> {
+    repeated_texts(rows, Repeat::OtherLabel)
 }
 
 /// The texts of `rows` written more than once under the same label (compared after
-/// trimming), if any, in a [`Conflicts`] whose `lines` are those of the first row and its
-/// first copy. Copies weigh a sentence twice in training; cross-validation keeps them in one
-/// fold (see [`crate::tune::fold_units`]).
-pub fn copied_texts(rows: &[LabeledSentence]) -> Option<Conflicts> {
-    repeated_texts(rows, false)
+/// trimming), if any; `lines` are those of a text's first row and its first copy. Copies
+/// weigh a sentence twice in training; cross-validation keeps them in one fold (see
+/// [`crate::tune::fold_units`]).
+pub fn copied_texts(rows: &[LabeledSentence]) -> Option<RepeatedTexts> {
+    repeated_texts(rows, Repeat::SameLabel)
 }
 
-/// The texts whose first row has a later row with another label (`other_label`) or with the
-/// same label (not `other_label`).
-fn repeated_texts(rows: &[LabeledSentence], other_label: bool) -> Option<Conflicts> {
+/// The notes `stance train` prints on the repeated texts of `rows`, read from the file
+/// `name`: texts labelled more than one way, which no model can tell apart, and texts written
+/// more than once (an export pasted in twice), which weigh double in training.
+pub fn repetition_notes(name: &str, rows: &[LabeledSentence]) -> Vec<String> {
+    let conflicts = conflicting_labels(rows).map(|c| {
+        (
+            c,
+            "appear under more than one label",
+            "no model can tell such rows apart",
+        )
+    });
+    let copies = copied_texts(rows).map(|c| {
+        let why = "each copy weighs in training; cross-validation puts a copy in the fold of \
+                   its text's first row, unless it has a story or document id of its own";
+        (c, "are written more than once under one label", why)
+    });
+    conflicts
+        .into_iter()
+        .chain(copies)
+        .map(|(c, what, why)| {
+            let example: String = c.example.chars().take(60).collect();
+            format!(
+                "{}: {} text(s) {what} ({} rows), such as \"{}\" at lines {} and {}; {why}",
+                crate::terminal::one_line(name),
+                c.texts,
+                c.rows,
+                crate::terminal::one_line(&example),
+                c.lines.0,
+                c.lines.1
+            )
+        })
+        .collect()
+}
+
+/// The texts whose first row has a later row of the kind `repeat` names.
+fn repeated_texts(rows: &[LabeledSentence], repeat: Repeat) -> Option<RepeatedTexts> {
     let mut first: std::collections::HashMap<&str, (usize, bool)> = Default::default();
     let mut example: Option<(usize, usize)> = None;
     for (i, row) in rows.iter().enumerate() {
         let entry = first.entry(row.text.trim()).or_insert((i, false));
-        if entry.0 != i && (rows[entry.0].label != row.label) == other_label && !entry.1 {
+        let other_label = rows[entry.0].label != row.label;
+        if entry.0 != i && other_label == (repeat == Repeat::OtherLabel) && !entry.1 {
             entry.1 = true;
             if example.is_none() {
                 example = Some((entry.0, i));
@@ -518,7 +563,7 @@ fn repeated_texts(rows: &[LabeledSentence], other_label: bool) -> Option<Conflic
         .filter(|(_, (_, repeated))| *repeated)
         .map(|(text, _)| *text)
         .collect();
-    Some(Conflicts {
+    Some(RepeatedTexts {
         texts: repeated.len(),
         rows: rows
             .iter()
@@ -562,7 +607,7 @@ mod tests {
         // Two texts, on five rows; the first met is "Talks resumed." (lines 2 and 5).
         assert_eq!(
             conflicting_labels(&rows),
-            Some(Conflicts {
+            Some(RepeatedTexts {
                 texts: 2,
                 rows: 5,
                 example: "Talks resumed.".into(),
@@ -574,7 +619,7 @@ mod tests {
         // text's third row, under another label, fills a row too.
         assert_eq!(
             copied_texts(&rows),
-            Some(Conflicts {
+            Some(RepeatedTexts {
                 texts: 1,
                 rows: 3,
                 example: "Talks resumed.".into(),

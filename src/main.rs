@@ -328,19 +328,21 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// The model file `STANCE_MODEL` names, if it is set. An empty value counts as unset, as
+/// shells make it easy to set one by mistake.
+fn stance_model_env() -> Option<PathBuf> {
+    std::env::var_os("STANCE_MODEL")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
 /// Loads `--model`, else `$STANCE_MODEL`, else the built-in model.
 fn load_model(arg: &ModelArg) -> Result<StanceModel> {
-    // An empty STANCE_MODEL counts as unset, as shells make it easy to set one by mistake.
-    let from_env = || {
-        std::env::var_os("STANCE_MODEL")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
     match &arg.model {
         Some(path) => StanceModel::load(path),
         // Whatever is wrong with it, say where the path came from: a variable set in a
         // shell profile is easy to forget.
-        None => match from_env() {
+        None => match stance_model_env() {
             Some(path) => StanceModel::load(&path).map_err(|e| Error::Noted {
                 source: Box::new(e),
                 note: "the model path comes from the STANCE_MODEL environment variable".into(),
@@ -416,7 +418,9 @@ fn train(args: TrainArgs) -> Result<()> {
     if let Some(note) = stance::corpus::predictions_note(&bytes, &name) {
         warn!("note: {}", report::one_line(&note));
     }
-    note_repeated_texts(&name, &rows);
+    for note in stance::corpus::repetition_notes(&name, &rows) {
+        warn!("note: {note}");
+    }
     let folds = args.folds.or(args.search.then_some(tune::SEARCH_FOLDS));
     if let Some(k) = folds {
         tune::check_folds(&rows, k, &name)?;
@@ -445,7 +449,9 @@ fn train(args: TrainArgs) -> Result<()> {
         note_search_overrides(&args, &given, &params);
     }
     let mut model = StanceModel::train(&rows, &params, &lexicons).map_err(in_file)?;
-    note_dense_budget(rows.len(), &params, &lexicons, &model)?;
+    for note in params.budget_notes(rows.len(), model.featurizer()) {
+        say!("note: {note}");
+    }
     let info = model.info_mut();
     info.record_source(&args.data, &bytes);
     info.cross_validation = cv_scores;
@@ -455,23 +461,28 @@ fn train(args: TrainArgs) -> Result<()> {
         args.out.display(),
         model.featurizer().len()
     );
-    // classify and evaluate do not look for this file by themselves: without --model or
-    // STANCE_MODEL they use the model built into the binary, which a user who has just
-    // trained their own would not expect.
-    let without = match std::env::var_os("STANCE_MODEL").filter(|v| !v.is_empty()) {
+    say!("{}", where_the_model_is_used(&args.out));
+    Ok(())
+}
+
+/// The hint after `train` on how to use the model it wrote to `out`. classify and evaluate
+/// do not look for that file by themselves: without --model or STANCE_MODEL they use the
+/// model built into the binary, which a user who has just trained their own would not
+/// expect.
+fn where_the_model_is_used(out: &Path) -> String {
+    let without = match stance_model_env() {
         // The variable names another file, which classify and evaluate keep using.
-        Some(current) if !same_file(Path::new(&current), &args.out) => format!(
+        Some(current) if !same_file(&current, out) => format!(
             "without --model, classify and evaluate use STANCE_MODEL, now {}",
-            report::one_line(&Path::new(&current).display().to_string())
+            report::one_line(&current.display().to_string())
         ),
         Some(_) => "STANCE_MODEL names it already".to_string(),
         None => "without either, classify and evaluate use the model built into stance".into(),
     };
-    say!(
+    format!(
         "use it with --model {0}, or STANCE_MODEL={0}; {without}",
-        args.out.display()
-    );
-    Ok(())
+        out.display()
+    )
 }
 
 /// Whether two paths name one file: `sub/../m.json` and `m.json`, or a link and its target,
@@ -483,110 +494,38 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// The notes on texts labelled more than one way, which no model can tell apart, and on texts
-/// written more than once (an export pasted in twice), which weigh double in training.
-fn note_repeated_texts(name: &str, rows: &[stance::corpus::LabeledSentence]) {
-    let conflicts = stance::corpus::conflicting_labels(rows).map(|c| {
-        (
-            c,
-            "appear under more than one label",
-            "no model can tell such rows apart",
-        )
-    });
-    let copies = stance::corpus::copied_texts(rows).map(|c| {
-        let why = "each copy weighs in training; cross-validation puts a copy in the fold of \
-                   its text's first row, unless it has a story or document id of its own";
-        (c, "are written more than once under one label", why)
-    });
-    for (c, what, why) in conflicts.into_iter().chain(copies) {
-        let example: String = c.example.chars().take(60).collect();
-        warn!(
-            "note: {}: {} text(s) {what} ({} rows), such as \"{}\" at lines {} and {}; {why}",
-            report::one_line(name),
-            c.texts,
-            c.rows,
-            report::one_line(&example),
-            c.lines.0,
-            c.lines.1
-        );
-    }
-}
-
 /// Says which options given on the command line `--search` replaced: it tries them, but keeps
 /// whatever scores best, and a user who typed `--alpha 7` should not have to read the table
 /// to find it was not used.
 fn note_search_overrides(args: &TrainArgs, given: &TrainParams, chosen: &TrainParams) {
-    let mut replaced = Vec::new();
-    if args.alpha.is_some() && chosen.alpha != given.alpha {
-        replaced.push(format!("--alpha {} by {}", given.alpha, chosen.alpha));
-    }
-    if args.prior.is_some() && chosen.prior != given.prior {
-        replaced.push(format!(
-            "--prior {} by {}",
-            given.prior.name(),
-            chosen.prior.name()
-        ));
-    }
-    let (g, c) = (&given.features, &chosen.features);
-    if args.ngrams.is_some() && c.ngram_max != g.ngram_max {
-        replaced.push(format!("--ngrams {} by {}", g.ngram_max, c.ngram_max));
-    }
-    if args.no_negation && c.negation != g.negation {
-        replaced.push("--no-negation by negation marking".into());
-    }
-    if args.cue_scale.is_some() && c.cue_scale != g.cue_scale {
-        replaced.push(format!("--cue-scale {} by {}", g.cue_scale, c.cue_scale));
-    }
-    if args.max_features.is_some() && c.max_features != g.max_features {
-        replaced.push(format!(
-            "--max-features {} by {}",
-            g.max_features, c.max_features
-        ));
-    }
+    // Whether each searched setting was given, in the order of `report::searched_settings`
+    // (the array's length makes a setting added there fail to compile here).
+    let typed: [(&str, bool); report::SEARCHED] = [
+        ("--alpha", args.alpha.is_some()),
+        ("--prior", args.prior.is_some()),
+        ("--ngrams", args.ngrams.is_some()),
+        ("--no-negation", args.no_negation),
+        ("--cue-scale", args.cue_scale.is_some()),
+        ("--max-features", args.max_features.is_some()),
+    ];
+    let values = report::searched_settings(given)
+        .into_iter()
+        .zip(report::searched_settings(chosen));
+    let replaced: Vec<String> = typed
+        .into_iter()
+        .zip(values)
+        .filter(|((_, given), ((_, was), (_, now)))| *given && was != now)
+        .map(|((flag, _), ((_, was), (_, now)))| match flag {
+            "--no-negation" => "--no-negation by negation marking".to_string(),
+            _ => format!("{flag} {was} by {now}"),
+        })
+        .collect();
     if !replaced.is_empty() {
         warn!(
             "note: --search tried the options given and kept others that scored better: {}",
             replaced.join(", ")
         );
     }
-}
-
-/// The notes on `--dense-budget` after a fit: when it lowered the n-gram cap (and the
-/// vocabulary filled the lower cap), and when the matrix outgrew it all the same.
-fn note_dense_budget(
-    rows: usize,
-    params: &TrainParams,
-    lexicons: &Lexicons,
-    model: &StanceModel,
-) -> Result<()> {
-    let capped = params.features_for_rows(rows, lexicons)?.max_features;
-    // Only worth a note when the cap bound: the vocabulary filled it.
-    if capped < params.features.max_features && model.featurizer().ngram_count() >= capped {
-        // A cap beyond any vocabulary (`--max-features 99999999999`: feature ids are u32)
-        // reads as "no cap".
-        let asked = match params.features.max_features {
-            m if m > u32::MAX as usize => "no cap".to_string(),
-            m => m.to_string(),
-        };
-        say!(
-            "note: {} rows: n-gram cap lowered from {asked} to {capped} to keep the training matrix within {} MiB (--dense-budget)",
-            rows,
-            params.dense_budget_mib
-        );
-    }
-    // The cue features and a floor of n-grams are kept whatever the budget, so a very large
-    // corpus can still overrun it: say by how much rather than claim it fits.
-    let matrix_mib = stance::model::dense_matrix_mib(rows, model.featurizer().len());
-    if matrix_mib > params.dense_budget_mib {
-        say!(
-            "note: {} rows x {} features made a {matrix_mib} MiB training matrix, over the {} MiB --dense-budget: the cue features and at least {} n-grams are always kept (raise --dense-budget, or train on fewer rows)",
-            rows,
-            model.featurizer().len(),
-            params.dense_budget_mib,
-            stance::model::MIN_NGRAMS
-        );
-    }
-    Ok(())
 }
 
 fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
@@ -685,29 +624,8 @@ fn classify(args: ClassifyArgs) -> Result<()> {
     for note in documents.notes() {
         warn!("note: {note}");
     }
-    let unplaced = documents.unplaced_columns();
-    if !unplaced.is_empty() && args.format == FormatArg::Csv {
-        warn!(
-            "note: CSV output has the first input's columns; these later ones are left out: {}",
-            unplaced.join(", ")
-        );
-    }
-    if let Some(first) = &totals.first_wordless {
-        warn!(
-            "note: {} of {} documents (the first: {}) are mostly sentences with no word the \
-             model knows: text in another language or script, or figures and punctuation alone; \
-             stance reads English, and such labels rest on the model's cues and priors alone",
-            totals.wordless,
-            totals.documents,
-            report::one_line(first)
-        );
-    }
-    // The table shows an empty document's heading; the other formats have no row for it.
-    if totals.empty > 0 && args.format != FormatArg::Table {
-        warn!(
-            "note: {} of {} documents had no text, so the output has no rows for them",
-            totals.empty, totals.documents
-        );
+    for note in totals.notes(args.format.into(), &documents.unplaced_columns()) {
+        warn!("note: {note}");
     }
     Ok(())
 }

@@ -447,8 +447,12 @@ pub fn csv_field(out: &mut Vec<u8>, value: &str) {
 pub const SEARCH_HEADER: &str =
     "     alpha  prior     ngrams negation   cues  features accuracy  macro-F1";
 
-/// The searched settings of a row, named as in [`SEARCH_HEADER`] and the best line.
-fn searched_settings(p: &crate::model::TrainParams) -> [(&'static str, String); 6] {
+/// How many settings `stance train --search` varies (see [`searched_settings`]).
+pub const SEARCHED: usize = 6;
+
+/// The settings `stance train --search` varies, with their values in `p`: named as in
+/// [`SEARCH_HEADER`] and the best line, in the table's column order.
+pub fn searched_settings(p: &crate::model::TrainParams) -> [(&'static str, String); SEARCHED] {
     [
         ("alpha", p.alpha.to_string()),
         ("prior", p.prior.name().to_string()),

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::Stance;
 use crate::error::{Error, Result};
-use crate::features::{FeatureConfig, Lexicons};
+use crate::features::{FeatureConfig, Featurizer, Lexicons};
 
 /// The share [`Prior::shares`] gives a label absent from the training data, so that it stays
 /// harmless in divisions.
@@ -172,6 +172,41 @@ impl TrainParams {
             max_features: self.features.max_features.min(fits),
             ..self.features.clone()
         })
+    }
+
+    /// The notes on `--dense-budget` after a fit on `rows` rows gave `featurizer`: when the
+    /// budget lowered the n-gram cap (see [`TrainParams::features_for_rows`]) and the
+    /// vocabulary filled the lower cap, and when the matrix outgrew the budget all the same.
+    pub fn budget_notes(&self, rows: usize, featurizer: &Featurizer) -> Vec<String> {
+        let mut notes = Vec::new();
+        let capped = featurizer.spec().config.max_features;
+        // Only worth a note when the cap bound: the vocabulary filled it.
+        if capped < self.features.max_features && featurizer.ngram_count() >= capped {
+            // A cap beyond any vocabulary (`--max-features 99999999999`: feature ids are u32)
+            // reads as "no cap".
+            let asked = match self.features.max_features {
+                m if m > u32::MAX as usize => "no cap".to_string(),
+                m => m.to_string(),
+            };
+            notes.push(format!(
+                "{rows} rows: n-gram cap lowered from {asked} to {capped} to keep the training \
+                 matrix within {} MiB (--dense-budget)",
+                self.dense_budget_mib
+            ));
+        }
+        // The cue features and a floor of n-grams are kept whatever the budget, so a very
+        // large corpus can still overrun it: say by how much rather than claim it fits.
+        let matrix_mib = dense_matrix_mib(rows, featurizer.len());
+        if matrix_mib > self.dense_budget_mib {
+            notes.push(format!(
+                "{rows} rows x {} features made a {matrix_mib} MiB training matrix, over the {} \
+                 MiB --dense-budget: the cue features and at least {MIN_NGRAMS} n-grams are \
+                 always kept (raise --dense-budget, or train on fewer rows)",
+                featurizer.len(),
+                self.dense_budget_mib,
+            ));
+        }
+        notes
     }
 
     /// Checks the parameters once, before any work.
