@@ -175,104 +175,20 @@ impl StanceModel {
         };
         // Notepad and some other editors put a byte-order mark before the text they save.
         let json = json.strip_prefix('\u{FEFF}').unwrap_or(json);
-        if json.is_empty() {
-            return Err(bad("file is empty".into()));
-        }
-        if json.trim().is_empty() {
-            return Err(bad("file holds only white space".into()));
-        }
-        // Anything but an object would fail with serde's "expected struct VersionProbe".
-        if !json.trim_start().starts_with('{') {
-            return Err(bad(
-                "does not start with a JSON object, as a stance model file does".into(),
-            ));
-        }
+        check_opening(json).map_err(bad)?;
         let probe: VersionProbe =
             serde_json::from_str(json).map_err(|e| bad(format!("invalid JSON: {e}")))?;
         check_version(probe.format_version).map_err(bad)?;
         let file: ModelFile = serde_json::from_str(json).map_err(|e| bad(format!("{e}")))?;
-        let k = file.labels.len();
-        let unique: std::collections::BTreeSet<_> = file.labels.iter().collect();
-        if k < 2 || unique.len() != k {
-            return Err(bad(format!(
-                "labels must be at least two distinct labels, got {:?}",
-                file.labels
-            )));
-        }
-        // Weight columns and intercepts follow `labels` by position, and training writes the
-        // labels sorted. A list reordered by hand would silently swap every label.
-        if !file.labels.is_sorted() {
-            return Err(bad(format!(
-                "labels must be in the order {} (weights and intercepts are stored per label \
-                 in that order), got {:?}",
-                Stance::ALL.map(Stance::as_str).join(", "),
-                file.labels
-            )));
-        }
-        if file.intercepts.len() != k {
-            return Err(bad(format!(
-                "{} intercepts for {k} labels",
-                file.intercepts.len()
-            )));
-        }
-        let d = file.features.features.len();
-        if file.weights.len() != d {
-            return Err(bad(format!(
-                "weights have {} rows but the vocabulary has {d} features",
-                file.weights.len()
-            )));
-        }
-        if let Some((row, w)) = file.weights.iter().enumerate().find(|(_, w)| w.len() != k) {
-            return Err(bad(format!(
-                "weight row {row} has {} values, expected one per label ({k})",
-                w.len()
-            )));
-        }
-        let weights: Vec<f32> = file.weights.into_iter().flatten().collect();
-        if weights
-            .iter()
-            .chain(&file.intercepts)
-            .any(|w| !w.is_finite())
-        {
-            // Read as f32, a 1e300 in the file is infinite here as much as a NaN.
-            return Err(bad(
-                "a weight or intercept is not a finite 32-bit number (NaN, infinite, or beyond \
-                 +-3.4e38)"
-                    .into(),
-            ));
-        }
-        // Scores add up weights, and weights near f32::MAX overflow to infinity and NaN, which
-        // would give every sentence the same meaningless probabilities without an error.
-        if let Some(w) = weights
-            .iter()
-            .chain(&file.intercepts)
-            .find(|w| w.abs() > MAX_WEIGHT)
-        {
-            return Err(bad(format!(
-                "weight {w:e} is out of range (a trained model's weights stay far inside \
-                 +-{MAX_WEIGHT:e})"
-            )));
-        }
-        let context = file
-            .context
-            .map(ContextFile::into_model)
-            .transpose()
-            .map_err(bad)?;
-        // Version 3 added a table for each kind of link; without it (a key renamed or set to
-        // null by hand) the pooled table would serve every link, and change the results.
-        if file.format_version >= 3 && context.is_some_and(|c| c.by_link.is_none()) {
-            return Err(bad(format!(
-                "context has no by_link tables; a format_version {} file's context has one \
-                 for each kind of link ({})",
-                file.format_version,
-                Link::ALL.map(Link::name).join(", ")
-            )));
-        }
-        if context.is_some_and(|c| !c.is_valid()) {
-            return Err(bad(
-                "context transitions must be probability distributions".into()
-            ));
-        }
+        check_labels(&file.labels).map_err(bad)?;
+        let weights = check_weights(
+            file.weights,
+            &file.intercepts,
+            file.labels.len(),
+            file.features.features.len(),
+        )
+        .map_err(bad)?;
+        let context = check_context(file.context, file.format_version).map_err(bad)?;
         check_training_info(&file.training, &file.labels).map_err(bad)?;
         // The featurizer's errors are about the file here, not about parameters.
         let featurizer = Featurizer::from_spec(file.features).map_err(|e| match e {
@@ -351,6 +267,21 @@ impl StanceModel {
     }
 }
 
+/// Refuses a file that cannot be a model before parsing it: serde would call an empty file
+/// "EOF while parsing" and anything but an object "expected struct VersionProbe".
+fn check_opening(json: &str) -> std::result::Result<(), String> {
+    if json.is_empty() {
+        return Err("file is empty".into());
+    }
+    if json.trim().is_empty() {
+        return Err("file holds only white space".into());
+    }
+    if !json.trim_start().starts_with('{') {
+        return Err("does not start with a JSON object, as a stance model file does".into());
+    }
+    Ok(())
+}
+
 /// Checks the version a model file states (`None`: no `format_version` key): an integer
 /// this build reads. The error says what was found.
 fn check_version(version: Option<serde_json::Value>) -> std::result::Result<(), String> {
@@ -390,6 +321,97 @@ fn check_version(version: Option<serde_json::Value>) -> std::result::Result<(), 
             "format_version must be written as an integer, such as {FORMAT_VERSION}, got {text}"
         ))
     }
+}
+
+/// Checks the labels: two or more, distinct, and in [`Stance::ALL`]'s order.
+fn check_labels(labels: &[Stance]) -> std::result::Result<(), String> {
+    let unique: std::collections::BTreeSet<_> = labels.iter().collect();
+    if labels.len() < 2 || unique.len() != labels.len() {
+        return Err(format!(
+            "labels must be at least two distinct labels, got {labels:?}"
+        ));
+    }
+    // Weight columns and intercepts follow `labels` by position, and training writes the
+    // labels sorted. A list reordered by hand would silently swap every label.
+    if !labels.is_sorted() {
+        return Err(format!(
+            "labels must be in the order {} (weights and intercepts are stored per label in \
+             that order), got {labels:?}",
+            Stance::ALL.map(Stance::as_str).join(", "),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the weight rows (one per feature of `d`, one value per label of `k`) and the
+/// intercepts (one per label), all finite and in range, and returns the weights flattened row
+/// by row.
+fn check_weights(
+    rows: Vec<Vec<f32>>,
+    intercepts: &[f32],
+    k: usize,
+    d: usize,
+) -> std::result::Result<Vec<f32>, String> {
+    if intercepts.len() != k {
+        return Err(format!("{} intercepts for {k} labels", intercepts.len()));
+    }
+    if rows.len() != d {
+        return Err(format!(
+            "weights have {} rows but the vocabulary has {d} features",
+            rows.len()
+        ));
+    }
+    if let Some((row, w)) = rows.iter().enumerate().find(|(_, w)| w.len() != k) {
+        return Err(format!(
+            "weight row {row} has {} values, expected one per label ({k})",
+            w.len()
+        ));
+    }
+    let weights: Vec<f32> = rows.into_iter().flatten().collect();
+    if weights.iter().chain(intercepts).any(|w| !w.is_finite()) {
+        // Read as f32, a 1e300 in the file is infinite here as much as a NaN.
+        return Err(
+            "a weight or intercept is not a finite 32-bit number (NaN, infinite, or beyond \
+             +-3.4e38)"
+                .into(),
+        );
+    }
+    // Scores add up weights, and weights near f32::MAX overflow to infinity and NaN, which
+    // would give every sentence the same meaningless probabilities without an error.
+    if let Some(w) = weights
+        .iter()
+        .chain(intercepts)
+        .find(|w| w.abs() > MAX_WEIGHT)
+    {
+        return Err(format!(
+            "weight {w:e} is out of range (a trained model's weights stay far inside \
+             +-{MAX_WEIGHT:e})"
+        ));
+    }
+    Ok(weights)
+}
+
+/// Reads and checks the document context of a `format_version` file, if it has one.
+fn check_context(
+    context: Option<ContextFile>,
+    format_version: u32,
+) -> std::result::Result<Option<ContextModel>, String> {
+    let Some(context) = context.map(ContextFile::into_model).transpose()? else {
+        return Ok(None);
+    };
+    // Version 3 added a table for each kind of link; without it (a key renamed or set to
+    // null by hand) the pooled table would serve every link, and change the results.
+    if format_version >= 3 && context.by_link.is_none() {
+        return Err(format!(
+            "context has no by_link tables; a format_version {format_version} file's context \
+             has one for each kind of link ({})",
+            Link::ALL.map(Link::name).join(", ")
+        ));
+    }
+    if !context.is_valid() {
+        return Err("context transitions must be probability distributions".into());
+    }
+    Ok(Some(context))
 }
 
 /// Checks the training metadata `stance inspect` reports: cross-validation scores that a
