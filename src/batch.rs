@@ -118,6 +118,26 @@ pub fn classify_text<'t>(
     results
 }
 
+/// Ranks the context's share of the label `given` (the change from the sentence's `own`
+/// prediction, see [`context::contribution`]) among the features of `list`, strongest
+/// first, keeping the `top`: `--explain` shows context as one more reason, in its place.
+fn rank_context_term(
+    list: &mut Vec<Contribution>,
+    own: &Prediction,
+    given: &Prediction,
+    against: crate::corpus::Stance,
+    top: usize,
+) {
+    if let Some(c) = context::contribution(own, given, given.label, against) {
+        let at = list
+            .iter()
+            .position(|x| x.contribution < c.contribution)
+            .unwrap_or(list.len());
+        list.insert(at, c);
+        list.truncate(top);
+    }
+}
+
 /// Classifies every sentence of one document's `text` into `results` (cleared first): each
 /// sentence on its own, then adjusted by its neighbours (see [`crate::context`]).
 ///
@@ -183,14 +203,7 @@ pub fn classify_document<'d>(
                 analyzer.transform(&text[start..end], features);
                 model.explain(features, prediction.label, other, top)
             };
-            if let Some(c) = context::contribution(&own[i], &prediction, prediction.label, other) {
-                let at = list
-                    .iter()
-                    .position(|x| x.contribution < c.contribution)
-                    .unwrap_or(list.len());
-                list.insert(at, c);
-                list.truncate(top);
-            }
+            rank_context_term(&mut list, &own[i], &prediction, other, top);
             list
         });
         results.push(SentenceResult {
