@@ -374,7 +374,7 @@ impl<'a> Analyzer<'a> {
                         for (slot, t) in ids.iter_mut().zip(window) {
                             *slot = t.term;
                         }
-                        let key = ngram_key(&ids[..window.len()], false);
+                        let key = ngram_key(&ids[..window.len()]);
                         index.ngrams.get(&key).copied().unwrap_or(NO_FEATURE)
                     } else {
                         NO_FEATURE

@@ -417,7 +417,7 @@ impl Index {
                 .find(|(s, _)| *s == second)
                 .map_or(NO_FEATURE, |&(_, f)| f)
         } else {
-            let key = ngram_key(&[first, second], false);
+            let key = ngram_key(&[first, second]);
             self.ngrams.get(&key).copied().unwrap_or(NO_FEATURE)
         }
     }
@@ -454,7 +454,7 @@ impl Index {
                 if len == 2 {
                     bigrams.push((ids[0], ids[1], i as u32));
                 }
-                self.ngrams.insert(ngram_key(&ids[..len], false), i as u32);
+                self.ngrams.insert(ngram_key(&ids[..len]), i as u32);
                 let first = ids[0] as usize;
                 if self.starts_ngram.len() <= first {
                     self.starts_ngram.resize(first + 1, false);
@@ -538,23 +538,24 @@ pub(super) fn ranges_by_term(sorted_terms: &[u32], n: usize) -> Vec<[u32; 2]> {
 /// `key` (see [`ngram_key`]) with each term id passed through `map`.
 pub(super) fn remap_ngram_key(key: u64, map: impl Fn(u32) -> u32) -> u64 {
     let len = (key >> 62) as usize;
-    let negated = (key >> 61) & 1 == 1;
     let mut ids = [0u32; 3];
     for (i, id) in ids.iter_mut().enumerate().take(len) {
         let shift = KEY_ID_BITS * (2 - i as u32);
         *id = map(((key >> shift) & ((1 << KEY_ID_BITS) - 1)) as u32);
     }
-    ngram_key(&ids[..len], negated)
+    ngram_key(&ids[..len])
 }
 
 /// Bits per term id in an n-gram key.
 pub(super) const KEY_ID_BITS: u32 = 20;
 
-/// An n-gram as one integer: its length in the top two bits, the negation flag below them,
-/// then up to three term ids of [`KEY_ID_BITS`] each (ids of a loaded model are far fewer
-/// than 2^20; `Index::add_word_features`, which `from_spec` calls, checks).
-pub(super) fn ngram_key(ids: &[u32], negated: bool) -> u64 {
-    let mut key = (ids.len() as u64) << 62 | (negated as u64) << 61;
+/// An n-gram as one integer: its length in the top two bits, then up to three term ids of
+/// [`KEY_ID_BITS`] each (ids of a loaded model are far fewer than 2^20;
+/// `Index::add_word_features`, which `from_spec` calls, checks). Bigrams and trigrams are
+/// found by key; single words, the only ones negation marks, by term id
+/// (`TermEntry::unigram`).
+pub(super) fn ngram_key(ids: &[u32]) -> u64 {
+    let mut key = (ids.len() as u64) << 62;
     for (i, &id) in ids.iter().enumerate() {
         key |= (id as u64) << (KEY_ID_BITS * (2 - i as u32));
     }
