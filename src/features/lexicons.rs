@@ -83,58 +83,22 @@ impl Lexicons {
             let txt = path
                 .extension()
                 .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
-            if txt && path.is_file() {
-                let file_name = crate::source::path_name(&path);
-                let stem = path.file_stem().unwrap_or_default().to_string_lossy();
-                if stem.contains(|c: char| c == ':' || c.is_control()) {
-                    return Err(Error::File {
-                        path: file_name,
-                        message: "a lexicon's file name may not hold `:` or control characters, \
-                                  since it names the lexicon's features (`#lex:NAME`, \
-                                  `#lex:NAME:sub`); rename the file"
-                            .into(),
-                    });
-                }
-                if let Some(other) = seen_stems.insert(stem.to_string(), file_name.clone()) {
-                    return Err(Error::File {
-                        path: file_name,
-                        message: format!(
-                            "names the same lexicon as {other} (file names differing only in \
-                             the case of `.txt`); keep one of them"
-                        ),
-                    });
-                }
-                let file = std::fs::File::open(&path).map_err(|e| Error::io(&file_name, e))?;
-                let bytes = read_whole(
-                    file,
-                    &file_name,
-                    MAX_LEXICON_BYTES,
-                    "a lexicon is a list of words",
-                )?;
-                let body = String::from_utf8(bytes).map_err(|e| Error::Data {
-                    path: file_name.clone(),
-                    line: crate::source::line_of_utf8_error(&e),
-                    message: "not valid UTF-8 (save the lexicon as UTF-8)".into(),
-                })?;
-                // An entry of punctuation alone (`!!!`) holds no word for a sentence's words to
-                // meet, so it would be stored in the model and never fire.
-                let wordless = body.lines().enumerate().find(|(_, l)| {
-                    let l = l.trim().trim_start_matches('\u{FEFF}');
-                    !l.is_empty() && !l.starts_with('#') && !l.chars().any(char::is_alphanumeric)
-                });
-                if let Some((n, entry)) = wordless {
-                    return Err(Error::Data {
-                        path: file_name,
-                        line: n as u64 + 1,
-                        message: format!(
-                            "the entry {:?} holds no letter or digit, so no sentence can match \
-                             it; a lexicon entry is a word or a phrase",
-                            entry.trim()
-                        ),
-                    });
-                }
-                groups.insert(stem.into_owned(), parse_lexicon(&body));
+            if !(txt && path.is_file()) {
+                continue;
             }
+            let file_name = crate::source::path_name(&path);
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+            check_lexicon_name(&stem, &file_name)?;
+            if let Some(other) = seen_stems.insert(stem.to_string(), file_name.clone()) {
+                return Err(Error::File {
+                    path: file_name,
+                    message: format!(
+                        "names the same lexicon as {other} (file names differing only in the \
+                         case of `.txt`); keep one of them"
+                    ),
+                });
+            }
+            groups.insert(stem.into_owned(), read_lexicon_file(&path, &file_name)?);
         }
         if groups.is_empty() {
             return Err(Error::File {
@@ -153,6 +117,58 @@ impl Lexicons {
         }
         Ok(Lexicons { groups })
     }
+}
+
+/// Refuses a lexicon file name (`stem` of the file `file_name`) that cannot name features:
+/// `:` or a control character (the name goes into feature names such as `#lex:NAME:sub`, so
+/// `x:sub.txt` would clash with `x.txt`).
+fn check_lexicon_name(stem: &str, file_name: &str) -> Result<()> {
+    if stem.contains(|c: char| c == ':' || c.is_control()) {
+        return Err(Error::File {
+            path: file_name.into(),
+            message: "a lexicon's file name may not hold `:` or control characters, since it \
+                      names the lexicon's features (`#lex:NAME`, `#lex:NAME:sub`); rename the \
+                      file"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// Reads the lexicon file at `path` (named `file_name` in errors) into its entries (see
+/// [`parse_lexicon`]). Returns an error if it is too large, not UTF-8, or has an entry with
+/// no letter or digit.
+fn read_lexicon_file(path: &Path, file_name: &str) -> Result<Vec<String>> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(file_name, e))?;
+    let bytes = read_whole(
+        file,
+        file_name,
+        MAX_LEXICON_BYTES,
+        "a lexicon is a list of words",
+    )?;
+    let body = String::from_utf8(bytes).map_err(|e| Error::Data {
+        path: file_name.into(),
+        line: crate::source::line_of_utf8_error(&e),
+        message: "not valid UTF-8 (save the lexicon as UTF-8)".into(),
+    })?;
+    // An entry of punctuation alone (`!!!`) holds no word for a sentence's words to meet, so
+    // it would be stored in the model and never fire.
+    let wordless = body.lines().enumerate().find(|(_, l)| {
+        let l = l.trim().trim_start_matches('\u{FEFF}');
+        !l.is_empty() && !l.starts_with('#') && !l.chars().any(char::is_alphanumeric)
+    });
+    if let Some((n, entry)) = wordless {
+        return Err(Error::Data {
+            path: file_name.into(),
+            line: n as u64 + 1,
+            message: format!(
+                "the entry {:?} holds no letter or digit, so no sentence can match it; a \
+                 lexicon entry is a word or a phrase",
+                entry.trim()
+            ),
+        });
+    }
+    Ok(parse_lexicon(&body))
 }
 
 /// The entries of a lexicon file: trimmed, lower-cased, each once (a line written twice
