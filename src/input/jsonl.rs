@@ -79,18 +79,10 @@ impl JsonlRows {
                 line: *line,
                 message,
             };
-            // A JSON document rather than JSON Lines: an array, or an object spread over lines
-            // (`json.dump(..., indent=2)`). Valid JSON, so "invalid JSON" would mislead.
-            let opening = raw.trim();
-            if *rows == 0 && (opening.starts_with('[') || opening == "{") {
-                let (shape, convert) = match opening.starts_with('[') {
-                    true => ("a JSON array", "jq -c '.[]'"),
-                    false => ("a JSON object spread over several lines", "jq -c ."),
-                };
-                return Some(Err(bad(format!(
-                    "this looks like {shape}, not JSON Lines, which needs one object per line; \
-                     convert it with `{convert}`"
-                ))));
+            if *rows == 0
+                && let Some(message) = not_json_lines(&raw)
+            {
+                return Some(Err(bad(message)));
             }
             let JsonRow(mut fields) = match serde_json::from_str::<JsonRow>(&raw) {
                 Ok(row) => row,
@@ -98,41 +90,7 @@ impl JsonlRows {
                 Err(e) if e.classify() == serde_json::error::Category::Data => {
                     return Some(Err(bad(strip_position(&e))));
                 }
-                Err(e) => {
-                    // `lines()` splits at LF (and CRLF) only, so a file whose lines end in a
-                    // lone CR arrives as one line with the second object as trailing text.
-                    let hint = if raw.trim_end().contains('\r') {
-                        "; its lines seem to end in a lone carriage return (CR), and JSON \
-                         Lines needs LF or CRLF line ends"
-                    } else {
-                        ""
-                    };
-                    // A lone surrogate escape (`\ud800`), which some encoders write for
-                    // broken text, is reported by serde_json as a bad hex escape.
-                    let surrogate = if e.to_string().contains("escape") && raw.contains("\\ud") {
-                        "; a lone UTF-16 surrogate escape such as \\ud800 is not text"
-                    } else {
-                        ""
-                    };
-                    // The line is the file's; serde_json's "at line 1 column N" would
-                    // contradict it, so only the column is kept, counted in characters as
-                    // an editor does (serde_json counts bytes).
-                    let column = raw
-                        .get(..e.column().saturating_sub(1))
-                        .map_or(e.column(), |before| before.chars().count() + 1);
-                    let reason = strip_position(&e);
-                    // Valid JSON, but deeper than serde_json goes (its guard against running
-                    // out of stack); "invalid" would send the user looking for a typo.
-                    if reason == "recursion limit exceeded" {
-                        return Some(Err(bad(format!(
-                            "a value nests more than 128 arrays or objects deep (at column \
-                             {column}); stance reads JSON up to that depth"
-                        ))));
-                    }
-                    return Some(Err(bad(format!(
-                        "invalid JSON at column {column} ({reason}){hint}{surrogate}"
-                    ))));
-                }
+                Err(e) => return Some(Err(bad(json_syntax_message(&e, &raw)))),
             };
             let at = fields.iter().position(|(k, _)| **k == **field);
             let text = match at.map(|i| fields.remove(i).1) {
@@ -208,6 +166,59 @@ impl<'de> serde::Deserialize<'de> for JsonRow {
         }
         deserializer.deserialize_map(Members)
     }
+}
+
+/// The message for a first line that opens a JSON document rather than JSON Lines, if it
+/// does: an array, or an object spread over lines (`json.dump(..., indent=2)`). Valid JSON,
+/// so "invalid JSON" would mislead.
+fn not_json_lines(raw: &str) -> Option<String> {
+    let opening = raw.trim();
+    if !(opening.starts_with('[') || opening == "{") {
+        return None;
+    }
+    let (shape, convert) = match opening.starts_with('[') {
+        true => ("a JSON array", "jq -c '.[]'"),
+        false => ("a JSON object spread over several lines", "jq -c ."),
+    };
+    Some(format!(
+        "this looks like {shape}, not JSON Lines, which needs one object per line; convert \
+         it with `{convert}`"
+    ))
+}
+
+/// The message for a line `raw` that serde_json could not parse (`e`, not a well-formed value
+/// of the wrong shape), in the file's terms, with a hint where the cause is a known one.
+fn json_syntax_message(e: &serde_json::Error, raw: &str) -> String {
+    // `lines()` splits at LF (and CRLF) only, so a file whose lines end in a lone CR arrives
+    // as one line with the second object as trailing text.
+    let hint = if raw.trim_end().contains('\r') {
+        "; its lines seem to end in a lone carriage return (CR), and JSON Lines needs LF or \
+         CRLF line ends"
+    } else {
+        ""
+    };
+    // A lone surrogate escape (`\ud800`), which some encoders write for broken text, is
+    // reported by serde_json as a bad hex escape.
+    let surrogate = if e.to_string().contains("escape") && raw.contains("\\ud") {
+        "; a lone UTF-16 surrogate escape such as \\ud800 is not text"
+    } else {
+        ""
+    };
+    // The line is the file's; serde_json's "at line 1 column N" would contradict it, so only
+    // the column is kept, counted in characters as an editor does (serde_json counts bytes).
+    let column = raw
+        .get(..e.column().saturating_sub(1))
+        .map_or(e.column(), |before| before.chars().count() + 1);
+    let reason = strip_position(e);
+    // Valid JSON, but deeper than serde_json goes (its guard against running out of stack);
+    // "invalid" would send the user looking for a typo.
+    if reason == "recursion limit exceeded" {
+        return format!(
+            "a value nests more than 128 arrays or objects deep (at column {column}); stance \
+             reads JSON up to that depth"
+        );
+    }
+    format!("invalid JSON at column {column} ({reason}){hint}{surrogate}")
 }
 
 /// serde_json's message without its " at line 1 column 9" tail: the caller names the line
