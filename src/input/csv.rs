@@ -126,9 +126,12 @@ impl CsvRows {
 
     /// The next row as a document, `None` at the end of the source.
     pub(super) fn next_document(&mut self) -> Option<Result<Document>> {
+        let line = match self.next_record()? {
+            Ok(line) => line,
+            Err(e) => return Some(Err(e)),
+        };
         let CsvRows {
             name,
-            reader,
             text_col,
             headers,
             record,
@@ -136,24 +139,8 @@ impl CsvRows {
             short,
             open_quote,
             open_at_end,
-            header,
-            repeated_header,
+            ..
         } = self;
-        let line = loop {
-            match reader.read_byte_record(record) {
-                Ok(false) => return None,
-                Ok(true) if is_dos_eof(record) => continue,
-                Ok(true) if repeats_header(record, header) => {
-                    let line = record_line(reader, record);
-                    if repeated_header.0 == 0 {
-                        repeated_header.1 = line;
-                    }
-                    repeated_header.0 += 1;
-                }
-                Ok(true) => break record_line(reader, record),
-                Err(e) => return Some(Err(csv_error(name, e))),
-            }
-        };
         let bad = |message: String| Error::Data {
             path: name.to_string(),
             line,
@@ -224,6 +211,35 @@ impl CsvRows {
             text,
             fields,
         }))
+    }
+
+    /// Reads the next row that is a document into `record`, and returns its line: a DOS
+    /// end-of-file mark is skipped, and so is a row that repeats the header (counted for the
+    /// note). `None` at the end of the source.
+    fn next_record(&mut self) -> Option<Result<u64>> {
+        let CsvRows {
+            name,
+            reader,
+            record,
+            header,
+            repeated_header,
+            ..
+        } = self;
+        loop {
+            match reader.read_byte_record(record) {
+                Ok(false) => return None,
+                Ok(true) if is_dos_eof(record) => continue,
+                Ok(true) if repeats_header(record, header) => {
+                    let line = record_line(reader, record);
+                    if repeated_header.0 == 0 {
+                        repeated_header.1 = line;
+                    }
+                    repeated_header.0 += 1;
+                }
+                Ok(true) => return Some(Ok(record_line(reader, record))),
+                Err(e) => return Some(Err(csv_error(name, e))),
+            }
+        }
     }
 
     /// Adds what is worth saying about the source, once it has been read to its end.
