@@ -5,6 +5,12 @@
 //! Documents are produced lazily, one at a time, so that a million-row file is never held in
 //! memory. Columns other than the text column travel with their row to the output (an `id`,
 //! a date), in the order the input had them.
+//!
+//! One job to a submodule: `sources` turns the paths named into the files to read (with its
+//! notes: files named twice, the output file, data named as prose), `text` reads an article,
+//! `csv` and `jsonl` read the rows of a file. This module ties them into one stream,
+//! [`Documents`], and keeps what is common to all: the format, the document, and the
+//! pass-through columns.
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
