@@ -1096,7 +1096,10 @@ fn the_output_file_alone_is_an_error() {
     // The same through a directory holding nothing else.
     let (code, stderr) = classify_into(&out, &[dir.path()]);
     assert_eq!(code, Some(1), "{stderr}");
-    assert!(stderr.contains("nothing else to read"), "{stderr}");
+    assert!(
+        stderr.contains("(standard output), and there is nothing else to read"),
+        "{stderr}"
+    );
 }
 
 /// A link to the output file in the directory read: one note naming both, not also "named

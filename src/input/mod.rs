@@ -174,7 +174,8 @@ impl Documents {
             // `classify out.txt > out.txt`: an empty run would look like a successful one.
             return Err(Error::File {
                 path: output,
-                message: "this is where the output is being written (standard output), and                           there is nothing else to read"
+                message: "this is where the output is being written (standard output), and \
+                          there is nothing else to read"
                     .into(),
             });
         }
