@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 
 use std::ops::Range;
 
-use crate::context::{self, ContextModel};
+use crate::context::{self, ContextModel, RowReading};
 use crate::corpus::{LabeledSentence, Stance, count_labels};
 use crate::error::{Error, Result};
 use crate::eval::scores;
@@ -494,7 +494,7 @@ pub fn settle(
     // The settings to start from: those given, without context if the rows look sorted.
     let mut base = params.clone();
     if base.context
-        && let Some(sorted) = context::sorted_by_label(rows)
+        && let RowReading::EachAlone(sorted) = context::reading(rows)
     {
         report(Step::SortedByLabel(&sorted));
         base.context = false;

@@ -36,7 +36,8 @@ use crate::corpus::{LabeledSentence, Stance};
 use crate::model::{Contribution, Prediction};
 
 pub use order::{
-    SortedByLabel, SplitDocument, can_learn, document_runs, sorted_by_label, split_documents,
+    RowReading, SortedByLabel, SplitDocument, can_learn, document_runs, reading, sorted_by_label,
+    split_documents,
 };
 
 /// Fewest sentences in multi-sentence documents needed to learn the transition table.
@@ -149,15 +150,18 @@ impl ContextModel {
     /// add-one, but a rare link (few sentences open with "However") leans on the pooled table
     /// rather than on a uniform one. `label_shares` are the sentence model's class prior.
     /// Returns `None` with fewer than [`MIN_CONTEXT_SENTENCES`] sentences in multi-sentence
-    /// documents, or when the rows look sorted by label ([`sorted_by_label`]).
+    /// documents, or when the rows are read each on its own ([`RowReading::EachAlone`]).
     pub fn learn(rows: &[LabeledSentence], label_shares: [f32; 3]) -> Option<ContextModel> {
-        if !can_learn(rows) || sorted_by_label(rows).is_some() {
+        if !can_learn(rows) {
             return None;
         }
+        let RowReading::InDocuments(documents) = reading(rows) else {
+            return None;
+        };
         let mut counts = [[1f32; 3]; 3];
         let mut link_counts = [[[0f32; 3]; 3]; 4];
         let mut pairs = 0;
-        for doc in document_runs(rows).into_iter().filter(|d| d.len() > 1) {
+        for doc in documents.into_iter().filter(|d| d.len() > 1) {
             for pair in rows[doc].windows(2) {
                 let (from, to) = (pair[0].label.index(), pair[1].label.index());
                 counts[from][to] += 1.0;

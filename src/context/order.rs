@@ -11,6 +11,30 @@ use std::ops::Range;
 use super::MIN_CONTEXT_SENTENCES;
 use crate::corpus::LabeledSentence;
 
+/// How the rows of a labelled file are read, decided in one place so that learning context
+/// ([`ContextModel::learn`](super::ContextModel::learn)), labelling the rows
+/// ([`crate::model::StanceModel::predict_rows`]) and the notes printed beside their scores
+/// ([`crate::eval::caveats`]) cannot disagree about it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowReading {
+    /// In documents: each run of consecutive rows sharing a document id (see
+    /// [`document_runs`]) is read like the sentences of an article, and other rows on their
+    /// own.
+    InDocuments(Vec<Range<usize>>),
+    /// Each row on its own, because the rows look sorted by label: read in context, neighbours
+    /// would pass their gold labels on, and learned from, every label would seem to follow
+    /// itself.
+    EachAlone(SortedByLabel),
+}
+
+/// How `rows` are read (see [`RowReading`]).
+pub fn reading(rows: &[LabeledSentence]) -> RowReading {
+    match sorted_by_label(rows) {
+        Some(sorted) => RowReading::EachAlone(sorted),
+        None => RowReading::InDocuments(document_runs(rows)),
+    }
+}
+
 /// Whether `rows` hold enough sentences in documents of two or more to learn context from
 /// (at least [`MIN_CONTEXT_SENTENCES`]).
 pub fn can_learn(rows: &[LabeledSentence]) -> bool {
@@ -263,6 +287,26 @@ mod tests {
             document: document.map(String::from),
         }
     }
+    #[test]
+    fn rows_are_read_in_documents_unless_sorted_by_label() {
+        use Stance::{Adversarial as Adv, Analytical as Ana, Conciliatory as Con};
+        let mut rows = Vec::new();
+        for id in ["a", "b", "c"] {
+            for label in [Ana, Adv, Con, Adv, Con] {
+                rows.push(row(label, Some(id)));
+            }
+        }
+        assert_eq!(
+            reading(&rows),
+            RowReading::InDocuments(vec![0..5, 5..10, 10..15])
+        );
+        rows.sort_by_key(|r| r.label);
+        let Some(sorted) = sorted_by_label(&rows) else {
+            panic!("rows sorted by label were not found");
+        };
+        assert_eq!(reading(&rows), RowReading::EachAlone(sorted));
+    }
+
     #[test]
     fn documents_are_runs_of_equal_ids() {
         use Stance::Analytical as A;
