@@ -310,12 +310,11 @@ pub fn check_context(
     let in_docs = || docs.iter().flat_map(|d| d.clone());
     let gold: Vec<Stance> = in_docs().map(|i| rows[i].label).collect();
     let alone: Vec<Stance> = in_docs().map(|i| predictions[i].label).collect();
-    let links = context::links(rows.iter().map(|r| r.text.as_str()));
-    let in_context: Vec<Stance> =
-        context::smooth_all(Some(&model), predictions, &links, &docs, &labels)
-            .into_iter()
-            .map(|p| p.label)
-            .collect();
+    let in_context: Vec<Stance> = model
+        .smooth_runs(rows, predictions, &docs, &labels)
+        .into_iter()
+        .map(|p| p.label)
+        .collect();
     Some(ContextCheck {
         sentences: gold.len(),
         macro_f1_alone: scores(&gold, &alone).macro_f1,

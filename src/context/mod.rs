@@ -216,6 +216,25 @@ impl ContextModel {
             })
     }
 
+    /// Reads each of `runs` (ranges of `rows`, such as [`RowReading::InDocuments`] gives) as
+    /// one document (see [`smooth`](Self::smooth)), given the `predictions` of every row on
+    /// its own, and returns the runs' predictions one run after another: one per row when the
+    /// runs cover them all.
+    pub fn smooth_runs(
+        &self,
+        rows: &[LabeledSentence],
+        predictions: &[Prediction],
+        runs: &[Range<usize>],
+        labels: &[Stance],
+    ) -> Vec<Prediction> {
+        runs.iter()
+            .flat_map(|run| {
+                let links = links(rows[run.clone()].iter().map(|r| r.text.as_str()));
+                self.smooth(&predictions[run.clone()], &links, labels)
+            })
+            .collect()
+    }
+
     /// The label probabilities of one document's sentences given the whole document
     /// (forward-backward). `links[i]` is how sentence `i` follows sentence `i - 1` (see
     /// [`links`]). `labels` are those the model predicts; the others keep probability 0. A
@@ -332,24 +351,6 @@ pub fn contribution(
     })
 }
 
-/// Smooths every document of a labelled file (see [`document_runs`]); without a context model
-/// the predictions are returned as they are.
-pub fn smooth_all(
-    context: Option<&ContextModel>,
-    predictions: &[Prediction],
-    links: &[Link],
-    docs: &[Range<usize>],
-    labels: &[Stance],
-) -> Vec<Prediction> {
-    match context {
-        None => predictions.to_vec(),
-        Some(c) => docs
-            .iter()
-            .flat_map(|r| c.smooth(&predictions[r.clone()], &links[r.clone()], labels))
-            .collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,6 +463,34 @@ mod tests {
         }
         assert_eq!(out[1].label, Stance::Adversarial, "the neighbour flips it");
         assert_eq!(out[0].label, Stance::Adversarial);
+    }
+
+    #[test]
+    fn runs_are_smoothed_each_as_a_document() {
+        let c = sticky();
+        let rows = [
+            text_row("Beijing warned Tokyo.", Stance::Adversarial, Some("a")),
+            text_row("But talks resumed.", Stance::Conciliatory, Some("a")),
+            text_row("Exports rose.", Stance::Analytical, None),
+            text_row("“It will pay.”", Stance::Adversarial, Some("b")),
+            text_row("They walked out.", Stance::Adversarial, Some("b")),
+        ];
+        let own = [
+            p([0.9, 0.05, 0.05]),
+            p([0.4, 0.45, 0.15]),
+            p([0.2, 0.5, 0.3]),
+            p([0.5, 0.3, 0.2]),
+            p([0.3, 0.4, 0.3]),
+        ];
+        let mut want = c.smooth(&own[..2], &[Link::Plain, Link::Turn], &ALL);
+        want.push(own[2]);
+        want.extend(c.smooth(&own[3..], &[Link::Quote, Link::Pronoun], &ALL));
+        assert_eq!(c.smooth_runs(&rows, &own, &[0..2, 2..3, 3..5], &ALL), want);
+        // Runs that leave rows out give predictions for their own rows only.
+        assert_eq!(
+            c.smooth_runs(&rows, &own, &[0..2, 3..5], &ALL),
+            [&want[..2], &want[3..]].concat()
+        );
     }
 
     #[test]

@@ -369,8 +369,7 @@ impl StanceModel {
         let RowReading::InDocuments(documents) = crate::context::reading(rows) else {
             return own;
         };
-        let links = crate::context::links(rows.iter().map(|r| r.text.as_str()));
-        crate::context::smooth_all(Some(context), &own, &links, &documents, &self.labels)
+        context.smooth_runs(rows, &own, &documents, &self.labels)
     }
 
     /// Each sentence predicted on its own, with one analyzer for all.
