@@ -465,11 +465,34 @@ pub enum Step<'a> {
     Chosen(&'a SearchRow),
     /// Plain cross-validation of the given settings (no search).
     CrossValidated(&'a CvScores),
-    /// The out-of-fold check of document context: `None` when the data has too few
-    /// documents to learn any.
-    Context(Option<&'a ContextCheck>),
-    /// No context is learned: the rows look sorted by label.
-    SortedByLabel(&'a context::SortedByLabel),
+    /// The out-of-fold check of document context.
+    ContextChecked(&'a ContextCheck),
+    /// No context is learned, and why.
+    NoContext(NoContext),
+}
+
+/// Why [`settle`] learns no context from the rows.
+#[derive(Debug)]
+pub enum NoContext {
+    /// The rows look sorted by label, so they are read each on its own
+    /// ([`RowReading::EachAlone`]) and context is turned off before anything is scored.
+    SortedByLabel(context::SortedByLabel),
+    /// Too few sentences in documents because documents come in separate runs of rows: the
+    /// ids are there, but the rows are out of order (saying "too few sentences" would suggest
+    /// the ids were missing).
+    SplitDocuments(context::SplitDocument),
+    /// Fewer than [`context::MIN_CONTEXT_SENTENCES`] sentences in documents of two or more.
+    TooFewSentences,
+}
+
+impl NoContext {
+    /// Why rows with too few sentences in documents to learn context have so few.
+    fn too_few(rows: &[LabeledSentence]) -> NoContext {
+        match context::split_documents(rows) {
+            Some(split) => NoContext::SplitDocuments(split),
+            None => NoContext::TooFewSentences,
+        }
+    }
 }
 
 /// Folds of `--search` when `--folds` is not given.
@@ -495,7 +518,7 @@ pub fn settle(
     if base.context
         && let RowReading::EachAlone(sorted) = context::reading(rows)
     {
-        report(Step::SortedByLabel(&sorted));
+        report(Step::NoContext(NoContext::SortedByLabel(sorted)));
         base.context = false;
     }
     let (mut chosen, scores, predictions) = if search {
@@ -528,14 +551,20 @@ pub fn settle(
     } else {
         // Without folds context is learned unchecked, so there is only "too few" to say.
         if base.context && !context::can_learn(rows) {
-            report(Step::Context(None));
+            report(Step::NoContext(NoContext::too_few(rows)));
         }
         return Ok((base, None));
     };
     if chosen.context {
-        let check = check_context(rows, &predictions, chosen.prior);
-        report(Step::Context(check.as_ref()));
-        chosen.context = check.is_none_or(|c| c.keep());
+        // Rows sorted by label turned context off above, so only "too few" is left to say.
+        match check_context(rows, &predictions, chosen.prior) {
+            Some(check) => {
+                report(Step::ContextChecked(&check));
+                chosen.context = check.keep();
+            }
+            // Left on: with so few sentences in documents the final fit learns none anyway.
+            None => report(Step::NoContext(NoContext::too_few(rows))),
+        }
     }
     Ok((chosen, Some(scores)))
 }
@@ -766,7 +795,7 @@ mod tests {
         assert_eq!(same, params);
         // Without folds nothing is cross-validated, but the missing documents are reported.
         assert!(scores.is_none(), "{steps:?}");
-        assert_eq!(steps, ["Context(None)"]);
+        assert_eq!(steps, ["NoContext(TooFewSentences)"]);
         steps.clear();
         let (kept, scores) = settle(&rows, &params, &lexicons, Some(2), false, |s| {
             steps.push(format!("{s:?}"))
@@ -779,7 +808,50 @@ mod tests {
         // final fit then learns none).
         assert_eq!(steps.len(), 2, "{steps:?}");
         assert!(steps[0].starts_with("CrossValidated"), "{steps:?}");
-        assert_eq!(steps[1], "Context(None)");
+        assert_eq!(steps[1], "NoContext(TooFewSentences)");
         assert_eq!(kept, params);
+    }
+
+    /// `settle` says why no context is learned, so that the CLI need not work it out again.
+    #[test]
+    fn settle_says_why_no_context_is_learned() {
+        let row = |label: Stance, document: String| LabeledSentence {
+            document: Some(document),
+            ..LabeledSentence::new("x", label)
+        };
+        let reasons = |rows: &[LabeledSentence]| {
+            let mut reasons = Vec::new();
+            let (params, _) = settle(
+                rows,
+                &TrainParams::default(),
+                &Lexicons::builtin(),
+                None,
+                false,
+                |step| match step {
+                    Step::NoContext(why) => reasons.push(why),
+                    other => panic!("unexpected step {other:?}"),
+                },
+            )
+            .unwrap();
+            (params.context, reasons)
+        };
+        // Two articles whose rows alternate: each comes in runs of one row.
+        let split: Vec<LabeledSentence> = (0..6)
+            .map(|i| row(Stance::ALL[i % 3], format!("d{}", i % 2)))
+            .collect();
+        let (context, why) = reasons(&split);
+        assert!(context, "left on: the final fit learns none");
+        assert!(
+            matches!(&why[..], [NoContext::SplitDocuments(s)] if s.document == "d0"),
+            "{why:?}"
+        );
+        // 40 articles of four rows, sorted by label: turned off, for that reason only.
+        let mut sorted: Vec<LabeledSentence> = (0..40)
+            .flat_map(|d| [0, 0, 1, 2].map(|label| row(Stance::ALL[label], format!("d{d}"))))
+            .collect();
+        sorted.sort_by_key(|r| r.label);
+        let (context, why) = reasons(&sorted);
+        assert!(!context);
+        assert!(matches!(&why[..], [NoContext::SortedByLabel(_)]), "{why:?}");
     }
 }
