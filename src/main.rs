@@ -432,8 +432,10 @@ fn train(args: TrainArgs) -> Result<()> {
         e => e,
     };
     let given = params.clone();
-    let (params, cv_scores) =
-        tune::settle(&rows, &params, &lexicons, folds, args.search, print_step).map_err(in_file)?;
+    let tune::Settled {
+        params,
+        scores: cv_scores,
+    } = tune::settle(&rows, &params, &lexicons, folds, args.search, print_step).map_err(in_file)?;
     if args.search {
         note_search_overrides(&args, &given, &params);
     }

@@ -170,19 +170,19 @@ pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()>
     Ok(())
 }
 
-/// Cross-validated `(accuracy, macro_f1)` for one setting, under each prior.
+/// Cross-validated scores of one setting, under each prior.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CvResult {
     /// Scores in [`Prior::ALL`] order, each sentence predicted on its own.
-    pub by_prior: [(f64, f64); 3],
+    pub by_prior: [CvScores; 3],
     /// Out-of-fold predictions of every row (in row order), per prior, before context.
     pub predictions: [Vec<Prediction>; 3],
 }
 
 impl CvResult {
     /// Scores under the given prior.
-    pub fn get(&self, prior: Prior) -> (f64, f64) {
-        self.by_prior[Self::slot(prior)]
+    pub fn get(&self, prior: Prior) -> &CvScores {
+        &self.by_prior[Self::slot(prior)]
     }
 
     /// Out-of-fold predictions under the given prior.
@@ -259,7 +259,11 @@ pub fn cross_validate(
     let by_prior = predictions.each_ref().map(|predicted| {
         let labels: Vec<Stance> = predicted.iter().map(|x| x.label).collect();
         let scored = scores(&gold, &labels);
-        (scored.accuracy, scored.macro_f1)
+        CvScores {
+            folds: k,
+            accuracy: scored.accuracy,
+            macro_f1: scored.macro_f1,
+        }
     });
     Ok(CvResult {
         by_prior,
@@ -349,15 +353,13 @@ pub const MIN_GAIN: f64 = 0.002;
 /// line is always among those tried, but another may win.
 ///
 /// `report` is called with each row as soon as it is scored, so a long search shows progress.
-/// Returns the best parameters, the whole table, and the best setting's out-of-fold
-/// predictions (for [`check_context`]).
 pub fn search(
     rows: &[LabeledSentence],
     base: &TrainParams,
     lexicons: &Lexicons,
     k: usize,
     mut report: impl FnMut(&SearchRow),
-) -> Result<(TrainParams, Vec<SearchRow>, Vec<Prediction>)> {
+) -> Result<SearchResult> {
     let mut search = Search {
         table: Vec::new(),
         best: base.clone(),
@@ -399,7 +401,22 @@ pub fn search(
             try_candidate(&mut search, candidate)?;
         }
     }
-    Ok((search.best, search.table, search.best_predictions))
+    Ok(SearchResult {
+        best: search.best,
+        table: search.table,
+        predictions: search.best_predictions,
+    })
+}
+
+/// What [`search`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    /// The best setting (its prior included).
+    pub best: TrainParams,
+    /// Every setting tried, one row per prior, in the order they were scored.
+    pub table: Vec<SearchRow>,
+    /// The best setting's out-of-fold predictions (for [`check_context`]).
+    pub predictions: Vec<Prediction>,
 }
 
 /// Where a search stands: every row tried so far, and the best of them.
@@ -422,18 +439,18 @@ impl Search {
         // a user's --prior), so that it wins near-ties; the order stays the same all search.
         let others = Prior::ALL.into_iter().filter(|p| *p != self.first_prior);
         for prior in std::iter::once(self.first_prior).chain(others) {
-            let (accuracy, macro_f1) = cv.get(prior);
+            let scores = cv.get(prior);
             let row = SearchRow {
                 params: TrainParams {
                     prior,
                     ..candidate.clone()
                 },
-                accuracy,
-                macro_f1,
+                accuracy: scores.accuracy,
+                macro_f1: scores.macro_f1,
             };
             report(&row);
-            if macro_f1 > self.best_f1 + MIN_GAIN {
-                self.best_f1 = macro_f1;
+            if row.macro_f1 > self.best_f1 + MIN_GAIN {
+                self.best_f1 = row.macro_f1;
                 self.best = row.params.clone();
                 self.best_predictions = cv.predictions_for(prior).to_vec();
             }
@@ -503,8 +520,6 @@ pub const SEARCH_FOLDS: usize = 5;
 /// `params` are cross-validated as they are; then, if context is on, it is kept only if it
 /// does not hurt out of fold. Without either, `params` are returned unscored. Context is
 /// turned off first if the rows look sorted by label.
-///
-/// Returns the settings and the cross-validated scores to record in the model file.
 pub fn settle(
     rows: &[LabeledSentence],
     params: &TrainParams,
@@ -512,7 +527,7 @@ pub fn settle(
     folds: Option<usize>,
     search: bool,
     mut report: impl FnMut(Step<'_>),
-) -> Result<(TrainParams, Option<CvScores>)> {
+) -> Result<Settled> {
     // The settings to start from: those given, without context if the rows look sorted.
     let mut base = params.clone();
     if base.context
@@ -524,11 +539,11 @@ pub fn settle(
     let (mut chosen, scores, predictions) = if search {
         let k = folds.unwrap_or(SEARCH_FOLDS);
         report(Step::SearchStarted { folds: k });
-        let (best, table, predictions) =
-            self::search(rows, &base, lexicons, k, |row| report(Step::Searched(row)))?;
-        let row = table
+        let found = self::search(rows, &base, lexicons, k, |row| report(Step::Searched(row)))?;
+        let row = found
+            .table
             .iter()
-            .find(|r| r.params == best)
+            .find(|r| r.params == found.best)
             .expect("the best row is in the table");
         report(Step::Chosen(row));
         let scores = CvScores {
@@ -536,15 +551,10 @@ pub fn settle(
             accuracy: row.accuracy,
             macro_f1: row.macro_f1,
         };
-        (best, scores, predictions)
+        (found.best, scores, found.predictions)
     } else if let Some(k) = folds {
         let cv = cross_validate(rows, &base, lexicons, k)?;
-        let (accuracy, macro_f1) = cv.get(base.prior);
-        let scores = CvScores {
-            folds: k,
-            accuracy,
-            macro_f1,
-        };
+        let scores = cv.get(base.prior).clone();
         report(Step::CrossValidated(&scores));
         let predictions = cv.predictions_for(base.prior).to_vec();
         (base, scores, predictions)
@@ -553,7 +563,10 @@ pub fn settle(
         if base.context && !context::can_learn(rows) {
             report(Step::NoContext(NoContext::too_few(rows)));
         }
-        return Ok((base, None));
+        return Ok(Settled {
+            params: base,
+            scores: None,
+        });
     };
     if chosen.context {
         // Rows sorted by label turned context off above, so only "too few" is left to say.
@@ -566,7 +579,19 @@ pub fn settle(
             None => report(Step::NoContext(NoContext::too_few(rows))),
         }
     }
-    Ok((chosen, Some(scores)))
+    Ok(Settled {
+        params: chosen,
+        scores: Some(scores),
+    })
+}
+
+/// What [`settle`] settled on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settled {
+    /// The settings to fit the model with.
+    pub params: TrainParams,
+    /// Their cross-validated scores, to record in the model file (`None` without folds).
+    pub scores: Option<CvScores>,
 }
 
 #[cfg(test)]
@@ -579,7 +604,11 @@ mod tests {
     #[test]
     fn priors_keep_their_order_whoever_leads() {
         let cv = |f1: [f64; 3]| CvResult {
-            by_prior: f1.map(|f| (f, f)),
+            by_prior: f1.map(|f| CvScores {
+                folds: 5,
+                accuracy: f,
+                macro_f1: f,
+            }),
             predictions: Default::default(),
         };
         let mut search = Search {
@@ -788,20 +817,20 @@ mod tests {
         };
         let lexicons = Lexicons::builtin();
         let mut steps = Vec::new();
-        let (same, scores) = settle(&rows, &params, &lexicons, None, false, |s| {
+        let same = settle(&rows, &params, &lexicons, None, false, |s| {
             steps.push(format!("{s:?}"))
         })
         .unwrap();
-        assert_eq!(same, params);
+        assert_eq!(same.params, params);
         // Without folds nothing is cross-validated, but the missing documents are reported.
-        assert!(scores.is_none(), "{steps:?}");
+        assert!(same.scores.is_none(), "{steps:?}");
         assert_eq!(steps, ["NoContext(TooFewSentences)"]);
         steps.clear();
-        let (kept, scores) = settle(&rows, &params, &lexicons, Some(2), false, |s| {
+        let kept = settle(&rows, &params, &lexicons, Some(2), false, |s| {
             steps.push(format!("{s:?}"))
         })
         .unwrap();
-        let scores = scores.unwrap();
+        let scores = kept.scores.unwrap();
         assert_eq!(scores.folds, 2);
         assert!((0.0..=1.0).contains(&scores.macro_f1));
         // The tiny rows have no documents: context is checked, found missing, left on (the
@@ -809,7 +838,7 @@ mod tests {
         assert_eq!(steps.len(), 2, "{steps:?}");
         assert!(steps[0].starts_with("CrossValidated"), "{steps:?}");
         assert_eq!(steps[1], "NoContext(TooFewSentences)");
-        assert_eq!(kept, params);
+        assert_eq!(kept.params, params);
     }
 
     /// `settle` says why no context is learned, so that the CLI need not work it out again.
@@ -821,7 +850,7 @@ mod tests {
         };
         let reasons = |rows: &[LabeledSentence]| {
             let mut reasons = Vec::new();
-            let (params, _) = settle(
+            let settled = settle(
                 rows,
                 &TrainParams::default(),
                 &Lexicons::builtin(),
@@ -833,7 +862,7 @@ mod tests {
                 },
             )
             .unwrap();
-            (params.context, reasons)
+            (settled.params.context, reasons)
         };
         // Two articles whose rows alternate: each comes in runs of one row.
         let split: Vec<LabeledSentence> = (0..6)
