@@ -11,6 +11,7 @@
 
 use serde::Serialize;
 
+use crate::context::RowReading;
 use crate::corpus::Stance;
 use crate::model::Prediction;
 
@@ -126,9 +127,9 @@ pub struct Evaluation {
 /// - the file is `stance classify` output, whose labels are predictions;
 /// - the file is the one the model was trained on (the scores then measure fit, not
 ///   generalisation);
-/// - its rows look sorted by label, so each is read on its own (see
-///   [`crate::context::sorted_by_label`]), or a document's rows are not consecutive, so it is
-///   read in pieces;
+/// - its rows look sorted by label, so each is read on its own, or a document's rows are not
+///   consecutive, so it is read in pieces (both as [`crate::context::reading`] decides for
+///   [`crate::model::StanceModel::predict_rows`]);
 /// - it holds a label the model was never trained on, which can only count as errors.
 pub fn caveats(
     model: &crate::model::StanceModel,
@@ -145,7 +146,7 @@ pub fn caveats(
         ));
     }
     if model.context().is_some() {
-        if let Some(sorted) = crate::context::sorted_by_label(rows) {
+        if let RowReading::EachAlone(sorted) = crate::context::reading(rows) {
             notes.push(format!(
                 "{name}: {}; each row was read on its own",
                 sorted.message()

@@ -352,9 +352,8 @@ fn load_model(arg: &ModelArg) -> Result<StanceModel> {
     }
 }
 
-/// Prints what `train` does while it settles its settings (see [`tune::settle`]); `rows` are
-/// the training rows, for saying why no context was learned.
-fn print_step(step: tune::Step<'_>, rows: &[stance::corpus::LabeledSentence]) {
+/// Prints what `train` does while it settles its settings (see [`tune::settle`]).
+fn print_step(step: tune::Step<'_>) {
     match step {
         tune::Step::SearchStarted { folds } => {
             say!("\nsearch ({folds}-fold cross-validated macro-F1):");
@@ -368,24 +367,20 @@ fn print_step(step: tune::Step<'_>, rows: &[stance::corpus::LabeledSentence]) {
             cv.accuracy,
             cv.macro_f1
         ),
-        // Rows of each document present but not next to each other: "fewer than 100" would
-        // say the ids were missing.
-        tune::Step::Context(None) => match stance::context::split_documents(rows) {
-            Some(split) => say!(
-                "context: none learned: {}; a document's sentences must be consecutive rows, in \
-                 the article's order",
-                split.describe()
-            ),
-            None => say!(
-                "context: fewer than {} sentences in documents (rows sharing a value in a `{}` column); none learned",
-                stance::context::MIN_CONTEXT_SENTENCES,
-                stance::corpus::DOCUMENT_COLUMNS.join("`, `")
-            ),
-        },
-        tune::Step::SortedByLabel(sorted) => {
+        tune::Step::NoContext(tune::NoContext::SortedByLabel(sorted)) => {
             say!("context: none learned: {}", sorted.message())
         }
-        tune::Step::Context(Some(check)) => say!(
+        tune::Step::NoContext(tune::NoContext::SplitDocuments(split)) => say!(
+            "context: none learned: {}; a document's sentences must be consecutive rows, in \
+             the article's order",
+            split.describe()
+        ),
+        tune::Step::NoContext(tune::NoContext::TooFewSentences) => say!(
+            "context: fewer than {} sentences in documents (rows sharing a value in a `{}` column); none learned",
+            stance::context::MIN_CONTEXT_SENTENCES,
+            stance::corpus::DOCUMENT_COLUMNS.join("`, `")
+        ),
+        tune::Step::ContextChecked(check) => say!(
             "context: cross-validated macro-F1 on the {} sentences with neighbours: {:.4} alone, {:.4} in context -> {}",
             check.sentences,
             check.macro_f1_alone,
@@ -441,10 +436,10 @@ fn train(args: TrainArgs) -> Result<()> {
         e => e,
     };
     let given = params.clone();
-    let (params, cv_scores) = tune::settle(&rows, &params, &lexicons, folds, args.search, |step| {
-        print_step(step, &rows)
-    })
-    .map_err(in_file)?;
+    let tune::Settled {
+        params,
+        scores: cv_scores,
+    } = tune::settle(&rows, &params, &lexicons, folds, args.search, print_step).map_err(in_file)?;
     if args.search {
         note_search_overrides(&args, &given, &params);
     }

@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 
 use std::ops::Range;
 
-use crate::context::{self, ContextModel};
+use crate::context::{self, ContextModel, RowReading};
 use crate::corpus::{LabeledSentence, Stance, count_labels};
 use crate::error::{Error, Result};
 use crate::eval::scores;
@@ -170,19 +170,19 @@ pub fn check_folds(rows: &[LabeledSentence], k: usize, name: &str) -> Result<()>
     Ok(())
 }
 
-/// Cross-validated `(accuracy, macro_f1)` for one setting, under each prior.
+/// Cross-validated scores of one setting, under each prior.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CvResult {
     /// Scores in [`Prior::ALL`] order, each sentence predicted on its own.
-    pub by_prior: [(f64, f64); 3],
+    pub by_prior: [CvScores; 3],
     /// Out-of-fold predictions of every row (in row order), per prior, before context.
     pub predictions: [Vec<Prediction>; 3],
 }
 
 impl CvResult {
     /// Scores under the given prior.
-    pub fn get(&self, prior: Prior) -> (f64, f64) {
-        self.by_prior[Self::slot(prior)]
+    pub fn get(&self, prior: Prior) -> &CvScores {
+        &self.by_prior[Self::slot(prior)]
     }
 
     /// Out-of-fold predictions under the given prior.
@@ -259,7 +259,11 @@ pub fn cross_validate(
     let by_prior = predictions.each_ref().map(|predicted| {
         let labels: Vec<Stance> = predicted.iter().map(|x| x.label).collect();
         let scored = scores(&gold, &labels);
-        (scored.accuracy, scored.macro_f1)
+        CvScores {
+            folds: k,
+            accuracy: scored.accuracy,
+            macro_f1: scored.macro_f1,
+        }
     });
     Ok(CvResult {
         by_prior,
@@ -310,12 +314,11 @@ pub fn check_context(
     let in_docs = || docs.iter().flat_map(|d| d.clone());
     let gold: Vec<Stance> = in_docs().map(|i| rows[i].label).collect();
     let alone: Vec<Stance> = in_docs().map(|i| predictions[i].label).collect();
-    let links = context::links(rows.iter().map(|r| r.text.as_str()));
-    let in_context: Vec<Stance> =
-        context::smooth_all(Some(&model), predictions, &links, &docs, &labels)
-            .into_iter()
-            .map(|p| p.label)
-            .collect();
+    let in_context: Vec<Stance> = model
+        .smooth_runs(rows, predictions, &docs, &labels)
+        .into_iter()
+        .map(|p| p.label)
+        .collect();
     Some(ContextCheck {
         sentences: gold.len(),
         macro_f1_alone: scores(&gold, &alone).macro_f1,
@@ -350,15 +353,13 @@ pub const MIN_GAIN: f64 = 0.002;
 /// line is always among those tried, but another may win.
 ///
 /// `report` is called with each row as soon as it is scored, so a long search shows progress.
-/// Returns the best parameters, the whole table, and the best setting's out-of-fold
-/// predictions (for [`check_context`]).
 pub fn search(
     rows: &[LabeledSentence],
     base: &TrainParams,
     lexicons: &Lexicons,
     k: usize,
     mut report: impl FnMut(&SearchRow),
-) -> Result<(TrainParams, Vec<SearchRow>, Vec<Prediction>)> {
+) -> Result<SearchResult> {
     let mut search = Search {
         table: Vec::new(),
         best: base.clone(),
@@ -400,7 +401,22 @@ pub fn search(
             try_candidate(&mut search, candidate)?;
         }
     }
-    Ok((search.best, search.table, search.best_predictions))
+    Ok(SearchResult {
+        best: search.best,
+        table: search.table,
+        predictions: search.best_predictions,
+    })
+}
+
+/// What [`search`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResult {
+    /// The best setting (its prior included).
+    pub best: TrainParams,
+    /// Every setting tried, one row per prior, in the order they were scored.
+    pub table: Vec<SearchRow>,
+    /// The best setting's out-of-fold predictions (for [`check_context`]).
+    pub predictions: Vec<Prediction>,
 }
 
 /// Where a search stands: every row tried so far, and the best of them.
@@ -423,18 +439,18 @@ impl Search {
         // a user's --prior), so that it wins near-ties; the order stays the same all search.
         let others = Prior::ALL.into_iter().filter(|p| *p != self.first_prior);
         for prior in std::iter::once(self.first_prior).chain(others) {
-            let (accuracy, macro_f1) = cv.get(prior);
+            let scores = cv.get(prior);
             let row = SearchRow {
                 params: TrainParams {
                     prior,
                     ..candidate.clone()
                 },
-                accuracy,
-                macro_f1,
+                accuracy: scores.accuracy,
+                macro_f1: scores.macro_f1,
             };
             report(&row);
-            if macro_f1 > self.best_f1 + MIN_GAIN {
-                self.best_f1 = macro_f1;
+            if row.macro_f1 > self.best_f1 + MIN_GAIN {
+                self.best_f1 = row.macro_f1;
                 self.best = row.params.clone();
                 self.best_predictions = cv.predictions_for(prior).to_vec();
             }
@@ -466,11 +482,34 @@ pub enum Step<'a> {
     Chosen(&'a SearchRow),
     /// Plain cross-validation of the given settings (no search).
     CrossValidated(&'a CvScores),
-    /// The out-of-fold check of document context: `None` when the data has too few
-    /// documents to learn any.
-    Context(Option<&'a ContextCheck>),
-    /// No context is learned: the rows look sorted by label.
-    SortedByLabel(&'a context::SortedByLabel),
+    /// The out-of-fold check of document context.
+    ContextChecked(&'a ContextCheck),
+    /// No context is learned, and why.
+    NoContext(NoContext),
+}
+
+/// Why [`settle`] learns no context from the rows.
+#[derive(Debug)]
+pub enum NoContext {
+    /// The rows look sorted by label, so they are read each on its own
+    /// ([`RowReading::EachAlone`]) and context is turned off before anything is scored.
+    SortedByLabel(context::SortedByLabel),
+    /// Too few sentences in documents because documents come in separate runs of rows: the
+    /// ids are there, but the rows are out of order (saying "too few sentences" would suggest
+    /// the ids were missing).
+    SplitDocuments(context::SplitDocument),
+    /// Fewer than [`context::MIN_CONTEXT_SENTENCES`] sentences in documents of two or more.
+    TooFewSentences,
+}
+
+impl NoContext {
+    /// Why rows with too few sentences in documents to learn context have so few.
+    fn too_few(rows: &[LabeledSentence]) -> NoContext {
+        match context::split_documents(rows) {
+            Some(split) => NoContext::SplitDocuments(split),
+            None => NoContext::TooFewSentences,
+        }
+    }
 }
 
 /// Folds of `--search` when `--folds` is not given.
@@ -481,8 +520,6 @@ pub const SEARCH_FOLDS: usize = 5;
 /// `params` are cross-validated as they are; then, if context is on, it is kept only if it
 /// does not hurt out of fold. Without either, `params` are returned unscored. Context is
 /// turned off first if the rows look sorted by label.
-///
-/// Returns the settings and the cross-validated scores to record in the model file.
 pub fn settle(
     rows: &[LabeledSentence],
     params: &TrainParams,
@@ -490,23 +527,23 @@ pub fn settle(
     folds: Option<usize>,
     search: bool,
     mut report: impl FnMut(Step<'_>),
-) -> Result<(TrainParams, Option<CvScores>)> {
+) -> Result<Settled> {
     // The settings to start from: those given, without context if the rows look sorted.
     let mut base = params.clone();
     if base.context
-        && let Some(sorted) = context::sorted_by_label(rows)
+        && let RowReading::EachAlone(sorted) = context::reading(rows)
     {
-        report(Step::SortedByLabel(&sorted));
+        report(Step::NoContext(NoContext::SortedByLabel(sorted)));
         base.context = false;
     }
     let (mut chosen, scores, predictions) = if search {
         let k = folds.unwrap_or(SEARCH_FOLDS);
         report(Step::SearchStarted { folds: k });
-        let (best, table, predictions) =
-            self::search(rows, &base, lexicons, k, |row| report(Step::Searched(row)))?;
-        let row = table
+        let found = self::search(rows, &base, lexicons, k, |row| report(Step::Searched(row)))?;
+        let row = found
+            .table
             .iter()
-            .find(|r| r.params == best)
+            .find(|r| r.params == found.best)
             .expect("the best row is in the table");
         report(Step::Chosen(row));
         let scores = CvScores {
@@ -514,31 +551,47 @@ pub fn settle(
             accuracy: row.accuracy,
             macro_f1: row.macro_f1,
         };
-        (best, scores, predictions)
+        (found.best, scores, found.predictions)
     } else if let Some(k) = folds {
         let cv = cross_validate(rows, &base, lexicons, k)?;
-        let (accuracy, macro_f1) = cv.get(base.prior);
-        let scores = CvScores {
-            folds: k,
-            accuracy,
-            macro_f1,
-        };
+        let scores = cv.get(base.prior).clone();
         report(Step::CrossValidated(&scores));
         let predictions = cv.predictions_for(base.prior).to_vec();
         (base, scores, predictions)
     } else {
         // Without folds context is learned unchecked, so there is only "too few" to say.
         if base.context && !context::can_learn(rows) {
-            report(Step::Context(None));
+            report(Step::NoContext(NoContext::too_few(rows)));
         }
-        return Ok((base, None));
+        return Ok(Settled {
+            params: base,
+            scores: None,
+        });
     };
     if chosen.context {
-        let check = check_context(rows, &predictions, chosen.prior);
-        report(Step::Context(check.as_ref()));
-        chosen.context = check.is_none_or(|c| c.keep());
+        // Rows sorted by label turned context off above, so only "too few" is left to say.
+        match check_context(rows, &predictions, chosen.prior) {
+            Some(check) => {
+                report(Step::ContextChecked(&check));
+                chosen.context = check.keep();
+            }
+            // Left on: with so few sentences in documents the final fit learns none anyway.
+            None => report(Step::NoContext(NoContext::too_few(rows))),
+        }
     }
-    Ok((chosen, Some(scores)))
+    Ok(Settled {
+        params: chosen,
+        scores: Some(scores),
+    })
+}
+
+/// What [`settle`] settled on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settled {
+    /// The settings to fit the model with.
+    pub params: TrainParams,
+    /// Their cross-validated scores, to record in the model file (`None` without folds).
+    pub scores: Option<CvScores>,
 }
 
 #[cfg(test)]
@@ -551,7 +604,11 @@ mod tests {
     #[test]
     fn priors_keep_their_order_whoever_leads() {
         let cv = |f1: [f64; 3]| CvResult {
-            by_prior: f1.map(|f| (f, f)),
+            by_prior: f1.map(|f| CvScores {
+                folds: 5,
+                accuracy: f,
+                macro_f1: f,
+            }),
             predictions: Default::default(),
         };
         let mut search = Search {
@@ -760,27 +817,70 @@ mod tests {
         };
         let lexicons = Lexicons::builtin();
         let mut steps = Vec::new();
-        let (same, scores) = settle(&rows, &params, &lexicons, None, false, |s| {
+        let same = settle(&rows, &params, &lexicons, None, false, |s| {
             steps.push(format!("{s:?}"))
         })
         .unwrap();
-        assert_eq!(same, params);
+        assert_eq!(same.params, params);
         // Without folds nothing is cross-validated, but the missing documents are reported.
-        assert!(scores.is_none(), "{steps:?}");
-        assert_eq!(steps, ["Context(None)"]);
+        assert!(same.scores.is_none(), "{steps:?}");
+        assert_eq!(steps, ["NoContext(TooFewSentences)"]);
         steps.clear();
-        let (kept, scores) = settle(&rows, &params, &lexicons, Some(2), false, |s| {
+        let kept = settle(&rows, &params, &lexicons, Some(2), false, |s| {
             steps.push(format!("{s:?}"))
         })
         .unwrap();
-        let scores = scores.unwrap();
+        let scores = kept.scores.unwrap();
         assert_eq!(scores.folds, 2);
         assert!((0.0..=1.0).contains(&scores.macro_f1));
         // The tiny rows have no documents: context is checked, found missing, left on (the
         // final fit then learns none).
         assert_eq!(steps.len(), 2, "{steps:?}");
         assert!(steps[0].starts_with("CrossValidated"), "{steps:?}");
-        assert_eq!(steps[1], "Context(None)");
-        assert_eq!(kept, params);
+        assert_eq!(steps[1], "NoContext(TooFewSentences)");
+        assert_eq!(kept.params, params);
+    }
+
+    /// `settle` says why no context is learned, so that the CLI need not work it out again.
+    #[test]
+    fn settle_says_why_no_context_is_learned() {
+        let row = |label: Stance, document: String| LabeledSentence {
+            document: Some(document),
+            ..LabeledSentence::new("x", label)
+        };
+        let reasons = |rows: &[LabeledSentence]| {
+            let mut reasons = Vec::new();
+            let settled = settle(
+                rows,
+                &TrainParams::default(),
+                &Lexicons::builtin(),
+                None,
+                false,
+                |step| match step {
+                    Step::NoContext(why) => reasons.push(why),
+                    other => panic!("unexpected step {other:?}"),
+                },
+            )
+            .unwrap();
+            (settled.params.context, reasons)
+        };
+        // Two articles whose rows alternate: each comes in runs of one row.
+        let split: Vec<LabeledSentence> = (0..6)
+            .map(|i| row(Stance::ALL[i % 3], format!("d{}", i % 2)))
+            .collect();
+        let (context, why) = reasons(&split);
+        assert!(context, "left on: the final fit learns none");
+        assert!(
+            matches!(&why[..], [NoContext::SplitDocuments(s)] if s.document == "d0"),
+            "{why:?}"
+        );
+        // 40 articles of four rows, sorted by label: turned off, for that reason only.
+        let mut sorted: Vec<LabeledSentence> = (0..40)
+            .flat_map(|d| [0, 0, 1, 2].map(|label| row(Stance::ALL[label], format!("d{d}"))))
+            .collect();
+        sorted.sort_by_key(|r| r.label);
+        let (context, why) = reasons(&sorted);
+        assert!(!context);
+        assert!(matches!(&why[..], [NoContext::SortedByLabel(_)]), "{why:?}");
     }
 }

@@ -19,7 +19,7 @@ use linfa_logistic::{MultiFittedLogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2};
 use serde::Serialize;
 
-use crate::context::ContextModel;
+use crate::context::{ContextModel, RowReading};
 use crate::corpus::{LabeledSentence, Stance};
 use crate::error::{Error, Result};
 use crate::features::{Featurizer, Lexicons, SparseVec};
@@ -364,23 +364,18 @@ impl StanceModel {
 
     /// Predicts the rows of a labelled file as `stance evaluate` reads them: consecutive rows
     /// sharing a document id (see [`crate::corpus::DOCUMENT_COLUMNS`]) in context, like the
-    /// sentences of an article; other rows on their own. If the rows look sorted by label
-    /// ([`crate::context::sorted_by_label`]), every row is read on its own: neighbours in a
-    /// file sorted by label would pass their gold labels on.
+    /// sentences of an article; other rows on their own. If the rows look sorted by label,
+    /// every row is read on its own: neighbours in a file sorted by label would pass their
+    /// gold labels on (see [`crate::context::reading`]).
     pub fn predict_rows(&self, rows: &[LabeledSentence]) -> Vec<Prediction> {
         let own = self.predict_each(rows.iter().map(|r| r.text.as_str()));
-        if crate::context::sorted_by_label(rows).is_some() {
+        let Some(context) = &self.context else {
             return own;
-        }
-        let documents = crate::context::document_runs(rows);
-        let links = crate::context::links(rows.iter().map(|r| r.text.as_str()));
-        crate::context::smooth_all(
-            self.context.as_ref(),
-            &own,
-            &links,
-            &documents,
-            &self.labels,
-        )
+        };
+        let RowReading::InDocuments(documents) = crate::context::reading(rows) else {
+            return own;
+        };
+        context.smooth_runs(rows, &own, &documents, &self.labels)
     }
 
     /// Each sentence predicted on its own, with one analyzer for all.
