@@ -151,8 +151,8 @@ struct ClassifyArgs {
     /// Field holding the text with --input jsonl [default: text]
     #[arg(long)]
     text_field: Option<String>,
-    /// Worker threads, 1 to 256 [default: all cores]
-    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=256))]
+    /// Worker threads, 1 to 256 [default: $RAYON_NUM_THREADS, else all cores]
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS as i64))]
     threads: Option<u16>,
     /// Show the features behind each label
     #[arg(long)]
@@ -334,6 +334,28 @@ fn stance_model_env() -> Option<PathBuf> {
     std::env::var_os("STANCE_MODEL")
         .filter(|v| !v.is_empty())
         .map(PathBuf::from)
+}
+
+/// Most worker threads `classify` runs: tens of thousands used to abort the process, and
+/// thousands spend their time waking one another (2,000 took 10 s for one sentence).
+const MAX_THREADS: usize = 256;
+
+/// The worker threads `RAYON_NUM_THREADS` asks for without `--threads` (0: all cores, as
+/// rayon reads it). Read here, not left to rayon, because job scripts set it for other tools
+/// and a value in the thousands made a one-line classify run for minutes.
+fn threads_from_env() -> Result<usize> {
+    let Some(value) = std::env::var_os("RAYON_NUM_THREADS").filter(|v| !v.is_empty()) else {
+        return Ok(0);
+    };
+    match value.to_str().and_then(|v| v.trim().parse::<usize>().ok()) {
+        Some(n) if n <= MAX_THREADS => Ok(n),
+        _ => Err(Error::Usage(format!(
+            "the RAYON_NUM_THREADS environment variable is {}, but stance runs 1 to \
+             {MAX_THREADS} worker threads (0 for all cores); pass --threads N to override it, \
+             or unset it",
+            report::one_line(&value.to_string_lossy())
+        ))),
+    }
 }
 
 /// Loads `--model`, else `$STANCE_MODEL`, else the built-in model.
@@ -586,8 +608,12 @@ fn classify(args: ClassifyArgs) -> Result<()> {
         }),
         min_confidence: args.min_confidence,
     };
+    let threads = match args.threads {
+        Some(n) => usize::from(n),
+        None => threads_from_env()?,
+    };
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.map_or(0, usize::from))
+        .num_threads(threads)
         .build()
         .map_err(|e| Error::Param(format!("cannot start worker threads: {e}")))?;
     let bar = progress_bar();

@@ -1163,6 +1163,38 @@ fn missing_file_and_directory_are_errors() {
 
 // === Arguments ===
 
+/// `RAYON_NUM_THREADS`, set for other tools, used to pass the `--threads` limit: at 2,000
+/// threads one sentence took 10 s, at 100,000 nothing came out in ten minutes.
+#[test]
+fn rayon_num_threads_is_held_to_the_thread_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let article = dir.path().join("a.txt");
+    std::fs::write(&article, "Talks resumed.").unwrap();
+    for value in ["20000", "257", "many"] {
+        stance()
+            .env("RAYON_NUM_THREADS", value)
+            .arg("classify")
+            .arg(&article)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(format!(
+                "the RAYON_NUM_THREADS environment variable is {value}, but stance runs 1 to \
+                 256 worker threads"
+            )));
+    }
+    // --threads overrides it; values in range (0: all cores) are used.
+    for (value, flags) in [("20000", &["--threads", "2"][..]), ("2", &[]), ("0", &[])] {
+        stance()
+            .env("RAYON_NUM_THREADS", value)
+            .arg("classify")
+            .args(flags)
+            .arg(&article)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Talks resumed."));
+    }
+}
+
 #[test]
 fn usage_errors_exit_2_with_help_hint() {
     let cases: &[&[&str]] = &[
