@@ -456,14 +456,32 @@ pub(crate) fn sparse_features(featurizer: &Featurizer, texts: &[&str]) -> Vec<Sp
 }
 
 /// Dense `n x d` feature matrix for linfa.
-pub(crate) fn dense_features(rows: &[SparseVec], features: usize) -> Array2<f32> {
-    let mut x = Array2::<f32>::zeros((rows.len(), features));
+///
+/// Returns an error if the matrix cannot be allocated: a `--dense-budget` beyond the
+/// machine's memory used to abort the process with a backtrace.
+pub(crate) fn dense_features(rows: &[SparseVec], features: usize) -> Result<Array2<f32>> {
+    let too_large = || {
+        Error::Param(format!(
+            "the training matrix of {} rows x {features} features needs {} MiB, more memory \
+             than could be allocated; lower --dense-budget or --max-features",
+            rows.len(),
+            dense_matrix_mib(rows.len(), features)
+        ))
+    };
+    let cells = rows.len().checked_mul(features).ok_or_else(too_large)?;
+    let mut cells_vec: Vec<f32> = Vec::new();
+    cells_vec
+        .try_reserve_exact(cells)
+        .map_err(|_| too_large())?;
+    cells_vec.resize(cells, 0.0);
+    let mut x = Array2::from_shape_vec((rows.len(), features), cells_vec)
+        .expect("one cell per row and feature");
     for (mut dense, row) in x.rows_mut().into_iter().zip(rows) {
         for &(feature, value) in row {
             dense[feature as usize] = value;
         }
     }
-    x
+    Ok(x)
 }
 
 /// Fits linfa-logistic's multinomial model on `rows` (sparse, `features` wide), started from
@@ -483,9 +501,10 @@ pub(crate) fn fit_logistic(
         .iter()
         .map(|l| classes.binary_search(l).expect("from labels"))
         .collect();
+    // The matrix first: if it cannot be allocated, say so before the warm start's work.
+    let x = dense_features(rows, features)?;
     let start = warm_start::solve(rows, &class_of, features, classes.len(), alpha as f64);
-    let y = Array1::from(labels.to_vec());
-    let dataset = Dataset::new(dense_features(rows, features), y);
+    let dataset = Dataset::new(x, Array1::from(labels.to_vec()));
     MultiLogisticRegression::default()
         .alpha(alpha)
         .max_iterations(max_iter)

@@ -85,7 +85,7 @@ fn sparse_prediction_agrees_with_linfa() {
     let featurizer =
         Featurizer::fit(&params().features, &Lexicons::builtin(), &texts, &labels).unwrap();
     let sparse = sparse_features(&featurizer, &texts);
-    let x = dense_features(&sparse, featurizer.len());
+    let x = dense_features(&sparse, featurizer.len()).unwrap();
     let fitted = fit_logistic(&sparse, featurizer.len(), &labels, 0.1, 100).unwrap();
     let linfa_labels = fitted.predict(&x);
     let linfa_probs = fitted.predict_probabilities(&x);
@@ -98,7 +98,8 @@ fn sparse_prediction_agrees_with_linfa() {
     let probe_x = dense_features(
         &sparse_features(model.featurizer(), &probe),
         model.featurizer().len(),
-    );
+    )
+    .unwrap();
     let probe_labels = fitted.predict(&probe_x);
     for (i, text) in texts.iter().chain(&probe).enumerate() {
         let ours = model.predict(text);
@@ -524,6 +525,22 @@ fn predicting_from_a_nan_value_panics_with_a_message() {
 fn predicting_from_an_infinite_value_panics_with_a_message() {
     let model = StanceModel::train(&tiny_rows(), &params(), &Lexicons::builtin()).unwrap();
     model.predict_features(&vec![(0, f32::INFINITY), (1, f32::INFINITY)]);
+}
+
+#[test]
+fn a_matrix_too_large_to_allocate_is_an_error() {
+    // 2^40 rows' worth of cells (2^62 bytes) cannot be reserved on any machine; the rows
+    // themselves are empty, so only the matrix is large. It used to abort the process.
+    let rows = vec![SparseVec::new(); 1 << 20];
+    let err = dense_features(&rows, 1 << 40).unwrap_err().to_string();
+    assert!(
+        err.contains("the training matrix of 1048576 rows x 1099511627776 features needs")
+            && err.contains("more memory than could be allocated; lower --dense-budget"),
+        "{err}"
+    );
+    // Past usize itself: the same error, not an overflow.
+    let err = dense_features(&rows, usize::MAX).unwrap_err().to_string();
+    assert!(err.contains("more memory than could be allocated"), "{err}");
 }
 
 // --- The model file (file.rs) ---
