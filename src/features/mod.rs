@@ -216,19 +216,26 @@ impl Featurizer {
             )));
         }
         // An idf is ln((1 + n) / (1 + df)) + 1 for n training sentences: 1 to about 50 (1 for
-        // cue features). Beyond 1e6 the squares that L2-normalise a vector overflow and the
-        // features silently vanish; zero or negative, a word counts for nothing or against
-        // its own weights.
+        // cue features). Beyond 1e6 the squares that L2-normalise a vector overflow, and
+        // below 1e-19 they underflow, and the features silently vanish (every value scaled
+        // by 1e-30 took the shipped model to macro-F1 0.368); zero or negative, a word counts
+        // for nothing or against its own weights. Below 1 is refused: no trained model has it.
         if let Some((i, &v)) = spec
             .idf
             .iter()
             .enumerate()
-            .find(|(_, v)| !(v.is_finite() && **v > 0.0 && **v <= MAX_IDF))
+            .find(|(_, v)| !(v.is_finite() && **v >= 1.0 && **v <= MAX_IDF))
         {
             let feature = &spec.features[i];
-            return Err(Error::Param(if v.is_finite() && v <= 0.0 {
+            return Err(Error::Param(if v.is_finite() && v < 1.0 {
+                // 1e-30, not thirty digits.
+                let shown = if v == 0.0 || v.abs() >= 1e-4 {
+                    v.to_string()
+                } else {
+                    format!("{v:e}")
+                };
                 format!(
-                    "idf value {v} at index {i} ({feature:?}) is not positive (idf is \
+                    "idf value {shown} at index {i} ({feature:?}) is below 1 (idf is \
                      ln((1 + n) / (1 + df)) + 1, at least 1)"
                 )
             } else {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::context::{ContextModel, Link};
 use crate::corpus::Stance;
 use crate::error::{Error, Result};
-use crate::features::{Featurizer, FeaturizerSpec};
+use crate::features::{FeatureConfig, Featurizer, FeaturizerSpec};
 use crate::source::{MAX_MODEL_BYTES, read_whole};
 
 use super::{StanceModel, TrainingInfo};
@@ -195,6 +195,11 @@ impl StanceModel {
             Error::Param(message) => bad(message),
             e => bad(e.to_string()),
         })?;
+        // After the featurizer's own checks, which say more about an option that contradicts
+        // the vocabulary.
+        if let Some(params) = &file.training.params {
+            check_config_as_trained(&featurizer.spec().config, &params.features).map_err(bad)?;
+        }
         Ok(StanceModel {
             featurizer,
             labels: file.labels,
@@ -412,6 +417,36 @@ fn check_context(
         return Err("context transitions must be probability distributions".into());
     }
     Ok(Some(context))
+}
+
+/// Checks that the feature options a model applies (`features.config`) are those it was
+/// trained with (`training.params.features`), where they change what a sentence's features
+/// are: the weights fit only those. A hand-edited `cue_scale` of 0 took the shipped model from
+/// macro-F1 0.888 to 0.605 without a word. `min_df` and `max_features` only shape training
+/// (the budget may lower the cap the model applies), so they may differ.
+fn check_config_as_trained(
+    config: &FeatureConfig,
+    trained: &FeatureConfig,
+) -> std::result::Result<(), String> {
+    // Compared as the file writes them, so that an option added later is compared too.
+    let as_map = |c: &FeatureConfig| match serde_json::to_value(c) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (config, trained) = (as_map(config), as_map(trained));
+    for (key, value) in &config {
+        if ["min_df", "max_features"].contains(&key.as_str()) {
+            continue;
+        }
+        if let Some(was) = trained.get(key).filter(|was| *was != value) {
+            return Err(format!(
+                "features.config.{key} is {value}, but the model was trained with {was} \
+                 (training.params.features.{key}); its weights fit only the options it was \
+                 trained with"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks the training metadata `stance inspect` reports: cross-validation scores that a

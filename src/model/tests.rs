@@ -834,23 +834,34 @@ fn unknown_keys_are_refused_at_every_level() {
 }
 
 #[test]
-fn idf_values_must_be_positive() {
+fn idf_values_must_be_at_least_1() {
     let value = full_model_value();
     let name = value["features"]["features"][7]
         .as_str()
         .unwrap()
         .to_string();
-    for (idf, shown) in [(-2.5, "-2.5"), (0.0, "0")] {
+    // 1e-30: small enough that the squares of L2 normalisation underflow and the features
+    // vanish (it used to load); 0.999: below what any trained model holds.
+    for (idf, shown) in [
+        (-2.5, "-2.5"),
+        (0.0, "0"),
+        (1e-30, "1e-30"),
+        (0.999, "0.999"),
+    ] {
         let mut v = value.clone();
         v["features"]["idf"][7] = idf.into();
         let err = refusal(&v.to_string());
         assert!(
             err.contains(&format!(
-                "idf value {shown} at index 7 ({name:?}) is not positive"
+                "idf value {shown} at index 7 ({name:?}) is below 1 (idf is"
             )),
             "{err}"
         );
     }
+    // Exactly 1, a cue feature's idf, loads.
+    let mut v = value;
+    v["features"]["idf"][7] = 1.0.into();
+    assert!(StanceModel::from_json(&v.to_string(), "m.json").is_ok());
 }
 
 #[test]
@@ -996,7 +1007,9 @@ fn config_flags_that_switch_off_stored_features_are_refused() {
         "{err}"
     );
     // A flag switched on that training had off only adds features the vocabulary lacks:
-    // nothing is dead, and it loads (stem and mask_names are not checked at all).
+    // nothing is dead. It is refused because the training record says otherwise (below), and
+    // loads in a file without that record (stem and mask_names cannot be checked from the
+    // vocabulary at all).
     for (field, flag) in [
         ("ngram_max", serde_json::Value::from(3)),
         ("mark_background", true.into()),
@@ -1005,10 +1018,50 @@ fn config_flags_that_switch_off_stored_features_are_refused() {
         let mut v = value.clone();
         v["features"]["config"][field] = flag;
         assert!(
+            refusal(&v.to_string()).contains(&format!(
+                "features.config.{field} is {}, but the model was trained with",
+                v["features"]["config"][field]
+            )),
+            "{field}"
+        );
+        v["training"]["params"] = serde_json::Value::Null;
+        assert!(
             StanceModel::from_json(&v.to_string(), "m.json").is_ok(),
             "{field}"
         );
     }
+}
+
+#[test]
+fn feature_options_must_be_those_the_model_was_trained_with() {
+    let value = full_model_value();
+    assert_eq!(value["training"]["params"]["features"]["cue_scale"], 0.5);
+    // cue_scale scales the cue block the weights were fitted at: a hand-edited 0 took the
+    // shipped model from macro-F1 0.888 to 0.605 on data/test.csv without a word.
+    for scale in [0.0, 100.0] {
+        let mut v = value.clone();
+        v["features"]["config"]["cue_scale"] = scale.into();
+        let err = refusal(&v.to_string());
+        assert!(
+            err.contains(&format!(
+                "features.config.cue_scale is {}, but the model was trained with 0.5 \
+                 (training.params.features.cue_scale)",
+                v["features"]["config"]["cue_scale"]
+            )),
+            "{err}"
+        );
+    }
+    // Both copies edited alike: nothing to compare against, and it loads.
+    let mut v = value.clone();
+    v["features"]["config"]["cue_scale"] = 0.25.into();
+    v["training"]["params"]["features"]["cue_scale"] = 0.25.into();
+    assert!(StanceModel::from_json(&v.to_string(), "m.json").is_ok());
+    // min_df and max_features only shape training (the budget may lower the cap the model
+    // applies): they may differ.
+    let mut v = value;
+    v["features"]["config"]["max_features"] = 10.into();
+    v["features"]["config"]["min_df"] = 7.into();
+    assert!(StanceModel::from_json(&v.to_string(), "m.json").is_ok());
 }
 
 #[test]
