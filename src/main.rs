@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use stance::batch::{self, ClassifyOptions};
 use stance::eval;
-use stance::input::{Documents, InputFormat};
+use stance::input::{Documents, InputFormat, is_standard_input};
 use stance::model::{check_replaceable, check_writable};
 use stance::report::{self, ClassifyFormat, EvalFormat, Misclassified, Renderer};
 use stance::tune;
@@ -358,8 +358,20 @@ fn threads_from_env() -> Result<usize> {
     }
 }
 
-/// Loads `--model`, else `$STANCE_MODEL`, else the built-in model.
-fn load_model(arg: &ModelArg) -> Result<StanceModel> {
+/// Loads `--model`, else `$STANCE_MODEL`, else the built-in model. `data_on_stdin`: the
+/// command reads its articles or rows from standard input, which a model named
+/// `/dev/stdin` would use up first (the run labelled an empty document and exited 0).
+fn load_model(arg: &ModelArg, data_on_stdin: bool) -> Result<StanceModel> {
+    let named = arg.model.clone().or_else(stance_model_env);
+    if let Some(path) = named.filter(|p| data_on_stdin && is_standard_input(p))
+        && path.as_os_str() != "-"
+    {
+        return Err(Error::Usage(format!(
+            "the model ({}) and the data both come from standard input, which can be read \
+             only once; give the model's file, or name the data's files",
+            path.display()
+        )));
+    }
     match &arg.model {
         Some(path) => StanceModel::load(path),
         // Whatever is wrong with it, say where the path came from: a variable set in a
@@ -586,9 +598,9 @@ fn apply_overrides(args: &TrainArgs, params: &mut TrainParams) {
 }
 
 fn classify(args: ClassifyArgs) -> Result<()> {
-    let mut model = load_model(&args.model)?;
+    let reads_stdin = args.files.is_empty() || args.files.iter().any(|f| is_standard_input(f));
+    let mut model = load_model(&args.model, reads_stdin)?;
     // Without files, articles come from standard input: say so, rather than wait silently.
-    let reads_stdin = args.files.is_empty() || args.files.iter().any(|f| f.as_os_str() == "-");
     if reads_stdin && std::io::stdin().is_terminal() {
         warn!("reading articles from standard input; end with Ctrl-D, or name files to read");
     }
@@ -692,7 +704,7 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<()> {
-    let mut model = load_model(&args.model)?;
+    let mut model = load_model(&args.model, is_standard_input(&args.data))?;
     if args.no_context {
         model = model.without_context();
     }
@@ -719,7 +731,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
 }
 
 fn inspect(args: InspectArgs) -> Result<()> {
-    let model = load_model(&args.model)?;
+    let model = load_model(&args.model, false)?;
     let text = report::inspection(&model, args.top);
     write_stdout(report::printable(&text).as_bytes())
 }

@@ -1002,6 +1002,42 @@ fn a_model_from_standard_input_is_a_usage_error() {
         );
 }
 
+/// `-m /dev/stdin` while the data also comes from standard input: the model used it up, and
+/// classify labelled an empty document and exited 0. With the data named as files, a model
+/// from `/dev/stdin` is fine.
+#[cfg(unix)]
+#[test]
+fn a_model_and_the_data_both_from_standard_input_is_a_usage_error() {
+    let model = std::fs::read(repo("models/stance.json")).unwrap();
+    let message = "the model (/dev/stdin) and the data both come from standard input";
+    for args in [
+        vec!["classify", "-m", "/dev/stdin"],
+        vec!["classify", "-m", "/dev/stdin", "-"],
+        vec!["evaluate", "-m", "/dev/stdin", "-"],
+    ] {
+        stance()
+            .args(&args)
+            .write_stdin(model.clone())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+    stance()
+        .arg("classify")
+        .env("STANCE_MODEL", "/dev/stdin")
+        .write_stdin(model.clone())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(message));
+    stance()
+        .args(["classify", "-m", "/dev/stdin"])
+        .arg(data("article.txt"))
+        .write_stdin(model)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("== "));
+}
+
 /// A file named `-` beside standard input is a second source, not a repeat of `-`.
 #[test]
 fn a_file_named_dash_is_not_standard_input_named_twice() {

@@ -145,6 +145,15 @@ impl Columns {
     }
 }
 
+/// Whether `path` names standard input: `-`, or `/dev/stdin` and its aliases. Standard input
+/// can be read once, so two readers of it (two inputs, or a model and the articles) are
+/// refused before either reads: the second would find it empty.
+pub fn is_standard_input(path: &Path) -> bool {
+    ["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]
+        .iter()
+        .any(|name| path.as_os_str() == *name)
+}
+
 impl Documents {
     /// Opens the sources: paths, directories (searched recursively, in sorted order, for the
     /// format's files, in any letter case: see [`InputFormat::extensions`]) and `-` for
@@ -156,9 +165,7 @@ impl Documents {
     pub fn open(paths: &[PathBuf], format: InputFormat) -> Result<Self> {
         // Standard input can be read once; a second `-` (or `/dev/stdin`) would be an empty
         // document.
-        let stdin_names = ["-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"];
-        let is_stdin = |p: &&PathBuf| stdin_names.iter().any(|s| p.as_os_str() == *s);
-        if paths.iter().filter(is_stdin).count() > 1 {
+        if paths.iter().filter(|p| is_standard_input(p)).count() > 1 {
             return Err(Error::Usage(
                 "`-` (standard input) is named more than once (as `-` or `/dev/stdin`); it can be \
                  read only once"
