@@ -12,7 +12,7 @@
 use serde::Serialize;
 
 use crate::context::RowReading;
-use crate::corpus::Stance;
+use crate::corpus::{LabeledSentence, Stance};
 use crate::model::Prediction;
 
 /// Scores of one class.
@@ -527,6 +527,39 @@ fn calibration(items: &[(f64, bool)]) -> Calibration {
     }
 }
 
+/// A misclassified sentence, for `--errors N`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Misclassified {
+    /// Line of the row in the labelled file.
+    pub line: u64,
+    /// The sentence.
+    pub text: String,
+    /// Its gold label.
+    pub gold: Stance,
+    /// The label given.
+    pub predicted: Stance,
+    /// Probability of the label given.
+    pub confidence: f32,
+}
+
+impl Misclassified {
+    /// The first `n` rows, in file order, whose prediction is not their gold label.
+    pub fn first(rows: &[LabeledSentence], predictions: &[Prediction], n: usize) -> Vec<Self> {
+        rows.iter()
+            .zip(predictions)
+            .filter(|(r, p)| r.label != p.label)
+            .take(n)
+            .map(|(r, p)| Misclassified {
+                line: r.line,
+                text: r.text.clone(),
+                gold: r.label,
+                predicted: p.label,
+                confidence: p.confidence(),
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -680,5 +713,44 @@ mod tests {
     fn empty_input_gives_zeros() {
         let e = evaluate(&[], &[]);
         assert_eq!((e.n, e.accuracy, e.macro_f1), (0, 0.0, 0.0));
+    }
+
+    #[test]
+    fn misclassified_rows_are_listed_in_file_order_up_to_n() {
+        let row = |line, label| LabeledSentence {
+            text: format!("Sentence on line {line}."),
+            label,
+            line,
+            story: None,
+            document: None,
+        };
+        let rows = [
+            row(2, Stance::Adversarial),
+            row(3, Stance::Analytical),
+            row(4, Stance::Conciliatory),
+        ];
+        let said = |label| Prediction {
+            label,
+            probabilities: [0.6, 0.3, 0.1],
+        };
+        let predictions = [
+            said(Stance::Adversarial),
+            said(Stance::Adversarial),
+            said(Stance::Adversarial),
+        ];
+        let lines = |n| -> Vec<u64> {
+            Misclassified::first(&rows, &predictions, n)
+                .iter()
+                .map(|m| m.line)
+                .collect()
+        };
+        assert_eq!(lines(1), [3]);
+        assert_eq!(lines(9), [3, 4]);
+        let first = &Misclassified::first(&rows, &predictions, 1)[0];
+        assert_eq!(
+            (first.gold, first.predicted),
+            (Stance::Analytical, Stance::Adversarial)
+        );
+        assert_eq!(first.confidence, 0.6);
     }
 }

@@ -10,9 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use stance::batch::{self, ClassifyOptions};
 use stance::eval;
+use stance::eval::Misclassified;
 use stance::input::{Documents, InputFormat, is_standard_input};
 use stance::model::{check_replaceable, check_writable};
-use stance::report::{self, ClassifyFormat, EvalFormat, Misclassified, Renderer};
+use stance::report::{self, ClassifyFormat, EvalFormat, Renderer};
+use stance::terminal::{json_printable, one_line, printable};
 use stance::tune;
 use stance::{Error, FeatureConfig, Lexicons, Prior, Result, Stance, StanceModel, TrainParams};
 
@@ -276,18 +278,18 @@ fn parse_probability(s: &str) -> std::result::Result<f32, String> {
 macro_rules! say {
     ($($arg:tt)*) => {{
         let line = format!($($arg)*);
-        let _ = writeln!(std::io::stdout(), "{}", report::printable(&line));
+        let _ = writeln!(std::io::stdout(), "{}", printable(&line));
     }};
 }
 
 /// `eprintln!` without its panic when standard error cannot be written (`2>/dev/full`): the
 /// exit code still tells. Notes quote file and column names, so the line goes through
-/// [`report::printable`] as `say!`'s do: an escape sequence or a bidirectional override in a
+/// [`printable`] as `say!`'s do: an escape sequence or a bidirectional override in a
 /// name must not reach the terminal.
 macro_rules! warn {
     ($($arg:tt)*) => {{
         let line = format!($($arg)*);
-        let _ = writeln!(std::io::stderr(), "{}", report::printable(&line));
+        let _ = writeln!(std::io::stderr(), "{}", printable(&line));
     }};
 }
 
@@ -309,7 +311,7 @@ fn main() -> ExitCode {
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             // Messages quote file names and values, which may hold escape codes.
-            warn!("error: {}", report::one_line(&e.to_string()));
+            warn!("error: {}", one_line(&e.to_string()));
             if e.is_usage() {
                 ExitCode::from(2)
             } else {
@@ -353,7 +355,7 @@ fn threads_from_env() -> Result<usize> {
             "the RAYON_NUM_THREADS environment variable is {}, but stance runs 1 to \
              {MAX_THREADS} worker threads (0 for all cores); pass --threads N to override it, \
              or unset it",
-            report::one_line(&value.to_string_lossy())
+            one_line(&value.to_string_lossy())
         ))),
     }
 }
@@ -445,7 +447,7 @@ fn train(args: TrainArgs) -> Result<()> {
         });
     }
     if let Some(note) = stance::corpus::predictions_note(&bytes, &name) {
-        warn!("note: {}", report::one_line(&note));
+        warn!("note: {}", one_line(&note));
     }
     for note in stance::corpus::repetition_notes(&name, &rows) {
         warn!("note: {note}");
@@ -503,7 +505,7 @@ fn where_the_model_is_used(out: &Path) -> String {
         // The variable names another file, which classify and evaluate keep using.
         Some(current) if !same_file(&current, out) => format!(
             "without --model, classify and evaluate use STANCE_MODEL, now {}",
-            report::one_line(&current.display().to_string())
+            one_line(&current.display().to_string())
         ),
         Some(_) => "STANCE_MODEL names it already".to_string(),
         None => "without either, classify and evaluate use the model built into stance".into(),
@@ -723,9 +725,9 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
     let text = report::evaluation(&evaluation, &errors, &name, format);
     // JSON keeps its strings: what a terminal would act on is escaped, not replaced.
     let shown = if format == report::EvalFormat::Json {
-        report::json_printable(&text)
+        json_printable(&text)
     } else {
-        report::printable(&text)
+        printable(&text)
     };
     write_stdout(shown.as_bytes())
 }
@@ -733,7 +735,7 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
 fn inspect(args: InspectArgs) -> Result<()> {
     let model = load_model(&args.model, false)?;
     let text = report::inspection(&model, args.top);
-    write_stdout(report::printable(&text).as_bytes())
+    write_stdout(printable(&text).as_bytes())
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<()> {

@@ -10,11 +10,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::context::{ContextModel, Link};
-use crate::corpus::{LabeledSentence, Stance};
-use crate::eval::{Bootstrap, Evaluation, Interval};
+use crate::corpus::Stance;
+use crate::eval::{Bootstrap, Evaluation, Interval, Misclassified};
 use crate::input::Document;
 use crate::model::{Contribution, Prediction, StanceModel};
-pub use crate::terminal::{json_printable, one_line, printable, unsafe_on_terminal};
+use crate::terminal::one_line;
 
 /// Output formats of `stance classify`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -498,39 +498,6 @@ pub enum EvalFormat {
     Markdown,
 }
 
-/// A misclassified sentence, for `--errors N`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Misclassified {
-    /// Line of the row in the labelled file.
-    pub line: u64,
-    /// The sentence.
-    pub text: String,
-    /// Its gold label.
-    pub gold: Stance,
-    /// The label given.
-    pub predicted: Stance,
-    /// Probability of the label given.
-    pub confidence: f32,
-}
-
-impl Misclassified {
-    /// The first `n` rows, in file order, whose prediction is not their gold label.
-    pub fn first(rows: &[LabeledSentence], predictions: &[Prediction], n: usize) -> Vec<Self> {
-        rows.iter()
-            .zip(predictions)
-            .filter(|(r, p)| r.label != p.label)
-            .take(n)
-            .map(|(r, p)| Misclassified {
-                line: r.line,
-                text: r.text.clone(),
-                gold: r.label,
-                predicted: p.label,
-                confidence: p.confidence(),
-            })
-            .collect()
-    }
-}
-
 /// Renders an evaluation report.
 pub fn evaluation(
     e: &Evaluation,
@@ -874,6 +841,7 @@ fn context_tables(c: &ContextModel, labels: &[Stance], s: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::terminal::{json_printable, unsafe_on_terminal};
 
     /// A plain-text document `a.txt` holding `text`, with no pass-through fields.
     fn article(text: &str) -> Document {
@@ -921,45 +889,6 @@ mod tests {
 
     fn unsafe_on_terminal_but_line_ends(c: char) -> bool {
         unsafe_on_terminal(c) && c != '\n'
-    }
-
-    #[test]
-    fn misclassified_rows_are_listed_in_file_order_up_to_n() {
-        let row = |line, label| LabeledSentence {
-            text: format!("Sentence on line {line}."),
-            label,
-            line,
-            story: None,
-            document: None,
-        };
-        let rows = [
-            row(2, Stance::Adversarial),
-            row(3, Stance::Analytical),
-            row(4, Stance::Conciliatory),
-        ];
-        let said = |label| Prediction {
-            label,
-            probabilities: [0.6, 0.3, 0.1],
-        };
-        let predictions = [
-            said(Stance::Adversarial),
-            said(Stance::Adversarial),
-            said(Stance::Adversarial),
-        ];
-        let lines = |n| -> Vec<u64> {
-            Misclassified::first(&rows, &predictions, n)
-                .iter()
-                .map(|m| m.line)
-                .collect()
-        };
-        assert_eq!(lines(1), [3]);
-        assert_eq!(lines(9), [3, 4]);
-        let first = &Misclassified::first(&rows, &predictions, 1)[0];
-        assert_eq!(
-            (first.gold, first.predicted),
-            (Stance::Analytical, Stance::Adversarial)
-        );
-        assert_eq!(first.confidence, 0.6);
     }
 
     #[test]
