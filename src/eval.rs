@@ -417,8 +417,8 @@ pub struct Scores {
 ///
 /// # Panics
 ///
-/// If `gold` and `predicted` differ in length, as [`evaluate`] does (zipped, they used to
-/// score only the shorter: accuracy 0.5 and macro-F1 1.0 for two gold labels and one guess).
+/// If `gold` and `predicted` differ in length, as [`evaluate`] does: zipped, the longer
+/// list's tail would go unscored (two gold labels and one guess would score macro-F1 1.0).
 ///
 /// ```should_panic
 /// use stance::{Stance, eval::scores};

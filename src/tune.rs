@@ -27,8 +27,8 @@ use crate::model::{CvScores, Prediction, Prior, StanceModel, TrainParams};
 ///
 /// # Panics
 ///
-/// If `k` is 0 (it used to panic dividing by zero). [`check_folds`] refuses fewer than 2
-/// folds with an error before the CLI gets here.
+/// If `k` is 0. [`check_folds`] refuses fewer than 2 folds with an error before the CLI
+/// gets here.
 pub fn stratified_folds(labels: &[Stance], k: usize, seed: u64) -> Vec<usize> {
     assert!(k >= 1, "stratified_folds: k must be at least 1, got 0");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -96,8 +96,8 @@ fn has_copies(rows: &[LabeledSentence]) -> bool {
 ///
 /// # Panics
 ///
-/// If `k` is 0 (it used to panic only when there were rows, with "k >= 1"). [`check_folds`]
-/// refuses fewer than 2 folds with an error before the CLI gets here.
+/// If `k` is 0. [`check_folds`] refuses fewer than 2 folds with an error before the CLI
+/// gets here.
 pub fn grouped_folds(rows: &[LabeledSentence], k: usize, seed: u64) -> Vec<usize> {
     assert!(k >= 1, "grouped_folds: k must be at least 1, got 0");
     let mut units = fold_units(rows);

@@ -234,7 +234,7 @@ impl StanceModel {
     /// # Panics
     ///
     /// If `k` is not below the number of labels, or `feature` not below the number of
-    /// features. (`k` past the labels used to read the next feature's weight.)
+    /// features (a `k` past the labels would otherwise read the next feature's weight).
     pub fn weight(&self, feature: usize, k: usize) -> f32 {
         let row = self.weight_row(feature);
         *row.get(k).unwrap_or_else(|| {
@@ -297,7 +297,7 @@ impl StanceModel {
     /// # Panics
     ///
     /// If a feature index in `x` is not below the number of features, or a value is NaN or
-    /// infinite: `x` must come from this model's featurizer. (A NaN value gave NaN
+    /// infinite: `x` must come from this model's featurizer. (A NaN value would give NaN
     /// probabilities and the first label, as if it were a prediction.)
     pub fn predict_features(&self, x: &SparseVec) -> Prediction {
         let k = self.labels.len();
@@ -399,13 +399,11 @@ impl StanceModel {
     /// each feature's value times its weight for `label` minus its weight for `against`, so
     /// that the list adds up (with the intercepts' difference) to `ln(p(label) /
     /// p(against))`. The CLI measures a label against the most probable other label
-    /// ([`Prediction::strongest_other`]): "why adversarial and not analytical". Measured
-    /// against one label's raw weight, or the mean of the others (as `stance inspect` ranks
-    /// features, with no sentence to pick an alternative from), a feature that favours the
-    /// runner-up still more than the label ("together" for an analytical sentence whose
-    /// runner-up is conciliatory) was listed as a reason for the label. Features that pull
-    /// toward the alternative come last, negative, and are listed only when `top` reaches
-    /// them. A label the model lacks gets an empty list.
+    /// ([`Prediction::strongest_other`]): "why adversarial and not analytical". (Against a
+    /// label's raw weight, or the mean of the others, a feature that favours the runner-up
+    /// still more than the label would be listed as a reason for the label.) Features that
+    /// pull toward the alternative come last, negative, and are listed only when `top`
+    /// reaches them. A label the model lacks gets an empty list.
     ///
     /// # Panics
     ///
@@ -457,8 +455,8 @@ pub(crate) fn sparse_features(featurizer: &Featurizer, texts: &[&str]) -> Vec<Sp
 
 /// Dense `n x d` feature matrix for linfa.
 ///
-/// Returns an error if the matrix cannot be allocated: a `--dense-budget` beyond the
-/// machine's memory used to abort the process with a backtrace.
+/// Returns an error if the matrix cannot be allocated (a `--dense-budget` beyond the
+/// machine's memory), where a plain allocation would abort the process.
 pub(crate) fn dense_features(rows: &[SparseVec], features: usize) -> Result<Array2<f32>> {
     let too_large = || {
         Error::Param(format!(

@@ -137,8 +137,8 @@ impl TrainParams {
     /// `dense_budget_mib`.
     ///
     /// Every lexicon entry can become a cue feature, so lexicons too large for the budget on
-    /// their own are an error (a 17,000-word lexicon used to take 780 MB under a 64 MiB
-    /// budget).
+    /// their own are an error (kept outside the budget, a 17,000-word lexicon took 780 MB
+    /// under a 64 MiB one).
     pub fn features_for_rows(&self, n: usize, lexicons: &Lexicons) -> Result<FeatureConfig> {
         // Room kept for the cue block; the built-in lexicons (691 entries) fit in it.
         const CUE_ALLOWANCE: usize = 1000;
