@@ -82,8 +82,9 @@ pub(super) struct Tok {
     pub(super) boundary_before: bool,
 }
 
-/// Where the tokeniser is within a sentence: the open scopes and what came just before.
-struct Scope {
+/// Where the tokeniser is within a sentence: the open scopes (negation, background clause),
+/// what came just before, and the options that decide marking.
+struct TokenizerState {
     /// Inside a negation scope ("not", "refused to", ...) that no boundary has closed.
     negated: bool,
     /// Inside a background clause ("after", "which", ...).
@@ -246,7 +247,7 @@ impl<'a> Analyzer<'a> {
             start_quote: normal.trim_start().starts_with(['"', '\'']),
             ..Shape::default()
         };
-        let mut scope = Scope {
+        let mut state = TokenizerState {
             negated: false,
             background: false,
             boundary: true,
@@ -264,11 +265,11 @@ impl<'a> Analyzer<'a> {
                 text: normal,
                 pos: 0,
             }) {
-                self.segment(seg, &mut scope, &mut shape);
+                self.add_segment(seg, &mut state, &mut shape);
             }
         } else {
             for seg in normal.split_word_bounds() {
-                self.segment(seg, &mut scope, &mut shape);
+                self.add_segment(seg, &mut state, &mut shape);
             }
         }
         self.normal = buffer;
@@ -278,7 +279,7 @@ impl<'a> Analyzer<'a> {
     /// Adds one segment of a sentence (a word, or punctuation that may close a scope) to
     /// `self.toks`.
     #[inline(always)]
-    fn segment(&mut self, seg: &str, scope: &mut Scope, shape: &mut Shape) {
+    fn add_segment(&mut self, seg: &str, state: &mut TokenizerState, shape: &mut Shape) {
         let first = seg.chars().next().unwrap_or(' ');
         if !first.is_alphanumeric() {
             if first.is_whitespace() || first == '-' {
@@ -287,56 +288,56 @@ impl<'a> Analyzer<'a> {
             // Straight and curly apostrophes are one mark once unified, so a `'` straight
             // after a word is taken for a plural possessive, not a closing quote: British copy
             // quotes with single marks, and "the Workers' party" carries no quotation.
-            if first == '"' || (first == '\'' && seg.as_ptr() as usize != scope.word_end) {
+            if first == '"' || (first == '\'' && seg.as_ptr() as usize != state.word_end) {
                 shape.quote = true;
-                scope.opening = true;
+                state.opening = true;
             }
             if first == ':' {
-                scope.opening = true;
+                state.opening = true;
             }
             if matches!(
                 first,
                 ',' | ';' | ':' | '.' | '!' | '?' | '(' | ')' | '[' | ']' | '"' | '—'
             ) {
-                scope.negated = false;
-                scope.background = false;
-                scope.boundary = true;
+                state.negated = false;
+                state.background = false;
+                state.boundary = true;
             }
             return;
         }
         let info = self.word(seg);
         let kind = info.kind;
         let phrase_negator = matches!(
-            (scope.prev, kind),
+            (state.prev, kind),
             (WordKind::Refuse, WordKind::To) | (WordKind::Rule, WordKind::Out)
         );
         if kind == WordKind::But {
-            scope.negated = false;
-            scope.background = false;
+            state.negated = false;
+            state.background = false;
         }
         let term = if info.contraction {
             self.not_term
-        } else if scope.mask_names && !scope.opening && info.name_shape {
+        } else if state.mask_names && !state.opening && info.name_shape {
             self.ent_term
         } else {
             info.term
         };
         self.toks.push(Tok {
             term,
-            negated: scope.negated && scope.negation,
-            background: scope.background,
-            boundary_before: scope.boundary,
+            negated: state.negated && state.negation,
+            background: state.background,
+            boundary_before: state.boundary,
         });
-        scope.boundary = false;
-        scope.opening = false;
-        scope.word_end = seg.as_ptr() as usize + seg.len();
+        state.boundary = false;
+        state.opening = false;
+        state.word_end = seg.as_ptr() as usize + seg.len();
         if kind == WordKind::Negator || phrase_negator {
-            scope.negated = true;
+            state.negated = true;
         }
         if kind == WordKind::Background {
-            scope.background = true;
+            state.background = true;
         }
-        scope.prev = kind;
+        state.prev = kind;
     }
 
     /// Features of one sentence, as a sparse vector (see [`SparseVec`]).

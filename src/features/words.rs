@@ -20,7 +20,7 @@ pub(super) fn phrase_terms(phrase: &str, stemmer: &Stemmer) -> Vec<String> {
 /// sentence words reach it only on a cache miss.)
 pub(super) fn term_form(word: &str, stemmer: &Stemmer) -> String {
     let lower = word.to_lowercase();
-    stemmer.stem(&word_form(&lower)).into_owned()
+    stemmer.stem(&number_shape(&lower)).into_owned()
 }
 
 /// Unicode word boundaries (UAX #29) of a text: words, and single punctuation characters.
@@ -175,7 +175,7 @@ pub(crate) fn unified_mark(c: char) -> char {
 }
 
 /// Maps a word to its token form: numbers become shape tokens, the rest stays.
-pub(super) fn word_form(word: &str) -> Cow<'_, str> {
+pub(super) fn number_shape(word: &str) -> Cow<'_, str> {
     let digits = word.chars().filter(char::is_ascii_digit).count();
     if digits == 0 {
         return Cow::Borrowed(word);
