@@ -230,7 +230,8 @@ impl TrainParams {
     }
 }
 
-/// Cross-validated scores, stored in the model file.
+/// Cross-validated scores: of each prior during training (see [`crate::tune::CvResult`]),
+/// and of the settings kept, stored in the model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CvScores {
