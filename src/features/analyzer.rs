@@ -3,7 +3,7 @@
 
 use rustc_hash::FxHashMap;
 
-use super::index::{ClauseScope, Index, NO_FEATURE, cue_name, ngram_key};
+use super::index::{ClauseScope, Index, NO_FEATURE, cue_name};
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::words::{LatinWords, Stemmer, is_fast_alphabet, term_form, unify_marks_into};
@@ -362,24 +362,7 @@ impl<'a> Analyzer<'a> {
             #[inline(always)]
             |event| match event {
                 Event::Ngram(window, marking) => {
-                    let first = window[0].term as usize;
-                    let feature = if window.len() == 1 {
-                        index
-                            .term_table
-                            .get(first)
-                            .map_or(NO_FEATURE, |e| e.unigram[marking as usize])
-                    } else if window.len() == 2 {
-                        index.bigram(window[0].term, window[1].term)
-                    } else if index.starts_ngram.get(first) == Some(&true) {
-                        let mut ids = [0u32; 3];
-                        for (slot, t) in ids.iter_mut().zip(window) {
-                            *slot = t.term;
-                        }
-                        let key = ngram_key(&ids[..window.len()]);
-                        index.ngrams.get(&key).copied().unwrap_or(NO_FEATURE)
-                    } else {
-                        NO_FEATURE
-                    };
+                    let feature = index.ngram_feature(window, marking);
                     if feature != NO_FEATURE {
                         count_hit(feature, scratch, hits);
                         ngram_hits = hits.len();

@@ -402,6 +402,30 @@ impl Index {
         })
     }
 
+    /// The feature id of the n-gram `window` (one to three words; a single word marked by
+    /// `marking`), or `NO_FEATURE`.
+    #[inline(always)]
+    pub(super) fn ngram_feature(&self, window: &[Tok], marking: ClauseScope) -> u32 {
+        let first = window[0].term as usize;
+        match window.len() {
+            1 => self
+                .term_table
+                .get(first)
+                .map_or(NO_FEATURE, |e| e.unigram[marking as usize]),
+            2 => self.bigram(window[0].term, window[1].term),
+            // Trigrams: only words that start one are looked up.
+            _ if self.starts_ngram.get(first) == Some(&true) => {
+                let mut ids = [0u32; 3];
+                for (slot, t) in ids.iter_mut().zip(window) {
+                    *slot = t.term;
+                }
+                let key = ngram_key(&ids[..window.len()]);
+                self.ngrams.get(&key).copied().unwrap_or(NO_FEATURE)
+            }
+            _ => NO_FEATURE,
+        }
+    }
+
     /// The feature id of the bigram `first second`, or `NO_FEATURE`.
     pub(super) fn bigram(&self, first: u32, second: u32) -> u32 {
         let Some(entry) = self.term_table.get(first as usize) else {
