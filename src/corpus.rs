@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::source::{
     CrlfToLf, MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, extra_fields, field_of_swallowed_row,
-    header_line_break, is_dos_eof, not_utf8, open_source, path_name, quote_closed_early,
-    read_whole, record_line, repeats_header, separator_hint, strip_bom, unique_column,
+    header_columns, header_line_break, is_dos_eof, not_utf8, open_source, path_name,
+    quote_closed_early, read_whole, record_line, repeats_header, separator_hint, strip_bom,
+    unique_column,
 };
 
 /// The stance a sentence takes between the parties it talks about.
@@ -574,13 +575,14 @@ fn repeated_texts(rows: &[LabeledSentence], repeat: Repeat) -> Option<RepeatedTe
     })
 }
 
-/// The error for a header without `column` (see [`separator_hint`]).
+/// The error for a header without `column` (see [`header_columns`] and [`separator_hint`]).
 fn missing_column(name: &str, column: &str, headers: &csv::ByteRecord) -> Error {
     Error::Data {
         path: name.into(),
         line: 1,
         message: format!(
-            "header has no `{column}` column (a labelled CSV needs `text` and `label`){}",
+            "header has no `{column}` column (a labelled CSV needs `text` and `label`){}{}",
+            header_columns(headers),
             separator_hint(headers)
         ),
     }

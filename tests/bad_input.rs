@@ -955,6 +955,33 @@ fn a_header_cell_over_several_lines_is_an_error_for_classify() {
         ));
 }
 
+/// A column named ` text` with a zero-width space before it (a header copied from a web page)
+/// is not `text`, and the error did not show the header, so nothing on screen told why.
+#[test]
+fn a_missing_column_error_shows_the_header_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = "id,\u{200b}text,label\n1,Talks resumed.,analytical\n".as_bytes();
+    labelled_csv_fails(
+        dir.path(),
+        "zwsp.csv",
+        bytes,
+        &[
+            "zwsp.csv: line 1: header has no `text` column (a labelled CSV needs `text` and \
+           `label`); the header's columns: id, \\u{200b}text, label",
+        ],
+    );
+    let path = dir.path().join("zwsp.csv");
+    stance()
+        .args(["classify", "--input", "csv"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "zwsp.csv: line 1: header has no `text` column (set --text-column); the header's \
+             columns: id, \\u{200b}text, label",
+        ));
+}
+
 // === Paths and standard input ===
 
 #[test]
