@@ -97,9 +97,7 @@ impl JsonlRows {
             let text = match at.map(|i| fields.remove(i).1) {
                 Some(Value::String(s)) => s,
                 Some(_) => return Some(Err(bad(format!("field `{field}` is not a string")))),
-                None => {
-                    return Some(Err(bad(format!("no `{field}` field (set --text-field)"))));
-                }
+                None => return Some(Err(bad(missing_field(field, &fields)))),
             };
             // Pass-through values went into serde_json's maps, where a key written twice
             // keeps its last value; the line is read again for them, key by key, only when a
@@ -176,6 +174,32 @@ impl<'de> serde::Deserialize<'de> for JsonRow {
         }
         deserializer.deserialize_map(Members)
     }
+}
+
+/// The message for an object without the text's field `field`. JSON keys are matched
+/// exactly while CSV column names are not, so `{"Text": ...}` is named when it is there: the
+/// file holds a text, only under another spelling. (Matching stays exact: an object may hold
+/// both `text` and `Text`, and which to read would be a guess.)
+fn missing_field(field: &str, fields: &[(Arc<str>, Value)]) -> String {
+    let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<String>();
+    let wanted = lower(field);
+    let Some((key, _)) = fields.iter().find(|(k, _)| lower(k) == wanted) else {
+        return format!("no `{field}` field (set --text-field)");
+    };
+    let key = crate::terminal::one_line(key);
+    // As it would be typed in a shell: quoted when it holds more than letters, digits, `_`,
+    // `-` and `.`.
+    let plain = key
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    let arg = match plain {
+        true => key.to_string(),
+        false => format!("'{}'", key.replace('\'', r"'\''")),
+    };
+    format!(
+        "no `{field}` field; the object has `{key}` (field names are case-sensitive: set \
+         --text-field {arg})"
+    )
 }
 
 /// Whether a pass-through value is or holds an object (whose keys [`NestedKeys`] checks).
@@ -497,6 +521,54 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains("invalid JSON"), "{err}");
+    }
+
+    /// JSON keys are case-sensitive, CSV column names not; `{"Text": ...}` got no hint.
+    #[test]
+    fn a_field_named_in_another_case_is_suggested() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "caps.jsonl",
+            "{\"id\":1,\"Text\":\"Talks resumed.\"}\n{\"Body Text\":\"A.\"}\n{\"x\":1}\n"
+                .as_bytes(),
+        );
+        let mut docs = Documents::open(
+            std::slice::from_ref(&path),
+            InputFormat::Jsonl {
+                text_field: "text".into(),
+            },
+        )
+        .unwrap();
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "caps.jsonl: line 1: no `text` field; the object has `Text` (field names are \
+                 case-sensitive: set --text-field Text)"
+            ),
+            "{err}"
+        );
+        let mut docs = Documents::open(
+            &[path],
+            InputFormat::Jsonl {
+                text_field: "body text".into(),
+            },
+        )
+        .unwrap();
+        let err = docs.nth(1).unwrap().unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "line 2: no `body text` field; the object has `Body Text` (field names are \
+                 case-sensitive: set --text-field 'Body Text')"
+            ),
+            "{err}"
+        );
+        // Without a near miss, the message is as it was.
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.ends_with("line 3: no `body text` field (set --text-field)"),
+            "{err}"
+        );
     }
 
     /// A key written twice below the top level used to keep its last value without a word
