@@ -16,8 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::source::{
     CrlfToLf, MAX_WHOLE_FILE_BYTES, csv_error, encoding_hint, extra_fields, field_of_swallowed_row,
-    header_line_break, is_dos_eof, not_utf8, open_source, path_name, quote_closed_early,
-    read_whole, record_line, repeats_header, separator_hint, strip_bom, unique_column,
+    header_columns, header_line_break, is_dos_eof, not_utf8, open_source, path_name,
+    quote_closed_early, read_whole, record_line, repeats_header, separator_hint, strip_bom,
+    unique_column,
 };
 
 /// The stance a sentence takes between the parties it talks about.
@@ -256,6 +257,8 @@ struct LabelledColumns {
     document: Option<usize>,
     /// The columns no field of which may run over several lines: label and ids.
     single_line: Vec<usize>,
+    /// Whether the file is `stance classify --format csv` output (see [`predictions_note`]).
+    predictions: bool,
 }
 
 impl LabelledColumns {
@@ -286,6 +289,7 @@ impl LabelledColumns {
             story,
             document,
             single_line,
+            predictions: is_classify_output(headers),
         })
     }
 
@@ -333,7 +337,12 @@ impl LabelledColumns {
                 MAX_TEXT_BYTES >> 10
             ));
         }
-        let label = label.parse::<Stance>()?;
+        let label = label
+            .parse::<Stance>()
+            .map_err(|message| match self.predictions {
+                true => in_classify_output(message, label),
+                false => message,
+            })?;
         // Story and document ids decide the folds; one replaced or dropped would let a
         // story's sentences into two folds without a word.
         let optional = |col: Option<usize>| -> std::result::Result<Option<String>, String> {
@@ -429,14 +438,35 @@ fn swallowed_row(text: &str, text_col: usize, label_col: usize, columns: usize) 
 pub fn predictions_note(bytes: &[u8], name: &str) -> Option<String> {
     let header = strip_bom(bytes).split(|&b| b == b'\n').next()?;
     let names: Vec<&[u8]> = header.trim_ascii_end().split(|&b| b == b',').collect();
-    let ours = crate::report::CSV_COLUMNS.map(str::as_bytes);
-    names.starts_with(&ours).then(|| {
-        format!(
-            "{name}: this is `stance classify --format csv` output: its `label` column holds a \
-             model's predictions, not gold labels (the input's own labels, if it had any, are \
-             in `input_label`)"
-        )
-    })
+    is_classify_output(&csv::ByteRecord::from(names))
+        .then(|| format!("{name}: {CLASSIFY_OUTPUT} {INPUT_LABELS}"))
+}
+
+/// Whether a header is that of `stance classify --format csv` output: it opens with
+/// [`crate::report::CSV_COLUMNS`].
+fn is_classify_output(headers: &csv::ByteRecord) -> bool {
+    headers.len() >= crate::report::CSV_COLUMNS.len()
+        && headers
+            .iter()
+            .zip(crate::report::CSV_COLUMNS)
+            .all(|(name, ours)| strip_bom(name) == ours.as_bytes())
+}
+
+/// What a labelled CSV that is classify's output holds, said in [`predictions_note`] after a
+/// read and in the error for a label it cannot read (`uncertain`, which classify writes under
+/// --min-confidence), where the note would never come.
+const CLASSIFY_OUTPUT: &str = "this is `stance classify --format csv` output: its `label` \
+                               column holds a model's predictions, not gold labels";
+const INPUT_LABELS: &str = "(the input's own labels, if it had any, are in `input_label`)";
+
+/// `message`, the error for the unreadable label `label` of a file that is classify's output,
+/// with why such a file has such labels.
+fn in_classify_output(message: String, label: &str) -> String {
+    let uncertain = match label.trim().eq_ignore_ascii_case("uncertain") {
+        true => ", and `uncertain` marks sentences under --min-confidence",
+        false => "",
+    };
+    format!("{message}; {CLASSIFY_OUTPUT}{uncertain} {INPUT_LABELS}")
 }
 
 /// Why these rows cannot train a model, if they cannot: training needs at least two
@@ -574,13 +604,14 @@ fn repeated_texts(rows: &[LabeledSentence], repeat: Repeat) -> Option<RepeatedTe
     })
 }
 
-/// The error for a header without `column` (see [`separator_hint`]).
+/// The error for a header without `column` (see [`header_columns`] and [`separator_hint`]).
 fn missing_column(name: &str, column: &str, headers: &csv::ByteRecord) -> Error {
     Error::Data {
         path: name.into(),
         line: 1,
         message: format!(
-            "header has no `{column}` column (a labelled CSV needs `text` and `label`){}",
+            "header has no `{column}` column (a labelled CSV needs `text` and `label`){}{}",
+            header_columns(headers),
             separator_hint(headers)
         ),
     }

@@ -530,6 +530,35 @@ pub(crate) fn not_utf8(what: &str, bytes: &[u8], error: std::str::Utf8Error) -> 
     )
 }
 
+/// The header's columns, for a "no such column" error: `; the header's columns: id,
+/// \u{200b}text, label`. A name that looks right but does not match holds something that
+/// does not show, most often a zero-width space or a soft hyphen from a web page or a word
+/// processor; names are escaped as unknown labels are (Rust's debug escapes, without the
+/// quotes), so it does. Trimmed, as they are matched; at most [`SHOWN_COLUMNS`] names of
+/// [`SHOWN_NAME_CHARS`] characters each, since a header may have thousands of columns or a
+/// runaway cell.
+pub(crate) fn header_columns(headers: &csv::ByteRecord) -> String {
+    let mut names: Vec<String> = headers
+        .iter()
+        .take(SHOWN_COLUMNS)
+        .map(|name| {
+            let name = String::from_utf8_lossy(strip_bom(name));
+            let name = name.trim();
+            let shown: String = name.chars().take(SHOWN_NAME_CHARS).collect();
+            let more = if shown.len() < name.len() { "..." } else { "" };
+            format!("{}{more}", shown.escape_debug())
+        })
+        .collect();
+    if headers.len() > SHOWN_COLUMNS {
+        names.push(format!("... ({} in all)", headers.len()));
+    }
+    format!("; the header's columns: {}", names.join(", "))
+}
+
+/// How many of a header's columns [`header_columns`] shows, and how many characters of each.
+const SHOWN_COLUMNS: usize = 12;
+const SHOWN_NAME_CHARS: usize = 40;
+
 /// A hint to add to a "no such column" error: a header that is one field holding tabs or
 /// semicolons is a file exported with another separator, and a header starting `sep=` is
 /// Excel's separator line. Empty otherwise.
@@ -620,6 +649,28 @@ pub(crate) fn csv_error(name: &str, e: csv::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A wide header, or one with a runaway cell, makes a short list.
+    #[test]
+    fn header_columns_are_escaped_and_capped() {
+        let header = |names: &[&str]| csv::ByteRecord::from(names.to_vec());
+        assert_eq!(
+            header_columns(&header(&["\u{feff}id", " \u{200b}text ", "la\"bel"])),
+            "; the header's columns: id, \\u{200b}text, la\\\"bel"
+        );
+        let wide: Vec<String> = (1..=30).map(|i| format!("c{i}")).collect();
+        let wide: Vec<&str> = wide.iter().map(String::as_str).collect();
+        assert_eq!(
+            header_columns(&header(&wide)),
+            "; the header's columns: c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, ... \
+             (30 in all)"
+        );
+        let long = "x".repeat(1000);
+        assert_eq!(
+            header_columns(&header(&[&long])),
+            format!("; the header's columns: {}...", "x".repeat(40))
+        );
+    }
 
     /// A name's escape sequence reaches no output format raw (CSV output used to write it);
     /// line ends and tabs stay for `open_error` to show quoted.

@@ -389,6 +389,44 @@ fn classify_output_as_labelled_data_is_named() {
         .stderr(predicate::str::contains("classify").not());
 }
 
+/// `classify --min-confidence` output read back: its `uncertain` rows failed as an unknown
+/// label, and the note that would have said what the file is comes only after a read.
+#[test]
+fn classify_output_with_uncertain_rows_says_what_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = fixture_model(dir.path());
+    let output = stdout_of(
+        stance()
+            .args(["classify", "--input", "csv", "--format", "csv"])
+            .args(["--min-confidence", "0.99", "--model"])
+            .arg(&model)
+            .arg(data("test_small.csv")),
+    );
+    assert!(output.contains(",uncertain,"), "{output}");
+    labelled_csv_fails(
+        dir.path(),
+        "unc.csv",
+        output.as_bytes(),
+        &[
+            "unknown label \"uncertain\"; expected one of: adversarial, analytical, \
+             conciliatory; this is `stance classify --format csv` output: its `label` column \
+             holds a model's predictions, not gold labels, and `uncertain` marks sentences \
+             under --min-confidence (the input's own labels, if it had any, are in \
+             `input_label`)",
+        ],
+    );
+    // A labelled file of another header with the same label gets no such words.
+    labelled_csv_fails(
+        dir.path(),
+        "plain.csv",
+        b"text,label\nTalks resumed.,uncertain\n",
+        &[
+            "line 2: unknown label \"uncertain\"; expected one of: adversarial, analytical, \
+           conciliatory\n",
+        ],
+    );
+}
+
 /// Training data that cannot teach anything gets a word, and an evaluation on the training
 /// file says its scores are not a test.
 #[test]
@@ -952,6 +990,33 @@ fn a_header_cell_over_several_lines_is_an_error_for_classify() {
         .stdout(predicate::str::is_empty())
         .stderr(predicate::str::contains(
             "h.csv: line 1: column 3 of the header runs over several lines",
+        ));
+}
+
+/// A column named ` text` with a zero-width space before it (a header copied from a web page)
+/// is not `text`, and the error did not show the header, so nothing on screen told why.
+#[test]
+fn a_missing_column_error_shows_the_header_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = "id,\u{200b}text,label\n1,Talks resumed.,analytical\n".as_bytes();
+    labelled_csv_fails(
+        dir.path(),
+        "zwsp.csv",
+        bytes,
+        &[
+            "zwsp.csv: line 1: header has no `text` column (a labelled CSV needs `text` and \
+           `label`); the header's columns: id, \\u{200b}text, label",
+        ],
+    );
+    let path = dir.path().join("zwsp.csv");
+    stance()
+        .args(["classify", "--input", "csv"])
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "zwsp.csv: line 1: header has no `text` column (set --text-column); the header's \
+             columns: id, \\u{200b}text, label",
         ));
 }
 

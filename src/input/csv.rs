@@ -15,8 +15,9 @@ use serde_json::Value;
 use super::{Columns, Document};
 use crate::error::{Error, Result};
 use crate::source::{
-    CrlfToLf, LineCap, csv_error, extra_fields, field_of_swallowed_row, header_line_break,
-    is_dos_eof, not_utf8, record_line, repeats_header, separator_hint, strip_bom, unique_column,
+    CrlfToLf, LineCap, csv_error, extra_fields, field_of_swallowed_row, header_columns,
+    header_line_break, is_dos_eof, not_utf8, record_line, repeats_header, separator_hint,
+    strip_bom, unique_column,
 };
 
 /// Rows of one CSV source.
@@ -83,7 +84,8 @@ impl CsvRows {
         }
         let text_col = unique_column(&header, text_column, &name)?.ok_or_else(|| {
             at_header(format!(
-                "header has no `{text_column}` column (set --text-column){}",
+                "header has no `{text_column}` column (set --text-column){}{}",
+                header_columns(&header),
                 separator_hint(&header)
             ))
         })?;

@@ -5,6 +5,7 @@
 //! instead of JSON Lines, serde_json's messages to put in the file's terms (its line, a
 //! column in characters), and keys that are known only object by object.
 
+use std::borrow::Cow;
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::Arc;
 
@@ -96,10 +97,16 @@ impl JsonlRows {
             let text = match at.map(|i| fields.remove(i).1) {
                 Some(Value::String(s)) => s,
                 Some(_) => return Some(Err(bad(format!("field `{field}` is not a string")))),
-                None => {
-                    return Some(Err(bad(format!("no `{field}` field (set --text-field)"))));
-                }
+                None => return Some(Err(bad(missing_field(field, &fields)))),
             };
+            // Pass-through values went into serde_json's maps, where a key written twice
+            // keeps its last value; the line is read again for them, key by key, only when a
+            // value holds an object, so rows of plain values cost nothing more.
+            if fields.iter().any(|(_, v)| holds_object(v))
+                && let Err(e) = serde_json::from_str::<NestedKeys>(&raw)
+            {
+                return Some(Err(bad(strip_position(&e))));
+            }
             // A key that output would rename (`label` to `input_label`) may collide with
             // another; checked where it can happen, since the first object's check does not
             // cover keys met later.
@@ -132,7 +139,8 @@ impl JsonlRows {
 }
 
 /// One JSON Lines row: an object's members in the order they were written. A key written
-/// twice is an error rather than the last value silently winning, as it would in a map.
+/// twice is an error rather than the last value silently winning, as it would in a map
+/// (below the top level, [`NestedKeys`] sees to that).
 struct JsonRow(Vec<(Arc<str>, Value)>);
 
 impl<'de> serde::Deserialize<'de> for JsonRow {
@@ -165,6 +173,225 @@ impl<'de> serde::Deserialize<'de> for JsonRow {
             }
         }
         deserializer.deserialize_map(Members)
+    }
+}
+
+/// The message for an object without the text's field `field`. JSON keys are matched
+/// exactly while CSV column names are not, so `{"Text": ...}` is named when it is there: the
+/// file holds a text, only under another spelling. (Matching stays exact: an object may hold
+/// both `text` and `Text`, and which to read would be a guess.)
+fn missing_field(field: &str, fields: &[(Arc<str>, Value)]) -> String {
+    let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<String>();
+    let wanted = lower(field);
+    let Some((key, _)) = fields.iter().find(|(k, _)| lower(k) == wanted) else {
+        return format!("no `{field}` field (set --text-field)");
+    };
+    let key = crate::terminal::one_line(key);
+    // As it would be typed in a shell: quoted when it holds more than letters, digits, `_`,
+    // `-` and `.`.
+    let plain = key
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    let arg = match plain {
+        true => key.to_string(),
+        false => format!("'{}'", key.replace('\'', r"'\''")),
+    };
+    format!(
+        "no `{field}` field; the object has `{key}` (field names are case-sensitive: set \
+         --text-field {arg})"
+    )
+}
+
+/// Whether a pass-through value is or holds an object (whose keys [`NestedKeys`] checks).
+fn holds_object(value: &Value) -> bool {
+    match value {
+        Value::Object(_) => true,
+        Value::Array(items) => items.iter().any(holds_object),
+        _ => false,
+    }
+}
+
+/// A JSON Lines row read only to find a key written twice in an object at any depth, which
+/// [`JsonRow`] cannot see below the top level: its values are serde_json `Value`s, whose maps
+/// keep a repeated key's last value (`{"id":{"source":"AFP","source":"Reuters"}}` passed
+/// `Reuters` through alone). An error, as at the top level, rather than the object passed
+/// through as written: output writes values, not the line's text, and which of two values a
+/// reader downstream would take is as much a guess as ours.
+struct NestedKeys;
+
+impl<'de> serde::Deserialize<'de> for NestedKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        use serde::de::DeserializeSeed;
+        KeysAt(&mut Vec::new()).deserialize(deserializer)?;
+        Ok(NestedKeys)
+    }
+}
+
+/// One step of the way from a row to a value inside it, for messages.
+enum Step<'de> {
+    Key(Cow<'de, str>),
+    Index(usize),
+}
+
+/// The way to a value, as `id.source` or `ids[2]`, for messages; `None` at the top level.
+fn path_of(steps: &[Step<'_>]) -> Option<String> {
+    use std::fmt::Write as _;
+    let mut path = String::new();
+    for step in steps {
+        match step {
+            Step::Key(key) if path.is_empty() => path.push_str(key),
+            Step::Key(key) => {
+                let _ = write!(path, ".{key}");
+            }
+            Step::Index(i) => {
+                let _ = write!(path, "[{i}]");
+            }
+        }
+    }
+    (!steps.is_empty()).then_some(path)
+}
+
+/// Checks the keys of every object within a value, which lies at `.0` in its row.
+struct KeysAt<'a, 'de>(&'a mut Vec<Step<'de>>);
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeysAt<'_, 'de> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeysAt<'_, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<(), A::Error> {
+        let steps = self.0;
+        for i in 0.. {
+            steps.push(Step::Index(i));
+            let more = seq.next_element_seed(KeysAt(steps))?.is_some();
+            steps.pop();
+            if !more {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    // (A number comes here too, as serde_json's one-member map that keeps its digits under
+    // `arbitrary_precision`; it has one key, so it passes.)
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<(), A::Error> {
+        let steps = self.0;
+        let mut seen = SeenKeys::default();
+        while let Some(key) = map.next_key_seed(Key)? {
+            if !seen.insert(key.clone()) {
+                let place = path_of(steps).map_or(String::new(), |path| {
+                    format!(" (in `{}`)", crate::terminal::one_line(&path))
+                });
+                return Err(serde::de::Error::custom(format_args!(
+                    "key `{}` is written twice in one object{place}",
+                    crate::terminal::one_line(&key)
+                )));
+            }
+            steps.push(Step::Key(key));
+            map.next_value_seed(KeysAt(steps))?;
+            steps.pop();
+        }
+        Ok(())
+    }
+}
+
+/// Keys met in one object: a list while there are few (most objects hold a handful, and a
+/// list costs no hashing), a set beyond, so an object of thousands stays linear.
+#[derive(Default)]
+struct SeenKeys<'de> {
+    few: Vec<Cow<'de, str>>,
+    many: rustc_hash::FxHashSet<Cow<'de, str>>,
+}
+
+impl<'de> SeenKeys<'de> {
+    /// Whether `key` is new to the object; it is met from now on.
+    fn insert(&mut self, key: Cow<'de, str>) -> bool {
+        if !self.many.is_empty() {
+            return self.many.insert(key);
+        }
+        if self.few.contains(&key) {
+            return false;
+        }
+        self.few.push(key);
+        if self.few.len() > 16 {
+            self.many.extend(self.few.drain(..));
+        }
+        true
+    }
+}
+
+/// An object's key, borrowed from the line unless it holds an escape (so a clone is cheap).
+struct Key;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Cow<'de, str>, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E>(self, key: &'de str) -> std::result::Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(key))
+    }
+
+    fn visit_str<E>(self, key: &str) -> std::result::Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(key.to_string()))
     }
 }
 
@@ -294,6 +521,111 @@ mod tests {
             "{err}"
         );
         assert!(!err.contains("invalid JSON"), "{err}");
+    }
+
+    /// JSON keys are case-sensitive, CSV column names not; `{"Text": ...}` got no hint.
+    #[test]
+    fn a_field_named_in_another_case_is_suggested() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "caps.jsonl",
+            "{\"id\":1,\"Text\":\"Talks resumed.\"}\n{\"Body Text\":\"A.\"}\n{\"x\":1}\n"
+                .as_bytes(),
+        );
+        let mut docs = Documents::open(
+            std::slice::from_ref(&path),
+            InputFormat::Jsonl {
+                text_field: "text".into(),
+            },
+        )
+        .unwrap();
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "caps.jsonl: line 1: no `text` field; the object has `Text` (field names are \
+                 case-sensitive: set --text-field Text)"
+            ),
+            "{err}"
+        );
+        let mut docs = Documents::open(
+            &[path],
+            InputFormat::Jsonl {
+                text_field: "body text".into(),
+            },
+        )
+        .unwrap();
+        let err = docs.nth(1).unwrap().unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "line 2: no `body text` field; the object has `Body Text` (field names are \
+                 case-sensitive: set --text-field 'Body Text')"
+            ),
+            "{err}"
+        );
+        // Without a near miss, the message is as it was.
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.ends_with("line 3: no `body text` field (set --text-field)"),
+            "{err}"
+        );
+    }
+
+    /// A key written twice below the top level used to keep its last value without a word
+    /// (`{"id":{"source":"Reuters"}}` passed through), while at the top level it is an error.
+    #[test]
+    fn a_key_written_twice_in_a_nested_object_is_an_error_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "nested.jsonl",
+            b"{\"id\":{\"source\":\"AFP\",\"source\":\"Reuters\"},\"text\":\"Talks resumed.\"}\n\
+              {\"text\":\"A.\",\"meta\":[{\"a\":1},{\"b\":{\"c\":1,\"c\":2}}]}\n\
+              {\"text\":\"B.\",\"m\":{\"a\":{\"x\":1},\"b\":[{\"x\":1},{\"x\":123456789012345678901234567890}]}}\n",
+        );
+        let format = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let mut docs = Documents::open(&[path], format).unwrap();
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.ends_with(
+                "nested.jsonl: line 1: key `source` is written twice in one object (in `id`)"
+            ),
+            "{err}"
+        );
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(
+            err.ends_with("line 2: key `c` is written twice in one object (in `meta[1].b`)"),
+            "{err}"
+        );
+        // The same key in sibling objects is no repeat, and numbers keep every digit.
+        let third = docs.next().unwrap().unwrap();
+        assert_eq!(
+            third.fields[0].1.to_string(),
+            r#"{"a":{"x":1},"b":[{"x":1},{"x":123456789012345678901234567890}]}"#
+        );
+        // A key written with an escape is the same key; and past a few keys, kept in a set.
+        let keys: Vec<String> = (0..40).map(|i| format!("\"k{i}\":{i}")).collect();
+        let lines = format!(
+            "{{\"text\":\"C.\",\"x\":{{\"ab\":1,\"a\\u0062\":2}}}}\n\
+             {{\"text\":\"D.\",\"x\":{{{},\"k7\":0}}}}\n",
+            keys.join(",")
+        );
+        let path = write(dir.path(), "more.jsonl", lines.as_bytes());
+        let format = InputFormat::Jsonl {
+            text_field: "text".into(),
+        };
+        let mut docs = Documents::open(&[path], format).unwrap();
+        for key in ["ab", "k7"] {
+            let err = docs.next().unwrap().unwrap_err().to_string();
+            assert!(
+                err.ends_with(&format!(
+                    "key `{key}` is written twice in one object (in `x`)"
+                )),
+                "{err}"
+            );
+        }
     }
 
     /// The error of the first document of a JSON Lines file (which must fail).
