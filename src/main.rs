@@ -364,28 +364,29 @@ fn threads_from_env() -> Result<usize> {
 /// command reads its articles or rows from standard input, which a model named
 /// `/dev/stdin` would use up first (the run labelled an empty document and exited 0).
 fn load_model(arg: &ModelArg, data_on_stdin: bool) -> Result<StanceModel> {
-    let named = arg.model.clone().or_else(stance_model_env);
-    if let Some(path) = named.filter(|p| data_on_stdin && is_standard_input(p))
-        && path.as_os_str() != "-"
-    {
+    let (path, from_env) = match (&arg.model, stance_model_env()) {
+        (Some(path), _) => (path.clone(), false),
+        (None, Some(path)) => (path, true),
+        (None, None) => return StanceModel::builtin(),
+    };
+    // `-` has its own message, from `StanceModel::load`.
+    if data_on_stdin && is_standard_input(&path) && path.as_os_str() != "-" {
         return Err(Error::Usage(format!(
             "the model ({}) and the data both come from standard input, which can be read \
              only once; give the model's file, or name the data's files",
             path.display()
         )));
     }
-    match &arg.model {
-        Some(path) => StanceModel::load(path),
-        // Whatever is wrong with it, say where the path came from: a variable set in a
-        // shell profile is easy to forget.
-        None => match stance_model_env() {
-            Some(path) => StanceModel::load(&path).map_err(|e| Error::Noted {
-                source: Box::new(e),
-                note: "the model path comes from the STANCE_MODEL environment variable".into(),
-            }),
-            None => StanceModel::builtin(),
-        },
+    let model = StanceModel::load(&path);
+    if !from_env {
+        return model;
     }
+    // Whatever is wrong with it, say where the path came from: a variable set in a shell
+    // profile is easy to forget.
+    model.map_err(|e| Error::Noted {
+        source: Box::new(e),
+        note: "the model path comes from the STANCE_MODEL environment variable".into(),
+    })
 }
 
 /// Prints what `train` does while it settles its settings (see [`tune::settle`]).
