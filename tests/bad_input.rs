@@ -1226,6 +1226,26 @@ fn a_link_to_the_output_file_gets_one_note() {
     assert_eq!(written.matches("== ").count(), 1, "{written}");
 }
 
+/// The output file named twice is one name, not an alias of itself ("out.txt (also as
+/// out.txt)").
+#[cfg(unix)]
+#[test]
+fn the_output_file_named_twice_is_named_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let article = dir.path().join("a.txt");
+    std::fs::write(&article, "Talks resumed.").unwrap();
+    let out = dir.path().join("out.txt");
+    let (code, stderr) = classify_into(&out, &[&out, &article, &out]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("is where the output is being written"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(!notes[0].contains("also as"), "{stderr}");
+    assert_eq!(notes[0].matches("out.txt").count(), 1, "{stderr}");
+}
+
 /// A symbolic link loop gets the system's reason, not "no such file".
 #[cfg(unix)]
 #[test]

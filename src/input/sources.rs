@@ -150,7 +150,9 @@ pub(super) fn drop_output_file(
             let same = path.as_os_str() != "-"
                 && std::fs::metadata(path)
                     .is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino());
-            if same {
+            // A name given twice (`classify out.txt out.txt > out.txt`) is listed once:
+            // "(also as ...)" is for other names of the same file.
+            if same && !names.contains(&path_name(path)) {
                 names.push(path_name(path));
             }
             !same
