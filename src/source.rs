@@ -534,9 +534,9 @@ pub(crate) fn not_utf8(what: &str, bytes: &[u8], error: std::str::Utf8Error) -> 
 /// \u{200b}text, label`. A name that looks right but does not match holds something that
 /// does not show, most often a zero-width space or a soft hyphen from a web page or a word
 /// processor; names are escaped as unknown labels are (Rust's debug escapes, without the
-/// quotes), so it does. Trimmed, as they are matched; at most [`SHOWN_COLUMNS`] names of
-/// [`SHOWN_NAME_CHARS`] characters each, since a header may have thousands of columns or a
-/// runaway cell.
+/// quotes), so it does, and an empty name shows as `""`. Trimmed, as they are matched; at
+/// most [`SHOWN_COLUMNS`] names of [`SHOWN_NAME_CHARS`] characters each, since a header may
+/// have thousands of columns or a runaway cell.
 pub(crate) fn header_columns(headers: &csv::ByteRecord) -> String {
     let mut names: Vec<String> = headers
         .iter()
@@ -544,6 +544,10 @@ pub(crate) fn header_columns(headers: &csv::ByteRecord) -> String {
         .map(|name| {
             let name = String::from_utf8_lossy(strip_bom(name));
             let name = name.trim();
+            // An empty name would vanish from the list (`id, , label`).
+            if name.is_empty() {
+                return "\"\"".to_string();
+            }
             let shown: String = name.chars().take(SHOWN_NAME_CHARS).collect();
             let more = if shown.len() < name.len() { "..." } else { "" };
             format!("{}{more}", shown.escape_debug())
@@ -657,6 +661,10 @@ mod tests {
         assert_eq!(
             header_columns(&header(&["\u{feff}id", " \u{200b}text ", "la\"bel"])),
             "; the header's columns: id, \\u{200b}text, la\\\"bel"
+        );
+        assert_eq!(
+            header_columns(&header(&["id", " ", "label"])),
+            "; the header's columns: id, \"\", label"
         );
         let wide: Vec<String> = (1..=30).map(|i| format!("c{i}")).collect();
         let wide: Vec<&str> = wide.iter().map(String::as_str).collect();

@@ -196,9 +196,11 @@ fn missing_field(field: &str, fields: &[(Arc<str>, Value)]) -> String {
         true => key.to_string(),
         false => format!("'{}'", key.replace('\'', r"'\''")),
     };
+    // A value that starts with `-` would be read as a flag after a space.
+    let sep = if arg.starts_with('-') { '=' } else { ' ' };
     format!(
         "no `{field}` field; the object has `{key}` (field names are case-sensitive: set \
-         --text-field {arg})"
+         --text-field{sep}{arg})"
     )
 }
 
@@ -569,6 +571,17 @@ mod tests {
             err.ends_with("line 3: no `body text` field (set --text-field)"),
             "{err}"
         );
+        // A name that starts with `-` is joined with `=`, or the shell word reads as a flag.
+        let path = write(dir.path(), "dash.jsonl", b"{\"-Text\":\"A.\"}\n");
+        let mut docs = Documents::open(
+            &[path],
+            InputFormat::Jsonl {
+                text_field: "-text".into(),
+            },
+        )
+        .unwrap();
+        let err = docs.next().unwrap().unwrap_err().to_string();
+        assert!(err.ends_with("set --text-field=-Text)"), "{err}");
     }
 
     /// A key written twice below the top level used to keep its last value without a word
