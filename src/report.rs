@@ -1023,7 +1023,7 @@ mod tests {
         assert!(line.contains("train"), "{line:?}");
         assert_eq!(
             search_best(&row),
-            "best: alpha 0.3 prior train ngrams 2 negation true cues 0.5 features 6000 (macro-F1 0.2500)"
+            "best: alpha 0.3 prior train ngrams 2 negation true cues 0.25 features 12000 (macro-F1 0.2500)"
         );
     }
 

@@ -161,7 +161,8 @@ fn search_prints_its_table_and_keeps_the_best() {
 }
 
 /// The search doubles the cue weight, but never past the largest the model accepts: from
-/// 60 it tries 100, not 120 (which used to fail the whole search at its end).
+/// 60 it tries 100, not 120 (which used to fail the whole search at its end). It halves it
+/// too.
 #[test]
 fn search_keeps_the_cue_weight_within_bounds() {
     let dir = tempfile::tempdir().unwrap();
@@ -178,8 +179,39 @@ fn search_keeps_the_cue_weight_within_bounds() {
         .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
         .filter_map(|l| l.split_whitespace().nth(4))
         .collect();
-    assert!(cues.contains(&"100"), "{text}");
-    assert!(cues.iter().all(|c| *c == "60" || *c == "100"), "{text}");
+    assert!(cues.contains(&"100") && cues.contains(&"30"), "{text}");
+    assert!(
+        cues.iter().all(|c| ["60", "100", "30"].contains(c)),
+        "{text}"
+    );
+}
+
+/// The search doubles the n-gram cap only as far as --dense-budget lets the final fit go:
+/// the table used to show a cap the final fit was then lowered from. Here the budget allows
+/// only the floor of 100 n-grams (1 MiB for 400 rows is 655 cells a row, less than the
+/// 1,000 kept for cues), so from 60 it tries 100, not 120.
+#[test]
+fn search_doubles_the_vocabulary_within_the_dense_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = std::fs::read_to_string(repo("data/train.csv")).unwrap();
+    let head: String = corpus.lines().take(401).map(|l| format!("{l}\n")).collect();
+    let csv = dir.path().join("head.csv");
+    std::fs::write(&csv, head).unwrap();
+    let text = stdout_of(
+        stance()
+            .args(["train", "--search", "--folds", "2", "--min-df", "1"])
+            .args(["--max-features", "60", "--dense-budget", "1", "--out"])
+            .arg(dir.path().join("m.json"))
+            .arg(&csv),
+    );
+    // The `features` column is the sixth of the search table.
+    let caps: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .collect();
+    assert!(caps.contains(&"100"), "{text}");
+    assert!(caps.iter().all(|c| *c == "60" || *c == "100"), "{text}");
 }
 
 /// Options given with `--search` are tried, and the ones it replaces are named. They used to

@@ -52,7 +52,7 @@ use words::{Stemmer, phrase_terms};
 /// Feature options; stored in the model file so that prediction repeats training exactly.
 ///
 /// The defaults are the settings `stance train --search` chose on the project's corpus
-/// (bigrams, negation marking, cue scale 0.5, 6,000 n-grams; see the README).
+/// (bigrams, negation marking, cue scale 0.25, 12,000 n-grams; see the README).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeatureConfig {
@@ -69,9 +69,9 @@ pub struct FeatureConfig {
     /// Minimum number of training sentences an n-gram must occur in. Defaults to `2`.
     pub min_df: usize,
     /// Keep at most this many n-grams, the most label-dependent by chi-square. linfa-logistic
-    /// trains on a dense matrix, so this bounds training time and memory. Defaults to `6000`.
+    /// trains on a dense matrix, so this bounds training time and memory. Defaults to `12000`.
     pub max_features: usize,
-    /// Multiplier on the cue block, which is not normalised. Defaults to `0.5`.
+    /// Multiplier on the cue block, which is not normalised. Defaults to `0.25`.
     pub cue_scale: f32,
     /// Replace capitalised words inside a sentence (names of people, places, bodies) by
     /// `<ent>`, so that the model learns what parties do rather than who they are.
@@ -96,8 +96,8 @@ impl Default for FeatureConfig {
             lexicons: true,
             structure: true,
             min_df: 2,
-            max_features: 6000,
-            cue_scale: 0.5,
+            max_features: 12000,
+            cue_scale: 0.25,
             mask_names: true,
             mark_background: false,
         }
@@ -132,7 +132,7 @@ impl FeatureConfig {
 const MAX_IDF: f32 = 1e6;
 
 /// Largest `cue_scale` accepted: past it the optimiser's line search ran for ever. The search
-/// tries twice the starting value (0.5 to 1 by default), at most this.
+/// tries twice and half the starting value (0.5 and 0.125 by default), at most this.
 pub(crate) const MAX_CUE_SCALE: f32 = 100.0;
 
 /// A sparse feature vector: `(feature index, value)`, each index at most once, in no

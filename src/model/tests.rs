@@ -204,7 +204,7 @@ fn dense_budget_caps_features_for_large_data() {
     assert_eq!(cap(&p, 6_000, &builtin).unwrap(), p.features.max_features);
     // A 20,000-word lexicon (20,004 entries with its group counts, 20,020 cues with the
     // flags): 1024 MiB is 44,739 cells a row for 6,000 rows, which leaves 24,719 for
-    // n-grams, more than the 6,000 asked.
+    // n-grams, more than the 12,000 asked.
     let big = Lexicons {
         groups: [(
             "words".to_string(),
@@ -213,7 +213,7 @@ fn dense_budget_caps_features_for_large_data() {
         .into_iter()
         .collect(),
     };
-    assert_eq!(cap(&p, 6_000, &big).unwrap(), 6_000);
+    assert_eq!(cap(&p, 6_000, &big).unwrap(), 12_000);
     // With 64 MiB: 16,777,216 cells / 6,000 rows = 2,796 a row, under the lexicon's 20,020.
     let small = TrainParams {
         dense_budget_mib: 64,
@@ -229,7 +229,7 @@ fn dense_budget_caps_features_for_large_data() {
         dense_budget_mib: usize::MAX,
         ..TrainParams::default()
     };
-    assert_eq!(cap(&huge, 100_000, &builtin).unwrap(), 6_000);
+    assert_eq!(cap(&huge, 100_000, &builtin).unwrap(), 12_000);
 }
 
 #[test]
@@ -1035,7 +1035,7 @@ fn config_flags_that_switch_off_stored_features_are_refused() {
 #[test]
 fn feature_options_must_be_those_the_model_was_trained_with() {
     let value = full_model_value();
-    assert_eq!(value["training"]["params"]["features"]["cue_scale"], 0.5);
+    assert_eq!(value["training"]["params"]["features"]["cue_scale"], 0.25);
     // cue_scale scales the cue block the weights were fitted at: a hand-edited 0 took the
     // shipped model from macro-F1 0.888 to 0.605 on data/test.csv without a word.
     for scale in [0.0, 100.0] {
@@ -1044,7 +1044,7 @@ fn feature_options_must_be_those_the_model_was_trained_with() {
         let err = refusal(&v.to_string());
         assert!(
             err.contains(&format!(
-                "features.config.cue_scale is {}, but the model was trained with 0.5 \
+                "features.config.cue_scale is {}, but the model was trained with 0.25 \
                  (training.params.features.cue_scale)",
                 v["features"]["config"]["cue_scale"]
             )),
@@ -1053,8 +1053,8 @@ fn feature_options_must_be_those_the_model_was_trained_with() {
     }
     // Both copies edited alike: nothing to compare against, and it loads.
     let mut v = value.clone();
-    v["features"]["config"]["cue_scale"] = 0.25.into();
-    v["training"]["params"]["features"]["cue_scale"] = 0.25.into();
+    v["features"]["config"]["cue_scale"] = 0.5.into();
+    v["training"]["params"]["features"]["cue_scale"] = 0.5.into();
     assert!(StanceModel::from_json(&v.to_string(), "m.json").is_ok());
     // min_df and max_features only shape training (the budget may lower the cap the model
     // applies): they may differ.
