@@ -477,11 +477,28 @@ fn train(args: TrainArgs) -> Result<()> {
         params,
         scores: cv_scores,
     } = tune::settle(&rows, &params, &lexicons, folds, args.search, print_step).map_err(in_file)?;
+    // The search scores the n-gram cap --dense-budget allows on these rows; that is the
+    // budget's doing, said by its own note below, not an option the search replaced.
+    let budgeted = TrainParams {
+        features: given.features_for_rows(rows.len(), &lexicons)?,
+        ..given.clone()
+    };
     if args.search {
-        note_search_overrides(&args, &given, &params);
+        note_search_overrides(&args, &budgeted, &params);
     }
     let mut model = StanceModel::train(&rows, &params, &lexicons).map_err(in_file)?;
-    for note in params.budget_notes(rows.len(), model.featurizer()) {
+    // The note compares the fit's cap with the larger of the one asked for and the chosen.
+    let asked = TrainParams {
+        features: stance::features::FeatureConfig {
+            max_features: params
+                .features
+                .max_features
+                .max(given.features.max_features),
+            ..params.features.clone()
+        },
+        ..params.clone()
+    };
+    for note in asked.budget_notes(rows.len(), model.featurizer()) {
         say!("note: {note}");
     }
     let info = model.info_mut();

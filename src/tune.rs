@@ -227,8 +227,12 @@ pub fn cross_validate(
     for p in &mut predictions {
         p.resize(rows.len(), placeholder);
     }
+    // Every fold keeps at most the n-grams the final fit on all rows may have under
+    // --dense-budget: with its own, smaller row count a fold got a larger cap, so the score
+    // was of a model with more n-grams than the one then written.
     let fold_params = TrainParams {
         prior: Prior::Train,
+        features: params.features_for_rows(rows.len(), lexicons)?,
         ..params.clone()
     };
     for f in 0..k {
@@ -360,6 +364,12 @@ pub fn search(
     k: usize,
     mut report: impl FnMut(&SearchRow),
 ) -> Result<SearchResult> {
+    // The table shows the n-gram cap each row was scored with: the one given, or fewer if
+    // --dense-budget lowers it for these rows (see `cross_validate`).
+    let base = &TrainParams {
+        features: base.features_for_rows(rows.len(), lexicons)?,
+        ..base.clone()
+    };
     let mut search = Search {
         table: Vec::new(),
         best: base.clone(),

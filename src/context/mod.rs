@@ -197,23 +197,50 @@ impl ContextModel {
         }
     }
 
-    /// Checks a table read from a model file.
+    /// Whether every table is a set of probability distributions and the label shares are
+    /// usable (see [`check`](Self::check)).
     pub fn is_valid(&self) -> bool {
+        self.check().is_ok()
+    }
+
+    /// Checks what a hand-edited model file could break, naming the part: each table's rows
+    /// must be probability distributions, and the label shares one too, none far below
+    /// training's floor of [`MIN_LABEL_SHARE`](crate::model::MIN_LABEL_SHARE) (dividing by
+    /// it overflows). Shares that did not add up to 1 loaded, and moved every label.
+    pub fn check(&self) -> Result<(), String> {
         let distribution = |row: &[f32; 3]| {
             row.iter().all(|p| p.is_finite() && *p >= 0.0)
                 && (row.iter().sum::<f32>() - 1.0).abs() < 1e-3
         };
-        self.transitions.iter().all(distribution)
-            && self
-                .by_link
-                .iter()
-                .flatten()
-                .all(|table| table.iter().all(distribution))
-            // Training floors every share at MIN_LABEL_SHARE; far below that, dividing by it
-            // overflows.
-            && self.label_shares.iter().all(|p| {
-                p.is_finite() && (crate::model::MIN_LABEL_SHARE / 10.0..=1.0).contains(p)
-            })
+        let table =
+            |name: &str, table: &[[f32; 3]; 3]| match table.iter().position(|r| !distribution(r)) {
+                Some(i) => Err(format!(
+                    "{name} row {} (from {}) is not a probability distribution: {:?}; each value \
+                 must be from 0 to 1, and a row must add up to 1",
+                    i + 1,
+                    Stance::ALL[i].as_str(),
+                    table[i]
+                )),
+                None => Ok(()),
+            };
+        table("context.transitions", &self.transitions)?;
+        for (link, t) in Link::ALL.iter().zip(self.by_link.iter().flatten()) {
+            table(&format!("context.by_link ({})", link.name()), t)?;
+        }
+        let shares = &self.label_shares;
+        // 1e-4 in the message below.
+        let usable = shares
+            .iter()
+            .all(|p| p.is_finite() && (crate::model::MIN_LABEL_SHARE / 10.0..=1.0).contains(p));
+        // Training floors a missing label's share at MIN_LABEL_SHARE, so the shares of a
+        // model trained on two labels add up to a little over 1.
+        if !usable || (shares.iter().sum::<f32>() - 1.0).abs() > 0.01 {
+            return Err(format!(
+                "context.prior is {shares:?}; it must hold three label shares from 1e-4 to 1 \
+                 that add up to 1"
+            ));
+        }
+        Ok(())
     }
 
     /// Reads each of `runs` (ranges of `rows`, such as [`RowReading::InDocuments`] gives) as

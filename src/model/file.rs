@@ -413,9 +413,7 @@ fn check_context(
             Link::ALL.map(Link::name).join(", ")
         ));
     }
-    if !context.is_valid() {
-        return Err("context transitions must be probability distributions".into());
-    }
+    context.check()?;
     Ok(Some(context))
 }
 

@@ -575,6 +575,14 @@ fn load_rejects_damaged_files() {
         "prior": [0.3, 0.3, 0.4],
         "pairs": 9
     });
+    // Shares that do not add up to 1 (each within range) used to load and move every label.
+    let mut bad_prior = value.clone();
+    bad_prior["context"] = serde_json::json!({
+        "transitions": flat,
+        "by_link": [flat, flat, flat, flat],
+        "prior": [1.0, 0.05, 1.0],
+        "pairs": 9
+    });
     let mut huge_weight = value.clone();
     huge_weight["weights"][0][0] = serde_json::json!(3e38);
     let mut huge_idf = value.clone();
@@ -591,8 +599,15 @@ fn load_rejects_damaged_files() {
         (short_weights.to_string(), "weights have"),
         (short_row.to_string(), "weight row 0"),
         (value.to_string(), "intercepts for 3 labels"),
-        (bad_context.to_string(), "context transitions"),
-        (bad_link.to_string(), "context transitions"),
+        (
+            bad_context.to_string(),
+            "context.transitions row 1 (from adversarial)",
+        ),
+        (
+            bad_link.to_string(),
+            "context.by_link (turn) row 3 (from conciliatory)",
+        ),
+        (bad_prior.to_string(), "context.prior is [1.0, 0.05, 1.0]"),
         (huge_weight.to_string(), "out of range"),
         (huge_idf.to_string(), "idf value 3e38 at index 0"),
         (
