@@ -11,7 +11,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use stance::batch::{self, ClassifyOptions};
 use stance::eval;
 use stance::eval::Misclassified;
-use stance::input::{Documents, InputFormat, is_standard_input};
+use stance::input::{
+    Documents, InputFormat, is_standard_input, is_standard_output, output_is_input,
+};
 use stance::model::{check_replaceable, check_writable};
 use stance::report::{self, ClassifyFormat, EvalFormat, Renderer};
 use stance::terminal::{json_printable, one_line, printable};
@@ -377,6 +379,14 @@ fn load_model(arg: &ModelArg, data_on_stdin: bool) -> Result<StanceModel> {
             path.display()
         )));
     }
+    if is_standard_output(&path)
+        || (is_standard_input(&path) && is_standard_output(Path::new("/dev/stdin")))
+    {
+        return Err(output_is_input(
+            &path.display().to_string(),
+            "the model file",
+        ));
+    }
     let model = StanceModel::load(&path);
     if !from_env {
         return model;
@@ -428,6 +438,7 @@ fn print_step(step: tune::Step<'_>) {
 }
 
 fn train(args: TrainArgs) -> Result<()> {
+    check_not_output(&args.data)?;
     check_writable(&args.out)?;
     check_replaceable(&args.out, &args.data)?;
     // Read once: the same bytes are parsed and fingerprinted.
@@ -724,6 +735,7 @@ fn progress_bar() -> Option<indicatif::ProgressBar> {
 }
 
 fn evaluate(args: EvaluateArgs) -> Result<()> {
+    check_not_output(&args.data)?;
     let mut model = load_model(&args.model, is_standard_input(&args.data))?;
     if args.no_context {
         model = model.without_context();
@@ -748,6 +760,23 @@ fn evaluate(args: EvaluateArgs) -> Result<()> {
         printable(&text)
     };
     write_stdout(shown.as_bytes())
+}
+
+/// Refuses labelled data that standard output is appended to (`evaluate d.csv >> d.csv`, or
+/// `< d.csv >> d.csv`): the report used to be added to the data, which then failed to read.
+fn check_not_output(data: &Path) -> Result<()> {
+    let read = if is_standard_input(data) {
+        Path::new("/dev/stdin")
+    } else {
+        data
+    };
+    if is_standard_output(read) {
+        return Err(output_is_input(
+            &data.display().to_string(),
+            "the labelled data",
+        ));
+    }
+    Ok(())
 }
 
 fn inspect(args: InspectArgs) -> Result<()> {

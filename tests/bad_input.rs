@@ -1246,6 +1246,106 @@ fn the_output_file_named_twice_is_named_once() {
     assert_eq!(notes[0].matches("out.txt").count(), 1, "{stderr}");
 }
 
+/// Runs `stance args` with standard output appended to `out` and standard input read from
+/// `input`, if given; returns the exit code and standard error.
+#[cfg(unix)]
+fn run_appending_to(
+    out: &Path,
+    input: Option<&Path>,
+    args: &[&std::ffi::OsStr],
+) -> (Option<i32>, String) {
+    let append = std::fs::OpenOptions::new().append(true).open(out).unwrap();
+    let stdin = match input {
+        Some(path) => Stdio::from(std::fs::File::open(path).unwrap()),
+        None => Stdio::null(),
+    };
+    let output = StdCommand::new(assert_cmd::cargo::cargo_bin("stance"))
+        .env_remove("STANCE_MODEL")
+        .args(args)
+        .stdin(stdin)
+        .stdout(Stdio::from(append))
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Output appended to a file the command reads: standard input (`classify < f >> f` read its
+/// own output back until it failed to parse, growing the file), the model (`-m m.json >>
+/// m.json` left a model that no longer loads) or the labelled data (`evaluate d.csv >>
+/// d.csv`). Each is refused before anything is written, and the file is left as it was.
+#[cfg(unix)]
+#[test]
+fn output_appended_to_a_file_being_read_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = dir.path().join("rows.csv");
+    let csv = "id,text\n1,Talks resumed on Monday.\n2,Beijing warned it would retaliate.\n";
+    std::fs::write(&rows, csv).unwrap();
+    let (code, stderr) = run_appending_to(
+        &rows,
+        Some(&rows),
+        &["classify".as_ref(), "--input".as_ref(), "csv".as_ref()],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("standard input is the file the output is being written to"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&rows).unwrap(), csv);
+
+    let model = dir.path().join("m.json");
+    std::fs::copy(repo("tests/data/train_small.csv"), dir.path().join("t.csv")).unwrap();
+    stance()
+        .arg("train")
+        .arg(dir.path().join("t.csv"))
+        .args(["--min-df", "1", "--out"])
+        .arg(&model)
+        .assert()
+        .success();
+    let before = std::fs::read(&model).unwrap();
+    let article = dir.path().join("a.txt");
+    std::fs::write(&article, "Talks resumed.").unwrap();
+    for command in ["classify", "inspect"] {
+        let mut args = vec![command.as_ref(), "--model".as_ref(), model.as_os_str()];
+        if command == "classify" {
+            args.push(article.as_os_str());
+        }
+        let (code, stderr) = run_appending_to(&model, None, &args);
+        assert_eq!(code, Some(1), "{command}: {stderr}");
+        assert!(
+            stderr.contains("this is the model file, and the output is being written to it"),
+            "{stderr}"
+        );
+    }
+    assert_eq!(std::fs::read(&model).unwrap(), before);
+
+    let data = dir.path().join("d.csv");
+    let labelled = "text,label\nTalks resumed.,conciliatory\nThey warned.,adversarial\n";
+    std::fs::write(&data, labelled).unwrap();
+    // `train` writes its model into the temporary directory, should it get that far.
+    let out = dir.path().join("out.json");
+    for command in ["evaluate", "train"] {
+        for (input, name) in [
+            (None, data.as_os_str()),
+            (Some(data.as_path()), "-".as_ref()),
+        ] {
+            let mut args = vec![command.as_ref(), name];
+            if command == "train" {
+                args.extend(["--out".as_ref(), out.as_os_str()]);
+            }
+            let (code, stderr) = run_appending_to(&data, input, &args);
+            assert_eq!(code, Some(1), "{command} {name:?}: {stderr}");
+            assert!(
+                stderr.contains("this is the labelled data, and the output"),
+                "{stderr}"
+            );
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&data).unwrap(), labelled);
+}
+
 /// A symbolic link loop gets the system's reason, not "no such file".
 #[cfg(unix)]
 #[test]

@@ -154,6 +154,40 @@ pub fn is_standard_input(path: &Path) -> bool {
         .any(|name| path.as_os_str() == *name)
 }
 
+/// Whether `path` is the file standard output is being written to (`> out.txt`,
+/// `>> model.json`), by device and inode. Only a regular file counts: a terminal or a pipe
+/// holds nothing to damage. A command that reads such a file would read its own output back
+/// (`classify < f >> f` grew a 13 MB file to 41 MB), or append to a model or labelled file
+/// that then no longer loads.
+pub fn is_standard_output(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(out) = std::fs::metadata("/dev/stdout") else {
+            return false;
+        };
+        out.is_file()
+            && std::fs::metadata(path).is_ok_and(|m| m.dev() == out.dev() && m.ino() == out.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
+/// The error for a file a command reads that is also its standard output; `what` says what
+/// the file is to the command ("the labelled data", "the model file").
+pub fn output_is_input(name: &str, what: &str) -> Error {
+    Error::File {
+        path: name.to_string(),
+        message: format!(
+            "this is {what}, and the output is being written to it (standard output), which \
+             would damage it; write the output to another file"
+        ),
+    }
+}
+
 impl Documents {
     /// Opens the sources: paths, directories (searched recursively, in sorted order, for the
     /// format's files, in any letter case: see [`InputFormat::extensions`]) and `-` for
@@ -174,6 +208,18 @@ impl Documents {
         }
         let mut notes = Vec::new();
         let mut sources = resolve_sources(paths, &format, &mut notes)?;
+        // `classify < f >> f`: the run would read its own output back until it failed to parse.
+        if sources.iter().any(|p| is_standard_input(p))
+            && is_standard_output(Path::new("/dev/stdin"))
+        {
+            return Err(Error::File {
+                path: "-".into(),
+                message: "standard input is the file the output is being written to (standard \
+                          output), so the run would read its own output back; write the \
+                          output to another file"
+                    .into(),
+            });
+        }
         // The output file first: a link to it is then not also "named more than once".
         if let Some(output) = drop_output_file(&mut sources, &mut notes)
             && sources.is_empty()
