@@ -193,10 +193,7 @@ fn search_keeps_the_cue_weight_within_bounds() {
 #[test]
 fn search_doubles_the_vocabulary_within_the_dense_budget() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = std::fs::read_to_string(repo("data/train.csv")).unwrap();
-    let head: String = corpus.lines().take(401).map(|l| format!("{l}\n")).collect();
-    let csv = dir.path().join("head.csv");
-    std::fs::write(&csv, head).unwrap();
+    let csv = corpus_head(dir.path(), 400);
     let text = stdout_of(
         stance()
             .args(["train", "--search", "--folds", "2", "--min-df", "1"])
@@ -220,10 +217,7 @@ fn search_doubles_the_vocabulary_within_the_dense_budget() {
 #[test]
 fn cross_validation_under_the_dense_budget_scores_the_written_model() {
     let dir = tempfile::tempdir().unwrap();
-    let corpus = std::fs::read_to_string(repo("data/train.csv")).unwrap();
-    let head: String = corpus.lines().take(401).map(|l| format!("{l}\n")).collect();
-    let csv = dir.path().join("head.csv");
-    std::fs::write(&csv, head).unwrap();
+    let csv = corpus_head(dir.path(), 400);
     let cv_line = |flags: &[&str]| {
         let text = stdout_of(
             stance()
@@ -241,6 +235,48 @@ fn cross_validation_under_the_dense_budget_scores_the_written_model() {
         cv_line(&["--dense-budget", "1"]),
         cv_line(&["--max-features", "100"])
     );
+}
+
+/// The first `rows` rows of `data/train.csv`, written to `dir`: a few hundred real rows for
+/// settings that need more than the fixture's 30.
+fn corpus_head(dir: &Path, rows: usize) -> std::path::PathBuf {
+    let corpus = std::fs::read_to_string(repo("data/train.csv")).unwrap();
+    let head: String = corpus
+        .lines()
+        .take(rows + 1)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let csv = dir.join("head.csv");
+    std::fs::write(&csv, head).unwrap();
+    csv
+}
+
+/// A setting that only fails inside a fold says which fold and how many rows it had: the
+/// counts read as the whole file's, which trains with the same setting.
+#[test]
+fn a_setting_that_fails_in_a_fold_names_the_fold() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = corpus_head(dir.path(), 400);
+    let out = dir.path().join("m.json");
+    // The most frequent n-gram is in 351 of the 400 sentences, and in fewer than 300 of a
+    // fold's 200 or so.
+    let args = |folds: bool| {
+        let mut cmd = stance();
+        cmd.args(["train", "--min-df", "300", "--out"])
+            .arg(&out)
+            .arg(&csv);
+        if folds {
+            cmd.args(["--folds", "2"]);
+        }
+        cmd
+    };
+    args(false).assert().success();
+    args(true)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("fold 1 of 2, training on ").and(
+            predicate::str::contains("of the 400 rows: no word n-gram occurs in at least 300"),
+        ));
 }
 
 /// Options given with `--search` are tried, and the ones it replaces are named. They used to

@@ -71,7 +71,12 @@ impl CsvRows {
             line: 1,
             message,
         };
-        if empty {
+        // A file of blank lines, a byte-order mark or a DOS end-of-file mark has no header
+        // either (it was "header has no `text` column; the header's columns: " and nothing).
+        let no_header = header.is_empty()
+            || (header.len() == 1 && strip_bom(&header[0]).trim_ascii().is_empty())
+            || crate::source::is_dos_eof(&header);
+        if empty || no_header {
             return Err(Error::File {
                 path: name,
                 message: format!(
@@ -437,6 +442,18 @@ mod tests {
                 "file is empty, expected a header row",
             ),
             ("tabs.csv", b"id\ttext\n1\tTalks.\n", "separated by tabs"),
+            // No header either: these listed an empty or invisible column.
+            (
+                "bom.csv",
+                b"\xef\xbb\xbf",
+                "file is empty, expected a header row",
+            ),
+            (
+                "blank.csv",
+                b"\n\n  \n",
+                "file is empty, expected a header row",
+            ),
+            ("dos.csv", b"\x1a\n", "file is empty, expected a header row"),
         ] {
             let err = csv_read_error(dir.path(), name, bytes);
             assert!(err.contains(name) && err.contains(fragment), "{err}");

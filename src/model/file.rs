@@ -450,11 +450,29 @@ fn check_config_as_trained(
 /// Checks the training metadata `stance inspect` reports: cross-validation scores that a
 /// run could have produced, and sentence counts only for the model's own labels.
 fn check_training_info(info: &TrainingInfo, labels: &[Stance]) -> std::result::Result<(), String> {
+    // Settings no training run could have used (alpha -5, max_iter 0) loaded, and `inspect`
+    // printed them as the model's.
+    if let Some(params) = &info.params {
+        params.check().map_err(|e| match e {
+            Error::Param(message) => format!("training.params: {message}"),
+            e => e.to_string(),
+        })?;
+    }
     if let Some(cv) = &info.cross_validation {
         if cv.folds < 2 {
             return Err(format!(
                 "training.cross_validation.folds is {}, expected at least 2 (cross-validation \
                  holds out one fold at a time)",
+                cv.folds
+            ));
+        }
+        // Each fold holds out at least one sentence.
+        let sentences =
+            (info.sentences_per_label.values()).fold(0usize, |n, c| n.saturating_add(*c));
+        if sentences > 0 && cv.folds > sentences {
+            return Err(format!(
+                "training.cross_validation.folds is {}, more than the {sentences} training \
+                 sentences of training.sentences_per_label",
                 cv.folds
             ));
         }

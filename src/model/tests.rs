@@ -575,6 +575,14 @@ fn load_rejects_damaged_files() {
         "prior": [0.3, 0.3, 0.4],
         "pairs": 9
     });
+    // Settings no training run could have used loaded, and `inspect` printed them.
+    let mut bad_alpha = value.clone();
+    bad_alpha["training"]["params"]["alpha"] = serde_json::json!(-5.0);
+    let mut no_iterations = value.clone();
+    no_iterations["training"]["params"]["max_iter"] = serde_json::json!(0);
+    let mut many_folds = value.clone();
+    many_folds["training"]["cross_validation"] =
+        serde_json::json!({"folds": 1_000_000_u64, "accuracy": 0.5, "macro_f1": 0.5});
     // Shares that do not add up to 1 (each within range) used to load and move every label.
     let mut bad_prior = value.clone();
     bad_prior["context"] = serde_json::json!({
@@ -608,6 +616,15 @@ fn load_rejects_damaged_files() {
             "context.by_link (turn) row 3 (from conciliatory)",
         ),
         (bad_prior.to_string(), "context.prior is [1.0, 0.05, 1.0]"),
+        (
+            bad_alpha.to_string(),
+            "training.params: alpha must be a number from",
+        ),
+        (
+            no_iterations.to_string(),
+            "training.params: max_iter must be at least 1",
+        ),
+        (many_folds.to_string(), "folds is 1000000, more than the"),
         (huge_weight.to_string(), "out of range"),
         (huge_idf.to_string(), "idf value 3e38 at index 0"),
         (
