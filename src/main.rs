@@ -532,7 +532,7 @@ fn train(args: TrainArgs) -> Result<()> {
 fn where_the_model_is_used(out: &Path) -> String {
     let without = match stance_model_env() {
         // The variable names another file, which classify and evaluate keep using.
-        Some(current) if !same_file(&current, out) => format!(
+        Some(current) if !stance::input::same_file(&current, out) => format!(
             "without --model, classify and evaluate use STANCE_MODEL, now {}",
             one_line(&current.display().to_string())
         ),
@@ -547,13 +547,6 @@ fn where_the_model_is_used(out: &Path) -> String {
 
 /// Whether two paths name one file: `sub/../m.json` and `m.json`, or a link and its target,
 /// do. Paths that cannot be resolved (a file not there) are compared as written.
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => a == b,
-    }
-}
-
 /// Says which options given on the command line `--search` replaced: it tries them, but keeps
 /// whatever scores best, and a user who typed `--alpha 7` should not have to read the table
 /// to find it was not used.

@@ -458,9 +458,19 @@ pub fn searched_settings(p: &crate::model::TrainParams) -> [(&'static str, Strin
         ("prior", p.prior.name().to_string()),
         ("ngrams", p.features.ngram_max.to_string()),
         ("negation", p.features.negation.to_string()),
-        ("cues", p.features.cue_scale.to_string()),
+        ("cues", short_number(p.features.cue_scale)),
         ("features", p.features.max_features.to_string()),
     ]
+}
+
+/// A setting's value as it fits a column of the search table: `1e-45`, not 47 digits of
+/// `0.000...001` (a tiny `--cue-scale` pushed every later column out of line).
+fn short_number(x: f32) -> String {
+    if x != 0.0 && !(1e-3..1e6).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
 }
 
 /// One setting of the `stance train --search` table, aligned under [`SEARCH_HEADER`].
@@ -1008,6 +1018,15 @@ mod tests {
             push_int(&mut ours, n);
             assert_eq!(String::from_utf8(ours).unwrap(), n.to_string());
         }
+    }
+
+    #[test]
+    fn tiny_and_huge_settings_stay_short() {
+        assert_eq!(short_number(1e-45), "1e-45");
+        assert_eq!(short_number(0.25), "0.25");
+        assert_eq!(short_number(0.0), "0");
+        assert_eq!(short_number(100.0), "100");
+        assert_eq!(short_number(2e7), "2e7");
     }
 
     #[test]

@@ -485,6 +485,23 @@ pub(crate) fn binary_message(at: usize) -> String {
     format!("holds a NUL byte (at byte offset {at}); is it a binary file? stance reads UTF-8 text")
 }
 
+/// Whether two paths name one file: on Unix the same device and inode, which a hard link
+/// shares with its target (`canonicalize` resolves symbolic links only); elsewhere, or when
+/// either does not exist, the same path once links are resolved, or the same path as given.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(x), Ok(y)) = (std::fs::metadata(a), std::fs::metadata(b)) {
+            return x.dev() == y.dev() && x.ino() == y.ino();
+        }
+    }
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 /// Whether a CSV row is the end-of-file mark (Ctrl-Z, 0x1A) that DOS tools, and some still
 /// run today, write after the last line: no data, not a row with one field. It is skipped
 /// rather than taken for the end, so that no row after a stray one is lost.

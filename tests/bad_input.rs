@@ -1766,8 +1766,12 @@ fn train_never_writes_over_its_data_or_a_file_that_is_not_a_model() {
     std::fs::copy(data("train_small.csv"), &data_copy).unwrap();
     let notes = dir.path().join("notes.txt");
     std::fs::write(&notes, "my notes\n").unwrap();
+    // A hard link shares the data's bytes; it was refused only as "not a stance model file".
+    let hard_link = dir.path().join("link.csv");
+    std::fs::hard_link(&data_copy, &hard_link).unwrap();
     for (out, message) in [
         (&data_copy, "is the training data"),
+        (&hard_link, "is the training data"),
         (&notes, "is not a stance model file"),
     ] {
         let before = std::fs::read(out).unwrap();

@@ -154,6 +154,8 @@ pub fn is_standard_input(path: &Path) -> bool {
         .any(|name| path.as_os_str() == *name)
 }
 
+pub use crate::source::same_file;
+
 /// Whether `path` is the file standard output is being written to (`> out.txt`,
 /// `>> model.json`), by device and inode. Only a regular file counts: a terminal or a pipe
 /// holds nothing to damage. A command that reads such a file would read its own output back
