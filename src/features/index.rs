@@ -491,8 +491,10 @@ impl Index {
         if self.terms.len() >= 1 << KEY_ID_BITS {
             return Err(Error::Param(format!(
                 "{} distinct words in the n-gram vocabulary and the lexicons, more than n-gram keys \
-                 hold; lower --max-features, or use smaller lexicons",
-                self.terms.len()
+                 hold ({}); a model needs fewer (train it with a lower --max-features, or with \
+                 smaller lexicons)",
+                self.terms.len(),
+                1u32 << KEY_ID_BITS
             )));
         }
         self.term_table
