@@ -436,7 +436,8 @@ pub fn search(
     ];
     for vary in variations {
         let candidate = vary(&search.best);
-        if candidate.features != search.best.features {
+        // Halving a doubled cue weight comes back to a setting already scored.
+        if candidate.features != search.best.features && !search.has_scored(&candidate) {
             try_candidate(&mut search, candidate)?;
         }
     }
@@ -470,6 +471,16 @@ struct Search {
 }
 
 impl Search {
+    /// Whether `candidate`'s setting, under any prior, is in the table already.
+    fn has_scored(&self, candidate: &TrainParams) -> bool {
+        self.table.iter().any(|row| {
+            TrainParams {
+                prior: candidate.prior,
+                ..row.params.clone()
+            } == *candidate
+        })
+    }
+
     /// Adds a candidate's cross-validated scores, one row per prior, and keeps the row if it
     /// is clearly better than the best so far: on near-ties the earlier (default-first)
     /// setting stays.

@@ -209,6 +209,13 @@ fn search_doubles_the_vocabulary_within_the_dense_budget() {
         .collect();
     assert!(caps.contains(&"100"), "{text}");
     assert!(caps.iter().all(|c| *c == "60" || *c == "100"), "{text}");
+    // No setting is scored twice (halving a doubled cue weight used to score it again).
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    let unique: std::collections::HashSet<&str> = rows.iter().copied().collect();
+    assert_eq!(unique.len(), rows.len(), "{text}");
 }
 
 /// Cross-validation scores the model that is written: under a --dense-budget that lowers the
