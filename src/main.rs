@@ -445,7 +445,10 @@ fn train(args: TrainArgs) -> Result<()> {
     let (name, bytes) = stance::corpus::read_source(&args.data)?;
     let rows = stance::corpus::read_labelled_from(&bytes, &name)?;
     let lexicons = match &args.lexicons {
-        Some(dir) => Lexicons::from_dir(dir)?,
+        Some(dir) => {
+            check_lexicons_not_output(dir)?;
+            Lexicons::from_dir(dir)?
+        }
         None => Lexicons::builtin(),
     };
     let mut params = TrainParams::default();
@@ -768,6 +771,26 @@ fn check_not_output(data: &Path) -> Result<()> {
             &data.display().to_string(),
             "the labelled data",
         ));
+    }
+    Ok(())
+}
+
+/// Refuses a lexicon directory one of whose files standard output is appended to
+/// (`--lexicons lex >> lex/notes.txt`): the training report would become lexicon entries.
+fn check_lexicons_not_output(dir: &Path) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(()); // `Lexicons::from_dir` says what is wrong with it.
+    };
+    for path in entries.flatten().map(|e| e.path()) {
+        let txt = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("txt"));
+        if txt && is_standard_output(&path) {
+            return Err(output_is_input(
+                &path.display().to_string(),
+                "a lexicon file",
+            ));
+        }
     }
     Ok(())
 }

@@ -251,13 +251,18 @@ pub fn cross_validate(
         }
         // A setting that fits all the rows can fail on a fold's share of them (`--min-df 300`
         // with 166 occurrences in the fold): say so, or the counts read as the file's.
-        let model = StanceModel::train(&train, &fold_params, lexicons).map_err(|e| match e {
-            Error::Param(message) => Error::Param(format!(
+        // The same for a fold whose rows hold no words at all (every worded row in another).
+        let in_fold = |message: String| {
+            format!(
                 "fold {} of {k}, training on {} of the {} rows: {message}",
                 f + 1,
                 train.len(),
                 rows.len()
-            )),
+            )
+        };
+        let model = StanceModel::train(&train, &fold_params, lexicons).map_err(|e| match e {
+            Error::Param(message) => Error::Param(in_fold(message)),
+            Error::Train(message) => Error::Train(in_fold(message)),
             e => e,
         })?;
         let models = Prior::ALL.map(|prior| model.with_prior(prior, &train));

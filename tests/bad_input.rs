@@ -1315,7 +1315,7 @@ fn output_appended_to_a_file_being_read_is_refused() {
         let (code, stderr) = run_appending_to(&model, None, &args);
         assert_eq!(code, Some(1), "{command}: {stderr}");
         assert!(
-            stderr.contains("this is the model file, and the output is being written to it"),
+            stderr.contains("this is the model file, and standard output is redirected to it"),
             "{stderr}"
         );
     }
@@ -1338,12 +1338,40 @@ fn output_appended_to_a_file_being_read_is_refused() {
             let (code, stderr) = run_appending_to(&data, input, &args);
             assert_eq!(code, Some(1), "{command} {name:?}: {stderr}");
             assert!(
-                stderr.contains("this is the labelled data, and the output"),
+                stderr.contains("this is the labelled data, and standard output"),
                 "{stderr}"
             );
         }
     }
     assert_eq!(std::fs::read_to_string(&data).unwrap(), labelled);
+
+    // A lexicon file: the training report would have become lexicon entries.
+    let lexicons = dir.path().join("lex");
+    std::fs::create_dir(&lexicons).unwrap();
+    let hostility = lexicons.join("hostility.txt");
+    std::fs::write(&hostility, "warn\naccuse\n").unwrap();
+    let small = dir.path().join("t.csv");
+    let (code, stderr) = run_appending_to(
+        &hostility,
+        None,
+        &[
+            "train".as_ref(),
+            small.as_os_str(),
+            "--lexicons".as_ref(),
+            lexicons.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ],
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains("hostility.txt: this is a lexicon file, and standard output"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&hostility).unwrap(),
+        "warn\naccuse\n"
+    );
 }
 
 /// A symbolic link loop gets the system's reason, not "no such file".

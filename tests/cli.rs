@@ -561,10 +561,29 @@ fn a_lowered_feature_cap_is_noted_when_it_binds_and_recorded() {
         assert_eq!(report.contains(&note), noted, "{report}");
         // 2,000 rows of 100 n-grams and some 500 cue features are about 4.6 MiB: over the
         // budget, which the floor of 100 n-grams cannot help, and the report says so.
-        let over = report.contains("over the 1 MiB --dense-budget");
+        // One note: "lowered to keep within the budget" beside "over the budget" was a
+        // contradiction.
+        let over = report.contains(&format!(
+            "over the 1 MiB --dense-budget ({note}): the cue features and 100 n-grams are kept"
+        ));
         assert_eq!(over, noted, "{report}");
+        assert!(!report.contains("within 1 MiB"), "{report}");
         let text = stdout_of(stance().args(["inspect", "--model"]).arg(&model));
         assert!(text.contains(&format!("\"max_features\":{cap},")), "{text}");
+        // Asked for fewer n-grams than the floor, the note says how many were kept (it
+        // claimed "at least 100" of a cap of 50).
+        if noted {
+            let report = stdout_of(
+                stance()
+                    .args(["train", "--max-features", "50", "--dense-budget", "1", "-o"])
+                    .arg(&model)
+                    .arg(&data),
+            );
+            assert!(
+                report.contains("--dense-budget: the cue features and 50 n-grams are kept"),
+                "{report}"
+            );
+        }
     }
 }
 

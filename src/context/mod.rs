@@ -228,16 +228,25 @@ impl ContextModel {
             table(&format!("context.by_link ({})", link.name()), t)?;
         }
         let shares = &self.label_shares;
-        // 1e-4 in the message below.
-        let usable = shares
+        // Training floors a missing label's share at MIN_LABEL_SHARE; a tenth of it leaves
+        // room for hand edits. Written out (not `MIN_LABEL_SHARE / 10.0`, which rounds to
+        // just above 1e-4 in f32) so that the bound the message states is accepted.
+        const LOWEST_SHARE: f32 = 1e-4;
+        if let Some(p) = shares
             .iter()
-            .all(|p| p.is_finite() && (crate::model::MIN_LABEL_SHARE / 10.0..=1.0).contains(p));
-        // Training floors a missing label's share at MIN_LABEL_SHARE, so the shares of a
-        // model trained on two labels add up to a little over 1.
-        if !usable || (shares.iter().sum::<f32>() - 1.0).abs() > 0.01 {
+            .find(|p| !(p.is_finite() && (LOWEST_SHARE..=1.0).contains(*p)))
+        {
             return Err(format!(
-                "context.prior is {shares:?}; it must hold three label shares from 1e-4 to 1 \
-                 that add up to 1"
+                "context.prior is {shares:?}: the share {p} is out of range; each of the three \
+                 label shares must be from 1e-4 to 1"
+            ));
+        }
+        // The floor makes the shares of a model trained on two labels add up to a little
+        // over 1.
+        let sum: f32 = shares.iter().sum();
+        if (sum - 1.0).abs() > 0.01 {
+            return Err(format!(
+                "context.prior is {shares:?}: the shares add up to {sum}; they must add up to 1"
             ));
         }
         Ok(())

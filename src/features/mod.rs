@@ -207,7 +207,11 @@ impl Featurizer {
     ///
     /// Returns an error if the spec is inconsistent (idf length, a malformed feature name).
     pub fn from_spec(spec: FeaturizerSpec) -> Result<Self> {
-        spec.config.check()?;
+        // Named by its path in the model file (`features.config.ngram_max`).
+        spec.config.check().map_err(|e| match e {
+            Error::Param(message) => Error::Param(format!("features.config.{message}")),
+            e => e,
+        })?;
         if spec.idf.len() != spec.features.len() {
             return Err(Error::Param(format!(
                 "{} idf values for {} features",

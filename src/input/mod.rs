@@ -184,8 +184,8 @@ pub fn output_is_input(name: &str, what: &str) -> Error {
     Error::File {
         path: name.to_string(),
         message: format!(
-            "this is {what}, and the output is being written to it (standard output), which \
-             would damage it; write the output to another file"
+            "this is {what}, and standard output is redirected to it (`>` has already emptied \
+             it; with `>>` the output would be added to it); write the output to another file"
         ),
     }
 }

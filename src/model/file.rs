@@ -453,10 +453,18 @@ fn check_training_info(info: &TrainingInfo, labels: &[Stance]) -> std::result::R
     // Settings no training run could have used (alpha -5, max_iter 0) loaded, and `inspect`
     // printed them as the model's.
     if let Some(params) = &info.params {
-        params.check().map_err(|e| match e {
-            Error::Param(message) => format!("training.params: {message}"),
-            e => e.to_string(),
-        })?;
+        // Each error named by the path of its field in the file.
+        let at = |path: &'static str| {
+            move |e| match e {
+                Error::Param(message) => format!("{path}.{message}"),
+                e => e.to_string(),
+            }
+        };
+        params
+            .features
+            .check()
+            .map_err(at("training.params.features"))?;
+        params.check().map_err(at("training.params"))?;
     }
     if let Some(cv) = &info.cross_validation {
         if cv.folds < 2 {

@@ -174,39 +174,47 @@ impl TrainParams {
         })
     }
 
-    /// The notes on `--dense-budget` after a fit on `rows` rows gave `featurizer`: when the
+    /// The note on `--dense-budget` after a fit on `rows` rows gave `featurizer`: when the
     /// budget lowered the n-gram cap (see [`TrainParams::features_for_rows`]) and the
-    /// vocabulary filled the lower cap, and when the matrix outgrew the budget all the same.
+    /// vocabulary filled the lower cap, or when the matrix outgrew the budget all the same.
+    /// One note, not two: "lowered to keep within the budget" beside "over the budget" read
+    /// as a contradiction.
     pub fn budget_notes(&self, rows: usize, featurizer: &Featurizer) -> Vec<String> {
-        let mut notes = Vec::new();
         let capped = featurizer.spec().config.max_features;
-        // Only worth a note when the cap bound: the vocabulary filled it.
-        if capped < self.features.max_features && featurizer.ngram_count() >= capped {
-            // A cap beyond any vocabulary (`--max-features 99999999999`: feature ids are u32)
-            // reads as "no cap".
-            let asked = match self.features.max_features {
-                m if m > u32::MAX as usize => "no cap".to_string(),
-                m => m.to_string(),
-            };
-            notes.push(format!(
-                "{rows} rows: n-gram cap lowered from {asked} to {capped} to keep the training \
-                 matrix within {} MiB (--dense-budget)",
-                self.dense_budget_mib
-            ));
-        }
+        // Only worth saying when the cap bound: the vocabulary filled it.
+        let lowered = (capped < self.features.max_features && featurizer.ngram_count() >= capped)
+            .then(|| {
+                // A cap beyond any vocabulary (`--max-features 99999999999`: feature ids are
+                // u32) reads as "no cap".
+                let asked = match self.features.max_features {
+                    m if m > u32::MAX as usize => "no cap".to_string(),
+                    m => m.to_string(),
+                };
+                format!("n-gram cap lowered from {asked} to {capped}")
+            });
         // The cue features and a floor of n-grams are kept whatever the budget, so a very
         // large corpus can still overrun it: say by how much rather than claim it fits.
         let matrix_mib = dense_matrix_mib(rows, featurizer.len());
-        if matrix_mib > self.dense_budget_mib {
-            notes.push(format!(
-                "{rows} rows x {} features made a {matrix_mib} MiB training matrix, over the {} \
-                 MiB --dense-budget: the cue features and at least {MIN_NGRAMS} n-grams are \
-                 always kept (raise --dense-budget, or train on fewer rows)",
+        let budget = self.dense_budget_mib;
+        let note = if matrix_mib > budget {
+            let floor = MIN_NGRAMS.min(self.features.max_features);
+            let lowered = lowered.map(|l| format!(" ({l})")).unwrap_or_default();
+            format!(
+                "{rows} rows x {} features made a {matrix_mib} MiB training matrix, over the \
+                 {budget} MiB --dense-budget{lowered}: the cue features and {floor} n-grams are \
+                 kept whatever the budget (raise --dense-budget, or train on fewer rows)",
                 featurizer.len(),
-                self.dense_budget_mib,
-            ));
-        }
-        notes
+            )
+        } else {
+            match lowered {
+                Some(l) => format!(
+                    "{rows} rows: {l} to keep the training matrix within {budget} MiB \
+                     (--dense-budget)"
+                ),
+                None => return Vec::new(),
+            }
+        };
+        vec![note]
     }
 
     /// Checks the parameters once, before any work.

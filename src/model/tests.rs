@@ -580,6 +580,12 @@ fn load_rejects_damaged_files() {
     bad_alpha["training"]["params"]["alpha"] = serde_json::json!(-5.0);
     let mut no_iterations = value.clone();
     no_iterations["training"]["params"]["max_iter"] = serde_json::json!(0);
+    // Feature options are named by their path in the file (they were bare `ngram_max`, or
+    // `training.params:` for a field of `training.params.features`).
+    let mut bad_ngrams = value.clone();
+    bad_ngrams["features"]["config"]["ngram_max"] = serde_json::json!(7);
+    let mut bad_trained_ngrams = value.clone();
+    bad_trained_ngrams["training"]["params"]["features"]["ngram_max"] = serde_json::json!(7);
     let mut many_folds = value.clone();
     many_folds["training"]["cross_validation"] =
         serde_json::json!({"folds": 1_000_000_u64, "accuracy": 0.5, "macro_f1": 0.5});
@@ -591,6 +597,16 @@ fn load_rejects_damaged_files() {
         "prior": [1.0, 0.05, 1.0],
         "pairs": 9
     });
+    let mut zero_share = bad_prior.clone();
+    zero_share["context"]["prior"] = serde_json::json!([0.0, 0.5, 0.5]);
+    // The lowest share the message allows, exactly: it used to be refused, because the
+    // bound was computed as 1e-3 / 10 in f32, which rounds above 1e-4.
+    let mut lowest_share = bad_prior.clone();
+    lowest_share["context"]["prior"] = serde_json::json!([1e-4, 0.4999, 0.5]);
+    assert!(
+        StanceModel::from_json(&lowest_share.to_string(), "m.json").is_ok(),
+        "a share of exactly 1e-4 is in range"
+    );
     let mut huge_weight = value.clone();
     huge_weight["weights"][0][0] = serde_json::json!(3e38);
     let mut huge_idf = value.clone();
@@ -615,14 +631,26 @@ fn load_rejects_damaged_files() {
             bad_link.to_string(),
             "context.by_link (turn) row 3 (from conciliatory)",
         ),
-        (bad_prior.to_string(), "context.prior is [1.0, 0.05, 1.0]"),
+        (
+            bad_prior.to_string(),
+            "context.prior is [1.0, 0.05, 1.0]: the shares add up to 2.05",
+        ),
+        (zero_share.to_string(), "the share 0 is out of range"),
         (
             bad_alpha.to_string(),
-            "training.params: alpha must be a number from",
+            "training.params.alpha must be a number from",
         ),
         (
             no_iterations.to_string(),
-            "training.params: max_iter must be at least 1",
+            "training.params.max_iter must be at least 1",
+        ),
+        (
+            bad_ngrams.to_string(),
+            "features.config.ngram_max must be 1, 2 or 3, got 7",
+        ),
+        (
+            bad_trained_ngrams.to_string(),
+            "training.params.features.ngram_max must be 1, 2 or 3, got 7",
         ),
         (many_folds.to_string(), "folds is 1000000, more than the"),
         (huge_weight.to_string(), "out of range"),
