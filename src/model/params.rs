@@ -140,7 +140,7 @@ impl TrainParams {
     /// their own are an error (kept outside the budget, a 17,000-word lexicon took 780 MB
     /// under a 64 MiB one).
     pub fn features_for_rows(&self, n: usize, lexicons: &Lexicons) -> Result<FeatureConfig> {
-        // Room kept for the cue block; the built-in lexicons (691 entries) fit in it.
+        // Room kept for the cue block; the built-in lexicons (931 entries) fit in it.
         const CUE_ALLOWANCE: usize = 1000;
         // Cue features besides the lexicon hits: each group has a count in each of the three
         // clause scopes and, for reporting-verb groups, a class feature (4 at most).
